@@ -1,0 +1,114 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.NodeReply;
+import io.github.redlock.internal.Quorum;
+import io.github.redlock.internal.Ticker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Collects the nodes' replies to one attempt. {@link #decided()} completes as soon as a quorum
+ * said OK (the lock can be granted without waiting for slow nodes) or when every node has
+ * answered or timed out; {@link #complete()} when every node has.
+ */
+final class Ballot {
+
+    private final List<String> addresses;
+    private final NodeReply[] replies;
+    private final int quorum;
+    private final Ticker ticker;
+    private final CompletableFuture<Ballot> decided = new CompletableFuture<>();
+    private final CompletableFuture<Ballot> complete = new CompletableFuture<>();
+    private int ok;
+    private int answered;
+    private long decidedAtNanos;
+
+    Ballot(List<String> addresses, Ticker ticker) {
+        this.addresses = addresses;
+        this.replies = new NodeReply[addresses.size()];
+        this.quorum = Quorum.of(addresses.size());
+        this.ticker = ticker;
+    }
+
+    void record(int node, NodeReply reply) {
+        boolean decide;
+        boolean all;
+        synchronized (this) {
+            replies[node] = reply;
+            answered++;
+            if (reply.isOk()) {
+                ok++;
+            }
+            all = answered == replies.length;
+            decide = decidedAtNanos == 0 && (ok >= quorum || all);
+            if (decide) {
+                decidedAtNanos = ticker.nanoTime();
+                if (decidedAtNanos == 0) {
+                    decidedAtNanos = 1;
+                }
+            }
+        }
+        if (decide) {
+            decided.complete(this);
+        }
+        if (all) {
+            complete.complete(this);
+        }
+    }
+
+    CompletableFuture<Ballot> decided() {
+        return decided;
+    }
+
+    CompletableFuture<Ballot> complete() {
+        return complete;
+    }
+
+    synchronized boolean quorumOk() {
+        return ok >= quorum;
+    }
+
+    synchronized long decidedAtNanos() {
+        return decidedAtNanos;
+    }
+
+    /** Classifies a failed attempt; call once every node has answered. */
+    synchronized LockFailure failure() {
+        int refused = 0;
+        int unreachable = 0;
+        for (NodeReply reply : replies) {
+            switch (reply.status()) {
+                case OK -> { }
+                case REFUSED -> refused++;
+                case ERROR, TIMEOUT -> unreachable++;
+            }
+        }
+        if (ok >= quorum) {
+            return LockFailure.VALIDITY_EXPIRED;
+        }
+        // Had every unreachable node said OK, would we have won? Then availability, not contention, failed us.
+        return refused == 0 || ok + unreachable >= quorum ? LockFailure.UNAVAILABLE : LockFailure.CONTENDED;
+    }
+
+    /** The replies received so far, as public outcomes in configured order. */
+    synchronized List<NodeOutcome> outcomes() {
+        List<NodeOutcome> outcomes = new ArrayList<>(replies.length);
+        for (int i = 0; i < replies.length; i++) {
+            NodeReply reply = replies[i];
+            if (reply != null) {
+                outcomes.add(new NodeOutcome(addresses.get(i), status(reply.status()), reply.detail()));
+            }
+        }
+        return outcomes;
+    }
+
+    static NodeStatus status(NodeReply.Status status) {
+        return switch (status) {
+            case OK -> NodeStatus.OK;
+            case REFUSED -> NodeStatus.HELD_BY_OTHER;
+            case ERROR -> NodeStatus.ERROR;
+            case TIMEOUT -> NodeStatus.TIMEOUT;
+        };
+    }
+}

@@ -1,0 +1,194 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.Jitter;
+import io.github.redlock.internal.Node;
+import io.github.redlock.internal.NodeReply;
+import io.github.redlock.internal.Quorum;
+import io.github.redlock.internal.Scheduler;
+import io.github.redlock.internal.Ticker;
+import io.github.redlock.internal.Validity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Redlock algorithm, in one place: ask every node in parallel, grant on a quorum within the
+ * validity, otherwise release on every node and retry after a random delay.
+ */
+final class LockEngine {
+
+    /** Creates the lease for a granted attempt. */
+    interface LeaseFactory {
+        Lease create(String resource, String value, long grantedAtNanos, long validUntilNanos);
+    }
+
+    /** One node command of an attempt. */
+    interface NodeCommand {
+        CompletableFuture<NodeReply> send(Node node, String key, String value, long ttlMillis);
+    }
+
+    private final List<Node> nodes;
+    private final List<String> addresses;
+    private final int quorum;
+    private final String keyPrefix;
+    private final RedlockOptions options;
+    private final Ticker ticker;
+    private final Scheduler scheduler;
+    private final Jitter jitter;
+    private final LeaseFactory leases;
+
+    LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
+            LeaseFactory leases) {
+        this.nodes = List.copyOf(nodes);
+        this.addresses = nodes.stream().map(Node::address).toList();
+        this.quorum = Quorum.of(nodes.size());
+        this.keyPrefix = options.keyPrefix();
+        this.options = options;
+        this.ticker = ticker;
+        this.scheduler = scheduler;
+        this.jitter = jitter;
+        this.leases = leases;
+    }
+
+    int quorum() {
+        return quorum;
+    }
+
+    List<String> addresses() {
+        return addresses;
+    }
+
+    List<Node> nodes() {
+        return nodes;
+    }
+
+    /** A lock call in progress: its retries share one value, and it can be cancelled. */
+    final class Acquisition {
+        private final String resource;
+        private final String key;
+        private final String value;
+        private final long ttlMillis;
+        private final NodeCommand command;
+        private final long waitUntilNanos;
+        private final CompletableFuture<LockResult> result = new CompletableFuture<>();
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private int attempts;
+
+        private Acquisition(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos) {
+            this.resource = resource;
+            this.key = keyPrefix + resource;
+            this.value = value;
+            this.ttlMillis = ttlMillis;
+            this.command = command;
+            this.waitUntilNanos = ticker.nanoTime() + waitNanos;
+        }
+
+        CompletableFuture<LockResult> result() {
+            return result;
+        }
+
+        String resource() {
+            return resource;
+        }
+
+        synchronized int attempts() {
+            return attempts;
+        }
+
+        /** Stops retrying; a lease granted after this is released at once. */
+        void cancel() {
+            cancelled.set(true);
+            result.thenAccept(r -> r.lease().ifPresent(lease -> releaseAll(key, value)));
+        }
+    }
+
+    /**
+     * Starts acquiring: at least {@code retryCount + 1} attempts, more while they fit before
+     * {@code waitNanos} has passed.
+     */
+    Acquisition acquire(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos) {
+        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, command, waitNanos);
+        attempt(acquisition);
+        return acquisition;
+    }
+
+    private void attempt(Acquisition a) {
+        synchronized (a) {
+            a.attempts++;
+        }
+        long start = ticker.nanoTime();
+        Ballot ballot = new Ballot(addresses, ticker);
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            a.command.send(nodes.get(i), a.key, a.value, a.ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+        }
+        ballot.decided().thenAccept(decided -> onDecided(a, decided, start));
+    }
+
+    private void onDecided(Acquisition a, Ballot ballot, long start) {
+        long ttlNanos = a.ttlMillis * 1_000_000L;
+        long validUntil = Validity.deadline(start, ttlNanos, options.driftFactor());
+        if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0 && !a.cancelled.get()) {
+            Lease lease = leases.create(a.resource, a.value, ballot.decidedAtNanos(), validUntil);
+            a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts));
+            return;
+        }
+        // Failed: wait for every node (bounded by the timeout), then release on all of them, also
+        // those that erred or timed out, since their SET may have landed with the reply lost.
+        ballot.complete()
+                .thenCompose(all -> releaseAll(a.key, a.value))
+                .whenComplete((released, error) -> afterFailedAttempt(a, ballot));
+    }
+
+    private void afterFailedAttempt(Acquisition a, Ballot ballot) {
+        if (a.cancelled.get()) {
+            a.result.complete(LockResult.failed(a.resource, LockFailure.INTERRUPTED, ballot.outcomes(), a.attempts));
+            return;
+        }
+        long delay = options.retryDelay().toNanos() + jitter.nextNanos(options.retryJitter().toNanos());
+        boolean retriesLeft = a.attempts <= options.retryCount();
+        boolean waitLeft = a.waitUntilNanos - (ticker.nanoTime() + delay) > 0;
+        if (retriesLeft || waitLeft) {
+            scheduler.schedule(() -> attempt(a), delay);
+        } else {
+            a.result.complete(LockResult.failed(a.resource, ballot.failure(), ballot.outcomes(), a.attempts));
+        }
+    }
+
+    /** Releases on every node where the key holds {@code value}; completes with how many nodes did. */
+    CompletableFuture<Integer> releaseAll(String key, String value) {
+        List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
+        for (Node node : nodes) {
+            replies.add(node.release(key, value));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new))
+                .thenApply(done -> (int) replies.stream().filter(reply -> reply.join().isOk()).count());
+    }
+
+    String key(String resource) {
+        return keyPrefix + resource;
+    }
+
+    /**
+     * Renews a held lease on every node where it still holds its value. Counts only with a quorum
+     * and only while the current lease is still valid; completes with the renewed lease, or empty
+     * when not extended (the current lease then stays as it was).
+     */
+    CompletableFuture<Optional<Lease>> extend(String resource, String value, long ttlMillis, long currentValidUntil) {
+        long start = ticker.nanoTime();
+        Ballot ballot = new Ballot(addresses, ticker);
+        String key = key(resource);
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            nodes.get(i).extend(key, value, ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+        }
+        return ballot.decided().thenApply(decided -> {
+            long decidedAt = decided.decidedAtNanos();
+            long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
+            boolean extended = decided.quorumOk() && currentValidUntil - decidedAt > 0 && validUntil - decidedAt > 0;
+            return extended ? Optional.of(leases.create(resource, value, decidedAt, validUntil)) : Optional.<Lease>empty();
+        });
+    }
+}

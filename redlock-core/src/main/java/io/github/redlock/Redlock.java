@@ -1,0 +1,415 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.Jitter;
+import io.github.redlock.internal.LettuceNode;
+import io.github.redlock.internal.Node;
+import io.github.redlock.internal.NodeReply;
+import io.github.redlock.internal.Scheduler;
+import io.github.redlock.internal.ServerAddress;
+import io.github.redlock.internal.Ticker;
+import io.github.redlock.internal.Tokens;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Redlock lock manager over several independent Redis masters.
+ *
+ * <pre>{@code
+ * try (Redlock redlock = Redlock.builder()
+ *         .servers("redis://10.0.0.1:6379", "redis://10.0.0.2:6379", "redis://10.0.0.3:6379")
+ *         .build()) {
+ *     Optional<Lease> lease = redlock.lock("nightly-report", Duration.ofSeconds(10));
+ *     if (lease.isPresent()) {
+ *         try (Lease held = lease.get()) {
+ *             // critical section: finish within held.validity()
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>A lock is granted when at least {@code N/2 + 1} of the N configured nodes accepted it and
+ * validity remains after subtracting the time the attempt took and a clock-drift allowance. All
+ * nodes are asked in parallel, each with its own timeout; a failed attempt is released on every
+ * node before the next one. Instances are thread-safe; create one per application and close it on
+ * shutdown, which first releases the leases still held.
+ *
+ * <p>The {@code lock}/{@code release} methods mirror the Perl module Redis::DistLock and report
+ * failure as an empty {@link Optional} or {@code false}. The {@code tryLock} methods say why a
+ * lock was not acquired, node by node. Bad arguments throw {@link IllegalArgumentException}
+ * before anything is sent to Redis.
+ */
+public final class Redlock implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
+    private static final long MAX_TTL_MILLIS = Long.MAX_VALUE / 4_000_000L;
+
+    private final RedlockOptions options;
+    private final Ticker ticker;
+    private final LockEngine engine;
+    private final Map<Held, Lease> held = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final @Nullable RedisClient client;
+    private final @Nullable ClientResources ownedResources;
+
+    private record Held(String resource, String value) {
+    }
+
+    private Redlock(RedlockOptions options) {
+        this.options = options;
+        this.ticker = Ticker.SYSTEM;
+        ClientResources shared = options.clientResources();
+        this.ownedResources = shared != null ? null : DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        ClientResources resources = shared != null ? shared : ownedResources;
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build())
+                .build());
+        List<LettuceNode> nodes = new ArrayList<>();
+        for (ServerAddress address : options.addresses()) {
+            nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker));
+        }
+        Scheduler scheduler = (task, delayNanos) ->
+                resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, this::newLease);
+        connect(nodes);
+    }
+
+    /** For tests of the algorithm against fake nodes and a manual clock. */
+    Redlock(RedlockOptions options, List<Node> nodes, Ticker ticker, Scheduler scheduler, Jitter jitter) {
+        this.options = options;
+        this.ticker = ticker;
+        this.client = null;
+        this.ownedResources = null;
+        this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter, this::newLease);
+    }
+
+    /** Starts building a Redlock; {@link Builder#servers(String...)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Connects to the configured nodes.
+     *
+     * @throws RedlockConnectionException when fewer than a quorum can be reached and
+     *         {@link RedlockOptions#requireQuorumOnStartup()} is set
+     */
+    public static Redlock create(RedlockOptions options) {
+        return new Redlock(options);
+    }
+
+    private void connect(List<LettuceNode> nodes) {
+        List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
+        List<NodeOutcome> outcomes = new ArrayList<>();
+        long reachable = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeReply reply = await(connects.get(i), options.connectTimeout().plusSeconds(1),
+                    NodeReply.timeout("no connection within " + options.connectTimeout().toMillis() + " ms"));
+            outcomes.add(new NodeOutcome(nodes.get(i).address(), Ballot.status(reply.status()), reply.detail()));
+            reachable += reply.isOk() ? 1 : 0;
+        }
+        if (reachable < engine.quorum() && options.requireQuorumOnStartup()) {
+            close();
+            throw new RedlockConnectionException(engine.quorum(), outcomes);
+        }
+        if (reachable < nodes.size()) {
+            LOG.log(Level.WARNING, "Redlock connected to {0} of {1} nodes (quorum {2}); the others are retried on use: {3}",
+                    reachable, nodes.size(), engine.quorum(), outcomes);
+        } else {
+            LOG.log(Level.INFO, "Redlock connected to {0} nodes (quorum {1}): {2}",
+                    nodes.size(), engine.quorum(), engine.addresses());
+        }
+    }
+
+    /**
+     * Locks {@code resource} for {@code ttl} with a random value (24 bytes from
+     * {@link java.security.SecureRandom}, as 32 base64 characters), retrying as configured.
+     *
+     * @return the lease, or empty when the lock is held elsewhere or too few nodes answered
+     * @throws IllegalArgumentException for a blank resource or a TTL below 1 ms
+     */
+    public Optional<Lease> lock(String resource, Duration ttl) {
+        return tryLock(resource, ttl, Duration.ZERO).lease();
+    }
+
+    /**
+     * Locks {@code resource} for {@code ttl} with a known value (for example a host name), so it
+     * can later be released by {@link #release(String, String)} without keeping the lease.
+     */
+    public Optional<Lease> lock(String resource, Duration ttl, String value) {
+        return lock(resource, ttl, value, false);
+    }
+
+    /**
+     * As {@link #lock(String, Duration, String)}; with {@code extend} true, a lock already held with
+     * this same value is renewed for {@code ttl} instead of failing, and a free one is created. A lock
+     * holding another value is never taken over. If the call fails it releases this value on every
+     * node, so a failed renewal gives up the old lock too.
+     */
+    public Optional<Lease> lock(String resource, Duration ttl, String value, boolean extend) {
+        requireValue(value);
+        LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
+        return awaitLock(start(resource, ttl, value, command, Duration.ZERO)).lease();
+    }
+
+    /**
+     * Locks {@code resource} with a random value, making {@code retryCount + 1} attempts, and says
+     * why when it fails.
+     */
+    public LockResult tryLock(String resource, Duration ttl) {
+        return tryLock(resource, ttl, Duration.ZERO);
+    }
+
+    /**
+     * Locks {@code resource} with a random value, retrying until it is acquired or {@code waitTime}
+     * has passed (at least {@code retryCount + 1} attempts in any case). An interrupt stops the wait
+     * with {@link LockFailure#INTERRUPTED}, leaving nothing held, and keeps the thread's interrupt flag.
+     */
+    public LockResult tryLock(String resource, Duration ttl, Duration waitTime) {
+        return awaitLock(start(resource, ttl, Tokens.random(), Node::acquire, waitTime));
+    }
+
+    /**
+     * As {@link #tryLock(String, Duration, Duration)}, without blocking. The stage may complete on a
+     * Redis I/O thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
+     */
+    public CompletionStage<LockResult> tryLockAsync(String resource, Duration ttl, Duration waitTime) {
+        return start(resource, ttl, Tokens.random(), Node::acquire, waitTime).result();
+    }
+
+    private LockEngine.Acquisition start(String resource, Duration ttl, String value, LockEngine.NodeCommand command,
+            Duration waitTime) {
+        requireResource(resource);
+        long ttlMillis = ttlMillis(ttl);
+        if (waitTime == null || waitTime.isNegative()) {
+            throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
+        }
+        requireOpen();
+        return engine.acquire(resource, value, ttlMillis, command, waitTime.toNanos());
+    }
+
+    private LockResult awaitLock(LockEngine.Acquisition acquisition) {
+        try {
+            return acquisition.result().get();
+        } catch (InterruptedException e) {
+            acquisition.cancel();
+            Thread.currentThread().interrupt();
+            return LockResult.failed(acquisition.resource(), LockFailure.INTERRUPTED, List.of(), acquisition.attempts());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("lock attempt failed unexpectedly", e.getCause());
+        }
+    }
+
+    /**
+     * Releases the lease on every node where the key still holds its value.
+     *
+     * @return true when a quorum of nodes held it (the lock was still ours); false when it had
+     *         expired or been taken over, or too few nodes answered. Never throws for Redis errors.
+     */
+    public boolean release(Lease lease) {
+        return release(lease.resource(), lease.value());
+    }
+
+    /**
+     * Releases {@code resource} on every node where it holds {@code value}. Arguments that match no
+     * lock simply return false.
+     */
+    public boolean release(String resource, String value) {
+        return await(releaseAsync(resource, value).toCompletableFuture(), releaseBound(), false);
+    }
+
+    /** As {@link #release(Lease)}, without blocking. */
+    public CompletionStage<Boolean> releaseAsync(Lease lease) {
+        return releaseAsync(lease.resource(), lease.value());
+    }
+
+    /** As {@link #release(String, String)}, without blocking. */
+    public CompletionStage<Boolean> releaseAsync(String resource, String value) {
+        if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        held.remove(new Held(resource, value));
+        return engine.releaseAll(engine.key(resource), value).thenApply(released -> released >= engine.quorum());
+    }
+
+    /**
+     * Renews a held lease for a new {@code ttl}, on every node where it still holds its value.
+     * Succeeds only with a quorum, and only while {@code lease} is still valid; the returned lease
+     * has a new validity computed as for a lock.
+     *
+     * @return the renewed lease, or empty (then {@code lease} is unchanged and expires as before)
+     */
+    public Optional<Lease> extend(Lease lease, Duration ttl) {
+        return await(extendAsync(lease, ttl).toCompletableFuture(), releaseBound(), Optional.empty());
+    }
+
+    /** As {@link #extend(Lease, Duration)}, without blocking. */
+    public CompletionStage<Optional<Lease>> extendAsync(Lease lease, Duration ttl) {
+        long ttlMillis = ttlMillis(ttl);
+        requireOpen();
+        if (!lease.isValid()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return engine.extend(lease.resource(), lease.value(), ttlMillis, lease.validUntilNanos());
+    }
+
+    /** Pings every node in parallel, each bounded by the per-node timeout. */
+    public List<NodeHealth> checkNodes() {
+        return await(checkNodesAsync().toCompletableFuture(), releaseBound(), List.of());
+    }
+
+    /** As {@link #checkNodes()}, without blocking. */
+    public CompletionStage<List<NodeHealth>> checkNodesAsync() {
+        List<Node> nodes = engine.nodes();
+        List<CompletableFuture<NodeReply>> pings = nodes.stream().map(Node::ping).toList();
+        return CompletableFuture.allOf(pings.toArray(CompletableFuture<?>[]::new)).thenApply(done -> {
+            List<NodeHealth> health = new ArrayList<>(nodes.size());
+            for (int i = 0; i < nodes.size(); i++) {
+                NodeReply reply = pings.get(i).join();
+                health.add(new NodeHealth(nodes.get(i).address(), reply.isOk(),
+                        reply.isOk() && reply.latencyNanos() >= 0 ? Duration.ofNanos(reply.latencyNanos()) : null,
+                        reply.detail()));
+            }
+            return health;
+        });
+    }
+
+    /** The number of nodes that must grant a lock: {@code N/2 + 1} of the configured nodes. */
+    public int quorum() {
+        return engine.quorum();
+    }
+
+    /** The configured nodes' addresses, passwords removed. */
+    public List<String> nodes() {
+        return engine.addresses();
+    }
+
+    /** The options this instance was built with. */
+    public RedlockOptions options() {
+        return options;
+    }
+
+    /** The leases granted by this instance that are neither released nor expired. */
+    public List<Lease> heldLeases() {
+        held.values().removeIf(lease -> !lease.isValid());
+        return List.copyOf(held.values());
+    }
+
+    /**
+     * Releases every lease this instance still holds, then closes the connections (and the Lettuce
+     * resources, unless they were shared). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<CompletableFuture<Boolean>> releases = new ArrayList<>();
+        for (Lease lease : heldLeases()) {
+            releases.add(releaseAsync(lease).toCompletableFuture());
+        }
+        await(CompletableFuture.allOf(releases.toArray(CompletableFuture<?>[]::new)), releaseBound(), null);
+        engine.nodes().forEach(Node::close);
+        if (client != null) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (ownedResources != null) {
+            ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Redlock[nodes=" + engine.addresses() + ", quorum=" + engine.quorum() + "]";
+    }
+
+    private Lease newLease(String resource, String value, long grantedAtNanos, long validUntilNanos) {
+        Lease lease = new Lease(this, ticker, resource, value, grantedAtNanos, validUntilNanos);
+        held.put(new Held(resource, value), lease);
+        return lease;
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this Redlock is closed");
+        }
+    }
+
+    private static void requireResource(@Nullable String resource) {
+        if (resource == null || resource.isBlank()) {
+            throw new IllegalArgumentException("resource must not be null or blank");
+        }
+    }
+
+    private static void requireValue(@Nullable String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("value must not be null or blank");
+        }
+    }
+
+    private static long ttlMillis(@Nullable Duration ttl) {
+        if (ttl == null || ttl.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
+        }
+        if (ttl.compareTo(Duration.ofMillis(MAX_TTL_MILLIS)) > 0) {
+            throw new IllegalArgumentException("ttl is too large: " + ttl);
+        }
+        return ttl.toMillis();
+    }
+
+    /** Bound for waiting on one round of node commands, which each time out by themselves. */
+    private Duration releaseBound() {
+        return options.timeout().multipliedBy(2).plusSeconds(1);
+    }
+
+    private static <T> T await(CompletableFuture<T> future, Duration bound, T fallback) {
+        try {
+            return future.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fallback;
+        } catch (ExecutionException | TimeoutException e) {
+            return fallback;
+        }
+    }
+
+    /** Builds a {@link Redlock}; every setting and its default is described in {@link RedlockOptions.Settings}. */
+    public static final class Builder extends RedlockOptions.Settings<Builder> {
+
+        Builder() {
+        }
+
+        /**
+         * Validates the settings and connects.
+         *
+         * @throws IllegalArgumentException naming the first invalid setting (nothing is sent to Redis)
+         * @throws RedlockConnectionException when fewer than a quorum of nodes can be reached and
+         *         {@code requireQuorumOnStartup} is true (the default)
+         */
+        public Redlock build() {
+            return new Redlock(toOptions());
+        }
+    }
+}

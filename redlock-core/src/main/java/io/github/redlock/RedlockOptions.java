@@ -1,0 +1,281 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.ServerAddress;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Immutable settings of a {@link Redlock}. Build with {@link #builder()} (or directly with
+ * {@link Redlock#builder()}); every setter states its default. Invalid values are rejected by
+ * {@code build()} with an {@link IllegalArgumentException} naming the setting; nothing is sent to
+ * Redis before that.
+ */
+public final class RedlockOptions {
+
+    private final List<String> servers;
+    private final List<ServerAddress> addresses;
+    private final int retryCount;
+    private final Duration retryDelay;
+    private final Duration retryJitter;
+    private final double driftFactor;
+    private final Duration timeout;
+    private final Duration connectTimeout;
+    private final Duration reconnectInterval;
+    private final String keyPrefix;
+    private final boolean requireQuorumOnStartup;
+    private final @Nullable ClientResources clientResources;
+
+    private RedlockOptions(Settings<?> s) {
+        this.addresses = ServerAddress.parseAll(s.servers);
+        this.servers = List.copyOf(s.servers);
+        this.retryCount = requireAtLeast("retryCount", s.retryCount, 0);
+        this.retryDelay = requireNonNegative("retryDelay", s.retryDelay);
+        this.retryJitter = requireNonNegative("retryJitter", s.retryJitter);
+        if (!(s.driftFactor >= 0 && s.driftFactor < 1)) {
+            throw new IllegalArgumentException("driftFactor must be at least 0 and below 1, got " + s.driftFactor);
+        }
+        this.driftFactor = s.driftFactor;
+        this.timeout = requirePositive("timeout", s.timeout);
+        this.connectTimeout = requirePositive("connectTimeout", s.connectTimeout);
+        this.reconnectInterval = requirePositive("reconnectInterval", s.reconnectInterval);
+        this.keyPrefix = Objects.requireNonNull(s.keyPrefix, "keyPrefix must not be null");
+        this.requireQuorumOnStartup = s.requireQuorumOnStartup;
+        this.clientResources = s.clientResources;
+    }
+
+    /** A builder of options; {@link Redlock#builder()} offers the same settings and builds the engine. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().options(this);
+    }
+
+    /** The Redis server URIs as configured (may contain passwords: never log them; use {@link #toString()}). */
+    public List<String> servers() {
+        return servers;
+    }
+
+    List<ServerAddress> addresses() {
+        return addresses;
+    }
+
+    public int retryCount() {
+        return retryCount;
+    }
+
+    public Duration retryDelay() {
+        return retryDelay;
+    }
+
+    public Duration retryJitter() {
+        return retryJitter;
+    }
+
+    public double driftFactor() {
+        return driftFactor;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public Duration reconnectInterval() {
+        return reconnectInterval;
+    }
+
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    public boolean requireQuorumOnStartup() {
+        return requireQuorumOnStartup;
+    }
+
+    public @Nullable ClientResources clientResources() {
+        return clientResources;
+    }
+
+    /** Lists the servers with passwords removed. */
+    @Override
+    public String toString() {
+        return "RedlockOptions[servers=" + addresses + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
+                + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
+                + ", connectTimeout=" + connectTimeout + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
+                + requireQuorumOnStartup + "]";
+    }
+
+    private static int requireAtLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
+        }
+        return value;
+    }
+
+    private static Duration requireNonNegative(String name, @Nullable Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be zero or positive, got " + value);
+        }
+        return value;
+    }
+
+    private static Duration requirePositive(String name, @Nullable Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    /** The settings shared by {@link Builder} and {@link Redlock.Builder}. */
+    public abstract static class Settings<B extends Settings<B>> {
+
+        private List<String> servers = List.of();
+        private int retryCount = 3;
+        private Duration retryDelay = Duration.ofMillis(200);
+        private Duration retryJitter = Duration.ofMillis(100);
+        private double driftFactor = 0.01;
+        private Duration timeout = Duration.ofMillis(100);
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration reconnectInterval = Duration.ofSeconds(1);
+        private String keyPrefix = "";
+        private boolean requireQuorumOnStartup = true;
+        private @Nullable ClientResources clientResources;
+
+        Settings() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /**
+         * The independent Redis masters, as {@code redis://[user:password@]host:port[/db]} or
+         * {@code rediss://} URIs. Required; an odd number (3 or 5) is advised. Each host and port may
+         * appear once.
+         */
+        public B servers(String... servers) {
+            return servers(Arrays.asList(servers));
+        }
+
+        /** As {@link #servers(String...)}. */
+        public B servers(List<String> servers) {
+            this.servers = List.copyOf(Objects.requireNonNull(servers, "servers must not be null"));
+            return self();
+        }
+
+        /** Retries after a failed attempt; default 3, so 4 attempts in all. 0 means exactly one attempt. */
+        public B retryCount(int retryCount) {
+            this.retryCount = retryCount;
+            return self();
+        }
+
+        /** Base delay before a retry; default 200 ms. */
+        public B retryDelay(Duration retryDelay) {
+            this.retryDelay = retryDelay;
+            return self();
+        }
+
+        /** Upper bound of the random delay added to each retry so competing clients fall out of step; default 100 ms. */
+        public B retryJitter(Duration retryJitter) {
+            this.retryJitter = retryJitter;
+            return self();
+        }
+
+        /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); default 0.01. */
+        public B driftFactor(double driftFactor) {
+            this.driftFactor = driftFactor;
+            return self();
+        }
+
+        /** How long to wait for one node's answer to one command; default 100 ms. Keep it far below your TTLs. */
+        public B timeout(Duration timeout) {
+            this.timeout = timeout;
+            return self();
+        }
+
+        /** How long to wait for a node's connection (at start-up and when reconnecting); default 2 s. */
+        public B connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+            return self();
+        }
+
+        /** Minimum time between connection attempts to a node that was down at start-up; default 1 s. */
+        public B reconnectInterval(Duration reconnectInterval) {
+            this.reconnectInterval = reconnectInterval;
+            return self();
+        }
+
+        /**
+         * Prepended to every resource name to form the Redis key; default empty, so keys equal
+         * resource names and interoperate with other Redlock clients. A prefix such as {@code "lock:"}
+         * keeps lock keys apart from application keys and allows ACL key patterns.
+         */
+        public B keyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+            return self();
+        }
+
+        /**
+         * Whether building fails with {@link RedlockConnectionException} when fewer than a quorum
+         * of nodes can be reached; default true. With false, building succeeds and unreachable
+         * nodes are connected later.
+         */
+        public B requireQuorumOnStartup(boolean requireQuorumOnStartup) {
+            this.requireQuorumOnStartup = requireQuorumOnStartup;
+            return self();
+        }
+
+        /**
+         * Lettuce resources (event loops, timers) to share, for example Spring Boot's; default none,
+         * so the engine creates its own and shuts them down on close. Shared resources are not shut down.
+         */
+        public B clientResources(@Nullable ClientResources clientResources) {
+            this.clientResources = clientResources;
+            return self();
+        }
+
+        /** Copies every setting from {@code options}. */
+        public B options(RedlockOptions options) {
+            this.servers = options.servers;
+            this.retryCount = options.retryCount;
+            this.retryDelay = options.retryDelay;
+            this.retryJitter = options.retryJitter;
+            this.driftFactor = options.driftFactor;
+            this.timeout = options.timeout;
+            this.connectTimeout = options.connectTimeout;
+            this.reconnectInterval = options.reconnectInterval;
+            this.keyPrefix = options.keyPrefix;
+            this.requireQuorumOnStartup = options.requireQuorumOnStartup;
+            this.clientResources = options.clientResources;
+            return self();
+        }
+
+        /** Validates the settings into immutable options. */
+        protected final RedlockOptions toOptions() {
+            return new RedlockOptions(this);
+        }
+    }
+
+    /** Builds {@link RedlockOptions}. */
+    public static final class Builder extends Settings<Builder> {
+
+        Builder() {
+        }
+
+        /** @throws IllegalArgumentException naming the first invalid setting */
+        public RedlockOptions build() {
+            return toOptions();
+        }
+    }
+}

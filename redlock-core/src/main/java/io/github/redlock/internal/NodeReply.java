@@ -1,0 +1,39 @@
+package io.github.redlock.internal;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one node answered to one command.
+ *
+ * @param status the kind of answer
+ * @param detail for {@link Status#ERROR} and {@link Status#TIMEOUT}, a short description (no secrets)
+ * @param latencyNanos time from sending to the answer, or -1 when not measured
+ */
+public record NodeReply(Status status, @Nullable String detail, long latencyNanos) {
+
+    public enum Status {
+        /** The node did what was asked (key set, released or extended). */
+        OK,
+        /** The node answered, but the key holds another value (or none, for release and extend). */
+        REFUSED,
+        /** The node answered with an error, or could not be reached. */
+        ERROR,
+        /** No answer within the per-node timeout. */
+        TIMEOUT
+    }
+
+    public static final NodeReply OK = new NodeReply(Status.OK, null, -1);
+    public static final NodeReply REFUSED = new NodeReply(Status.REFUSED, null, -1);
+
+    public static NodeReply error(String detail) {
+        return new NodeReply(Status.ERROR, detail, -1);
+    }
+
+    public static NodeReply timeout(String detail) {
+        return new NodeReply(Status.TIMEOUT, detail, -1);
+    }
+
+    public boolean isOk() {
+        return status == Status.OK;
+    }
+}

@@ -1,0 +1,53 @@
+package io.github.redlock.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The Lua scripts. Keys and values travel only in KEYS and ARGV, never in the script text. */
+final class Scripts {
+
+    /** Deletes KEYS[1] only if it holds ARGV[1]. */
+    static final Script RELEASE = new Script("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('DEL', KEYS[1])
+            end
+            return 0""");
+
+    /** Sets PX ARGV[2] on KEYS[1] only if it holds ARGV[1]. */
+    static final Script EXTEND = new Script("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 0""");
+
+    /** Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free, renews it when it holds ARGV[1], else 0. */
+    static final Script ACQUIRE_OR_EXTEND = new Script("""
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+              return 1
+            end
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 0""");
+
+    private Scripts() {
+    }
+
+    record Script(String text, String sha1) {
+
+        Script(String text) {
+            this(text, sha1(text));
+        }
+
+        private static String sha1(String text) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(digest);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is required by the Java platform", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.redlock.internal;
+
+import io.lettuce.core.RedisURI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One configured Redis server: its parsed URI and a display form with any password removed.
+ * Only the display form may appear in messages, logs and {@code toString()}.
+ */
+public final class ServerAddress {
+
+    private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^@/]*@");
+
+    private final RedisURI uri;
+    private final String display;
+    private final @Nullable String secret;
+
+    private ServerAddress(RedisURI uri, String display, @Nullable String secret) {
+        this.uri = uri;
+        this.display = display;
+        this.secret = secret;
+    }
+
+    /**
+     * Parses a {@code redis://[user:password@]host:port[/db]} or {@code rediss://} URI.
+     *
+     * @throws IllegalArgumentException naming the (masked) URI and what is wrong with it
+     */
+    public static ServerAddress parse(@Nullable String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("Redis server URI must not be blank");
+        }
+        String trimmed = text.strip();
+        String masked = mask(trimmed);
+        String lower = trimmed.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
+            throw new IllegalArgumentException("Redis server URI '" + masked
+                    + "' must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)");
+        }
+        String port = explicitPort(trimmed);
+        if (port != null && !port.matches("[0-9]{1,5}")) {
+            throw new IllegalArgumentException("Redis server URI '" + masked + "' has an invalid port");
+        }
+        RedisURI uri;
+        try {
+            uri = RedisURI.create(trimmed);
+        } catch (RuntimeException e) {
+            // Lettuce's message may echo the raw URI, password included: do not chain it.
+            throw new IllegalArgumentException("Redis server URI '" + masked + "' is malformed");
+        }
+        if (uri.getHost() == null || uri.getHost().isBlank()) {
+            throw new IllegalArgumentException("Redis server URI '" + masked + "' has no host");
+        }
+        if (uri.getPort() < 1 || uri.getPort() > 65535) {
+            throw new IllegalArgumentException("Redis server URI '" + masked + "' has an invalid port");
+        }
+        String secret = password(trimmed);
+        String display = (uri.isSsl() ? "rediss://" : "redis://") + hostPort(uri)
+                + (uri.getDatabase() != 0 ? "/" + uri.getDatabase() : "");
+        return new ServerAddress(uri, display, secret);
+    }
+
+    /**
+     * Parses every URI and rejects an empty list or the same host and port twice (one server
+     * would then count two votes towards the quorum).
+     */
+    public static List<ServerAddress> parseAll(List<String> servers) {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("at least one Redis server is required (3 or 5 independent masters advised)");
+        }
+        List<ServerAddress> addresses = new ArrayList<>(servers.size());
+        Set<String> seen = new HashSet<>();
+        for (String server : servers) {
+            ServerAddress address = parse(server);
+            String key = hostPort(address.uri).toLowerCase(Locale.ROOT);
+            if (!seen.add(key)) {
+                throw new IllegalArgumentException("Redis server " + address.display
+                        + " is listed twice; each server may appear once, or it would count two votes towards the quorum");
+            }
+            addresses.add(address);
+        }
+        return List.copyOf(addresses);
+    }
+
+    /** The text after the host's colon, or null when the URI gives no port. */
+    private static @Nullable String explicitPort(String uri) {
+        int start = uri.indexOf("://") + 3;
+        int end = start;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = uri.substring(start, end);
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 || colon < hostPort.lastIndexOf(']') ? null : hostPort.substring(colon + 1);
+    }
+
+    /** The password in {@code redis://[user:]password@host}, or null. */
+    private static @Nullable String password(String uri) {
+        int start = uri.indexOf("://") + 3;
+        int at = uri.indexOf('@', start);
+        int slash = uri.indexOf('/', start);
+        if (at < 0 || (slash >= 0 && slash < at)) {
+            return null;
+        }
+        String userInfo = uri.substring(start, at);
+        String password = userInfo.substring(userInfo.indexOf(':') + 1);
+        return password.isEmpty() ? null : password;
+    }
+
+    /** Replaces the user-info part of a URI-like string ({@code user:password@}) with {@code ****@}. */
+    public static String mask(String text) {
+        return USER_INFO.matcher(text).replaceAll("****@");
+    }
+
+    private static String hostPort(RedisURI uri) {
+        String host = uri.getHost();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + uri.getPort();
+    }
+
+    public RedisURI uri() {
+        return uri;
+    }
+
+    /** Removes this server's password from a message that may echo it (for example a driver error). */
+    public String scrub(String message) {
+        if (secret == null) {
+            return message;
+        }
+        String decoded = java.net.URLDecoder.decode(secret, java.nio.charset.StandardCharsets.UTF_8);
+        return message.replace(secret, "****").replace(decoded, "****");
+    }
+
+    @Override
+    public String toString() {
+        return display;
+    }
+}

@@ -1,0 +1,123 @@
+package io.github.redlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.github.redlock.internal.Jitter;
+import io.github.redlock.internal.Node;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Bad input gets a clear error before anything is sent to Redis. */
+class RedlockInputTests {
+
+    private static final Duration TTL = Duration.ofSeconds(10);
+
+    private final ManualTicker ticker = new ManualTicker();
+    private final FakeNode node = new FakeNode("redis://fake:6379", ticker);
+    private final Redlock redlock = new Redlock(RedlockOptions.builder().servers("redis://fake:6379").build(),
+            List.<Node>of(node), ticker, (task, delay) -> task.run(), Jitter.RANDOM);
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"  ", "\t\n"})
+    void blankResourceIsRejected(String resource) {
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock(resource, TTL))
+                .withMessage("resource must not be null or blank");
+        assertThat(node.acquireCalls.get()).isZero();
+    }
+
+    @Test
+    void nonPositiveOrSubMillisecondTtlIsRejected() {
+        for (Duration ttl : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofNanos(999_999), null}) {
+            assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock("job", ttl))
+                    .withMessageStartingWith("ttl must be at least 1 ms");
+        }
+        assertThat(node.acquireCalls.get()).isZero();
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {" "})
+    void blankValueIsRejected(String value) {
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock("job", TTL, value))
+                .withMessage("value must not be null or blank");
+    }
+
+    @Test
+    void negativeWaitTimeIsRejected() {
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.tryLock("job", TTL, Duration.ofSeconds(-1)))
+                .withMessageStartingWith("waitTime must be zero or positive");
+    }
+
+    @Test
+    void releaseWithJunkArgumentsReturnsFalse() {
+        assertThat(redlock.release("", "x")).isFalse();
+        assertThat(redlock.release("job", "")).isFalse();
+        assertThat(redlock.release("job", "never-locked")).isFalse();
+    }
+
+    @Test
+    void noServersIsRejected() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Redlock.builder().build())
+                .withMessageContaining("at least one Redis server is required");
+    }
+
+    @Test
+    void malformedUrisAreRejectedWithoutTheirPassword() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Redlock.builder().servers("localhost:6379").build())
+                .withMessageContaining("must start with redis:// or rediss://");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Redlock.builder().servers("redis://user:s3cret@host:notaport").build())
+                .withMessageContaining("redis://****@host:notaport")
+                .withMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void theSameServerTwiceIsRejected() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Redlock.builder()
+                        .servers("redis://10.0.0.1:6379", "redis://:s3cret@10.0.0.1:6379/2").build())
+                .withMessageContaining("redis://10.0.0.1:6379/2 is listed twice")
+                .withMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void invalidOptionsNameTheSetting() {
+        assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
+                .retryCount(-1).build()).withMessage("retryCount must be at least 0, got -1");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
+                .timeout(Duration.ZERO).build()).withMessage("timeout must be positive, got PT0S");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
+                .driftFactor(1.5).build()).withMessageStartingWith("driftFactor must be");
+        assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
+                .retryDelay(Duration.ofMillis(-5)).build()).withMessageStartingWith("retryDelay must be");
+    }
+
+    @Test
+    void optionsToStringMasksPasswords() {
+        RedlockOptions options = RedlockOptions.builder()
+                .servers("redis://admin:s3cret@10.0.0.1:6379", "rediss://:t0ken@10.0.0.2:6380").build();
+
+        assertThat(options.toString()).contains("redis://10.0.0.1:6379", "rediss://10.0.0.2:6380")
+                .doesNotContain("s3cret", "t0ken", "admin");
+        assertThat(options.toBuilder().retryCount(1).build().servers()).isEqualTo(options.servers());
+    }
+
+    @Test
+    void optionsDefaultsAreAsDocumented() {
+        RedlockOptions options = RedlockOptions.builder().servers("redis://h:1").build();
+
+        assertThat(options.retryCount()).isEqualTo(3);
+        assertThat(options.retryDelay()).isEqualTo(Duration.ofMillis(200));
+        assertThat(options.retryJitter()).isEqualTo(Duration.ofMillis(100));
+        assertThat(options.driftFactor()).isEqualTo(0.01);
+        assertThat(options.timeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(options.keyPrefix()).isEmpty();
+        assertThat(options.requireQuorumOnStartup()).isTrue();
+    }
+}
