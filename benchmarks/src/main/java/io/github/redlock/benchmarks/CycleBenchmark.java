@@ -1,0 +1,88 @@
+package io.github.redlock.benchmarks;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Uncontended lock/release cycles: every operation locks a fresh resource name (a counter per
+ * thread), so no two operations ever compete. Sampled latency gives p50/p99; with T threads in a
+ * closed loop, throughput is T / mean latency. Run with {@code -t 1} and {@code -t 16}.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 2)
+public class CycleBenchmark {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final Runnable NOTHING = () -> { };
+
+    /** The client under test and the nodes it talks to, for one trial. */
+    @State(Scope.Benchmark)
+    public static class Target {
+
+        /** Which client: engine, limit, redissonRedLock, redissonLock (nodes=1), springIntegration (nodes=1). */
+        @Param({"engine", "limit", "redissonRedLock"})
+        public String impl;
+
+        /** How many independent redis-server nodes. */
+        @Param({"1", "3", "5"})
+        public int nodes;
+
+        BenchNodes cluster;
+        LockTarget target;
+        final LongAdder refused = new LongAdder();
+
+        @Setup(Level.Trial)
+        public void start() {
+            cluster = BenchNodes.start(nodes);
+            target = LockTarget.create(impl, cluster.uris());
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            if (refused.sum() > 0) {
+                System.out.println("WARNING: " + impl + ": " + refused.sum() + " uncontended cycles were not granted");
+            }
+            target.close();
+            cluster.close();
+        }
+    }
+
+    /** Fresh resource names for one thread. */
+    @State(Scope.Thread)
+    public static class Names {
+        private final String prefix = "bench:" + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + ":" + THREADS.incrementAndGet() + ":";
+        private long next;
+
+        String next() {
+            return prefix + next++;
+        }
+    }
+
+    @Benchmark
+    public boolean cycle(Target target, Names names) {
+        boolean granted = target.target.cycle(names.next(), NOTHING);
+        if (!granted) {
+            target.refused.increment();
+        }
+        return granted;
+    }
+}
