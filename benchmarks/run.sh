@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the benchmarks, runs the whole comparison against real local redis-server nodes, and
+# writes the results table. Sized for a 2-core machine: about 7 minutes including the build.
+#
+#   benchmarks/run.sh                 # full run
+#   benchmarks/run.sh --smoke         # every benchmark once, 1 s: checks the wiring, measures nothing
+#   benchmarks/run.sh --only engine   # only the plan entries whose description contains "engine"
+#
+# Output (git-ignored): benchmarks/results/results.json (JMH), results.md (tables), run.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v redis-server >/dev/null || { echo "redis-server is required on the PATH" >&2; exit 1; }
+out=benchmarks/results
+mkdir -p "$out"
+start=$(date +%s)
+
+echo "Building (./mvnw -pl benchmarks -am package -DskipTests)..."
+./mvnw -B -q -pl benchmarks -am package -DskipTests
+jar=benchmarks/target/benchmarks.jar
+
+{
+  echo "Started: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "Machine: $(nproc) cores, $(java -version 2>&1 | head -1), $(redis-server --version | cut -d' ' -f1-3)"
+  echo "Load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out/environment.txt"
+
+java -cp "$jar" io.github.redlock.benchmarks.Suite --out "$out" "$@" 2>&1 | tee "$out/run.log"
+
+echo "Load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/environment.txt"
+end=$(date +%s)
+echo "Total time including the build: $(( (end - start) / 60 ))m$(( (end - start) % 60 ))s" | tee -a "$out/environment.txt"
+
+{
+  echo "## Results"
+  echo
+  sed 's/^/    /' "$out/environment.txt"
+  echo
+  java -cp "$jar" io.github.redlock.benchmarks.Report "$out/results.json"
+} > "$out/results.md"
+echo
+cat "$out/results.md"
