@@ -1,5 +1,6 @@
 package io.github.redlock.benchmarks;
 
+import io.github.redlock.test.RedisNodes;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -48,7 +49,7 @@ public class ContendedBenchmark {
         @Param({"5"})
         public int nodes;
 
-        BenchNodes cluster;
+        RedisNodes cluster;
         LockTarget target;
         final AtomicInteger inside = new AtomicInteger();
         final LongAdder overlaps = new LongAdder();
@@ -62,7 +63,7 @@ public class ContendedBenchmark {
 
         @Setup(Level.Trial)
         public void start() {
-            cluster = BenchNodes.start(nodes);
+            cluster = RedisNodes.start(nodes);
             target = LockTarget.create(impl, cluster.uris());
         }
 

@@ -1,5 +1,6 @@
 package io.github.redlock.benchmarks;
 
+import io.github.redlock.test.RedisNodes;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,13 +46,13 @@ public class CycleBenchmark {
         @Param({"1", "3", "5"})
         public int nodes;
 
-        BenchNodes cluster;
+        RedisNodes cluster;
         LockTarget target;
         final LongAdder refused = new LongAdder();
 
         @Setup(Level.Trial)
         public void start() {
-            cluster = BenchNodes.start(nodes);
+            cluster = RedisNodes.start(nodes);
             target = LockTarget.create(impl, cluster.uris());
         }
 
