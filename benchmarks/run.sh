@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks, runs the whole comparison against real local redis-server nodes, and
-# writes the results table. Sized for a 2-core machine: about 7 minutes including the build.
+# writes the results table. Sized for a 2-core machine: under 10 minutes including the build.
 #
 #   benchmarks/run.sh                 # full run
 #   benchmarks/run.sh --smoke         # every benchmark once, 1 s: checks the wiring, measures nothing
@@ -27,6 +27,13 @@ jar=benchmarks/target/benchmarks.jar
 
 java -cp "$jar" io.github.redlock.benchmarks.Suite --out "$out" "$@" 2>&1 | tee "$out/run.log"
 
+# Cross-check of the headline ratios, immune to load that changes between JMH forks (~40 s).
+if [[ " $* " != *" --smoke "* ]]; then
+  java -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 6 2>&1 | grep '^paired' | tee "$out/paired.txt"
+else
+  : > "$out/paired.txt"
+fi
+
 echo "Load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/environment.txt"
 end=$(date +%s)
 echo "Total time including the build: $(( (end - start) / 60 ))m$(( (end - start) % 60 ))s" | tee -a "$out/environment.txt"
@@ -37,6 +44,12 @@ echo "Total time including the build: $(( (end - start) / 60 ))m$(( (end - start
   sed 's/^/    /' "$out/environment.txt"
   echo
   java -cp "$jar" io.github.redlock.benchmarks.Report "$out/results.json"
+  if [[ -s "$out/paired.txt" ]]; then
+    echo "### Paired cross-check (engine and limit alternating in one JVM)"
+    echo
+    sed 's/^/    /' "$out/paired.txt"
+    echo
+  fi
 } > "$out/results.md"
 echo
 cat "$out/results.md"

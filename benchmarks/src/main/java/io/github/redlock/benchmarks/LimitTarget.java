@@ -12,10 +12,12 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -95,8 +97,8 @@ final class LimitTarget implements LockTarget {
     @Override
     public void close() {
         connections.forEach(StatefulRedisConnection::close);
-        client.shutdown();
-        resources.shutdown();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /** Counts SET replies; {@link #await()} returns once a quorum said OK or every node answered. */

@@ -36,6 +36,6 @@ final class RedissonLockTarget implements LockTarget {
 
     @Override
     public void close() {
-        client.shutdown();
+        RedissonSupport.shutdown(client);
     }
 }

@@ -50,6 +50,6 @@ final class RedissonRedLockTarget implements LockTarget {
 
     @Override
     public void close() {
-        clients.forEach(RedissonClient::shutdown);
+        clients.parallelStream().forEach(RedissonSupport::shutdown);
     }
 }
