@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The Redlock algorithm, in one place: ask every node in parallel, grant on a quorum within the
@@ -97,10 +98,10 @@ final class LockEngine {
             return attempts;
         }
 
-        /** Stops retrying; a lease granted after this is released at once. */
-        void cancel() {
+        /** Stops retrying; a lease granted all the same is handed to {@code release} at once. */
+        void cancel(Consumer<Lease> release) {
             cancelled.set(true);
-            result.thenAccept(r -> r.lease().ifPresent(lease -> releaseAll(key, value)));
+            result.thenAccept(r -> r.lease().ifPresent(release));
         }
     }
 

@@ -13,7 +13,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,13 +75,11 @@ public final class Redlock implements AutoCloseable {
         this.options = options;
         this.ticker = Ticker.SYSTEM;
         ClientResources shared = options.clientResources();
-        this.ownedResources = shared != null ? null : DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
+        this.ownedResources = shared != null ? null : DefaultClientResources.create();
         ClientResources resources = shared != null ? shared : ownedResources;
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
+                .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build())
                 .build());
@@ -214,7 +211,7 @@ public final class Redlock implements AutoCloseable {
         try {
             return acquisition.result().get();
         } catch (InterruptedException e) {
-            acquisition.cancel();
+            acquisition.cancel(this::releaseAsync);
             Thread.currentThread().interrupt();
             return LockResult.failed(acquisition.resource(), LockFailure.INTERRUPTED, List.of(), acquisition.attempts());
         } catch (ExecutionException e) {

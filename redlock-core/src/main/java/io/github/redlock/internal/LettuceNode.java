@@ -20,9 +20,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One Redis master over one multiplexed Lettuce connection. Commands are asynchronous and never
- * block a Netty thread. A node that could not be reached at start-up is connected again lazily
- * (at most once per {@code reconnectInterval}); once connected, Lettuce reconnects by itself.
- * While disconnected, commands fail at once instead of queueing.
+ * block a Netty thread. While disconnected, commands fail at once instead of queueing, and the
+ * node connects again lazily, at most once per {@code reconnectInterval}. Lettuce's own
+ * auto-reconnect is off on purpose: it re-sends in-flight commands after reconnecting, and a
+ * {@code SET NX} replayed after its attempt was given up and released would block the resource
+ * until its TTL ran out.
  */
 public final class LettuceNode implements Node {
 
@@ -126,7 +128,8 @@ public final class LettuceNode implements Node {
     private <T> CompletableFuture<NodeReply> call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command,
             Function<@Nullable T, NodeReply> onReply) {
         RedisAsyncCommands<String, String> c = commands;
-        if (c == null) {
+        StatefulRedisConnection<String, String> open = connection;
+        if (c == null || open == null || !open.isOpen()) {
             connectIfDue();
             return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
         }
