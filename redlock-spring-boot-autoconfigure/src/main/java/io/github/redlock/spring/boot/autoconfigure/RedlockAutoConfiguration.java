@@ -107,7 +107,9 @@ public final class RedlockAutoConfiguration {
             if (password == null || password.isEmpty()) {
                 return "";
             }
-            return (username != null && !username.isEmpty() ? encode(username) + ":" : "") + encode(password) + "@";
+            // Always "user:password@" or ":password@": Lettuce decodes the user-info before splitting it
+            // at the first ':', so a password alone would be taken for a user name if it held a ':'.
+            return (username != null && !username.isEmpty() ? encode(username) : "") + ":" + encode(password) + "@";
         }
 
         private static String encode(String text) {

@@ -110,6 +110,14 @@ class RedlockAutoConfigurationTests {
     }
 
     @Test
+    void uriWithoutSchemeIsRejectedWithoutThePassword() {
+        runner.withPropertyValues(NO_QUORUM_NEEDED, "redlock.servers[0]=admin:s3cr3t@10.0.0.1:6379").run(context -> {
+            assertThat(context).getFailure().rootCause().isInstanceOf(InvalidRedlockPropertyException.class)
+                    .hasMessageContaining("redlock.servers[0]").hasMessageNotContaining("s3cr3t");
+        });
+    }
+
+    @Test
     void blankServerIsRejectedNamingItsIndex() {
         runner.withPropertyValues(NO_QUORUM_NEEDED, "redlock.servers[0]=redis://127.0.0.1:1", "redlock.servers[1]= ")
                 .run(context -> assertThat(context).getFailure().rootCause()
@@ -193,9 +201,22 @@ class RedlockAutoConfigurationTests {
                     Redlock redlock = context.getBean(Redlock.class);
                     assertThat(redlock.nodes()).containsExactly("redis://127.0.0.1:7");
                     assertThat(redlock.quorum()).isEqualTo(1);
-                    assertThat(redlock.options().servers()).containsExactly("redis://p%40ss%20w0rd%3Ax@127.0.0.1:7");
+                    assertThat(redlock.options().servers()).containsExactly("redis://:p%40ss%20w0rd%3Ax@127.0.0.1:7");
                     assertThat(output).containsOnlyOnce("not fault-tolerant").contains("redis://127.0.0.1:7")
                             .doesNotContain("p@ss w0rd");
+                });
+    }
+
+    @Test
+    void springDataRedisUserDatabaseAndSslAreCarriedOver() {
+        runner.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
+                .withPropertyValues(NO_QUORUM_NEEDED, "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=7",
+                        "spring.data.redis.database=3", "spring.data.redis.username=admin",
+                        "spring.data.redis.password=s3cret", "spring.data.redis.ssl.enabled=true")
+                .run(context -> {
+                    Redlock redlock = context.getBean(Redlock.class);
+                    assertThat(redlock.options().servers()).containsExactly("rediss://admin:s3cret@127.0.0.1:7/3");
+                    assertThat(redlock.nodes()).containsExactly("rediss://127.0.0.1:7/3");
                 });
     }
 
