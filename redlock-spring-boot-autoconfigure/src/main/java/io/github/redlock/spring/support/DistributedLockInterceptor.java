@@ -168,7 +168,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
 
     private @Nullable Object withoutRedlock(LockOperation operation, String key) {
         if (warnedWithoutRedlock.add(operation.method())) {
-            LOG.warn("No Redlock is configured (set redlock.servers, or define a Redlock bean): @DistributedLock method "
+            LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one @Primary):"
+                    + " @DistributedLock method "
                     + operation.description() + " is " + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
                     + " on every call; it never runs without its lock");
         }
