@@ -44,7 +44,7 @@ public final class DistributedLockAutoConfiguration {
         // Bound here rather than injected: advisors are created while post-processors are still being
         // registered, and the properties bean should not be created that early.
         RedlockProperties properties = Binder.get(environment).bindOrCreate("redlock", RedlockProperties.class);
-        RedlockPropertiesMapper.validate(properties);
+        RedlockPropertiesMapper.validateDefaultTtl(properties);
         DistributedLockOperationSource operations = new DistributedLockOperationSource(environment);
         DistributedLockInterceptor interceptor = new DistributedLockInterceptor(operations, new RedlockLookup(redlock),
                 SingletonSupplier.of(() -> DistributedLockInterceptor.composite(listeners.orderedStream().toList())),

@@ -29,13 +29,18 @@ final class RedlockPropertiesMapper {
         positive("redlock.timeout", properties.getTimeout());
         positive("redlock.connect-timeout", properties.getConnectTimeout());
         positive("redlock.reconnect-interval", properties.getReconnectInterval());
+        validateDefaultTtl(properties);
+        if (properties.getKeyPrefix() == null) {
+            throw new InvalidRedlockPropertyException("redlock.key-prefix", "must not be null");
+        }
+    }
+
+    /** Checks the setting the advice uses. */
+    static void validateDefaultTtl(RedlockProperties properties) {
         positive("redlock.default-ttl", properties.getDefaultTtl());
         if (properties.getDefaultTtl().toMillis() < 1) {
             throw new InvalidRedlockPropertyException("redlock.default-ttl",
                     "must be at least 1 ms, got " + properties.getDefaultTtl());
-        }
-        if (properties.getKeyPrefix() == null) {
-            throw new InvalidRedlockPropertyException("redlock.key-prefix", "must not be null");
         }
     }
 

@@ -158,6 +158,12 @@ class DistributedLockAutoConfigurationTests {
     }
 
     @Test
+    void disabledEngineDoesNotFailOnEngineSettings() {
+        runner.withPropertyValues("redlock.enabled=false", "redlock.retry-count=-1")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(DistributedLockAdvisor.class));
+    }
+
+    @Test
     void userDefinedAdvisorReplacesOurs() {
         runner.withUserConfiguration(UserAdvisor.class).run(context -> {
             assertThat(context).hasSingleBean(DistributedLockAdvisor.class);

@@ -115,6 +115,21 @@ class RedlockObservabilityAutoConfigurationTests {
     }
 
     @Test
+    void withOnlyTheStartersOwnDependenciesEverythingElseBacksOff() {
+        runner.withConfiguration(AutoConfigurations.of(DistributedLockAutoConfiguration.class,
+                org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration.class))
+                .withClassLoader(new FilteredClassLoader(MeterRegistry.class, HealthIndicator.class, Endpoint.class,
+                        org.springframework.data.redis.core.RedisOperations.class,
+                        org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails.class))
+                .withPropertyValues("management.endpoints.web.exposure.include=*").run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(Redlock.class)
+                            .hasSingleBean(io.github.redlock.spring.support.DistributedLockAdvisor.class);
+                    assertThat(context).doesNotHaveBean(RedlockMetrics.class).doesNotHaveBean(RedlockHealthIndicator.class)
+                            .doesNotHaveBean(RedlockEndpoint.class);
+                });
+    }
+
+    @Test
     void userBeansReplaceOurs() {
         runner.withUserConfiguration(Registry.class, UserBeans.class)
                 .withPropertyValues("management.endpoints.web.exposure.include=redlock").run(context -> {

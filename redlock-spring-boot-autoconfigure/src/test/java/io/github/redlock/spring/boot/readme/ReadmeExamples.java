@@ -14,6 +14,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -98,7 +99,7 @@ final class ReadmeExamples {
 
         private final Cleanup self;
 
-        Cleanup(@org.springframework.context.annotation.Lazy Cleanup self) {
+        Cleanup(@Lazy Cleanup self) {
             this.self = self;
         }
 
