@@ -98,16 +98,21 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
             Duration ttl, DistributedLockListener listener) throws Throwable {
         long acquiredAt = System.nanoTime();
         AtomicReference<Lease> current = new AtomicReference<>(lease);
-        LeaseRenewer.Renewal renewal = operation.autoExtend()
-                ? renewer.start(engine, current, ttl, operation.description()) : null;
-        Runnable running = listener.running(operation.resource());
+        LeaseRenewer.Renewal renewal = null;
+        Runnable running = null;
         try {
+            if (operation.autoExtend()) {
+                renewal = renewer.start(engine, current, ttl, operation.description());
+            }
+            running = listener.running(operation.resource());
             return invocation.proceed();
         } finally {
             if (renewal != null) {
                 renewal.stop();
             }
-            running.run();
+            if (running != null) {
+                running.run();
+            }
             finish(operation, engine, current.get(), ttl, acquiredAt, listener);
         }
     }
@@ -189,14 +194,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         renewer.close();
     }
 
-    /** Calls several listeners in order; one that throws is logged and does not stop the others. */
+    /**
+     * Calls the listeners in order; one that throws is logged and neither stops the others nor
+     * disturbs the locked call (so a lock is always released).
+     */
     public static DistributedLockListener composite(List<DistributedLockListener> listeners) {
-        if (listeners.isEmpty()) {
-            return new DistributedLockListener() { };
-        }
-        if (listeners.size() == 1) {
-            return listeners.get(0);
-        }
         return new CompositeListener(List.copyOf(listeners));
     }
 
