@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class Demo {
 
     private static final Pattern COUNTER = Pattern.compile(
-            "^redlock_(acquisitions|failures)_total\\{([^}]*)}\\s+([0-9.eE+-]+)$", Pattern.MULTILINE);
+            "^redlock_(acquisitions|failures)_total\\{(.*)}\\s+([0-9.eE+-]+)$", Pattern.MULTILINE);
     private static final Pattern REASON = Pattern.compile("reason=\"([a-z]+)\"");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

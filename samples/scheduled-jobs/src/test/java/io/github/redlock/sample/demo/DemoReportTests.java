@@ -49,7 +49,7 @@ class DemoReportTests {
         String scrape = """
                 # TYPE redlock_acquisitions_total counter
                 redlock_acquisitions_total{resource="sample:report"} 4.0
-                redlock_acquisitions_total{resource="sample:cache-cleanup"} 3.0
+                redlock_acquisitions_total{resource="sample:invoices:#{#region}"} 3.0
                 redlock_failures_total{reason="contended",resource="sample:report"} 5.0
                 redlock_failures_total{reason="unavailable",resource="sample:report"} 1.0
                 """;
