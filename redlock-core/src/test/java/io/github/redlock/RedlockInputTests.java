@@ -78,6 +78,17 @@ class RedlockInputTests {
     }
 
     @Test
+    void uriErrorsHideThePasswordWithoutASchemeOrWithSlashesInIt() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Redlock.builder().servers("admin:s3cret@host:6379").build())
+                .withMessageContaining("'****@host:6379' must start with redis://")
+                .withMessageNotContaining("s3cret");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Redlock.builder().servers("redis://:ab/cd+ef==@host:6379").build())
+                .withMessageContaining("redis://****@host:6379")
+                .withMessageNotContaining("ab/cd").withMessageNotContaining("cd+ef");
+    }
+
+    @Test
     void theSameServerTwiceIsRejected() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Redlock.builder()

@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,8 +13,6 @@ import org.jspecify.annotations.Nullable;
  * Only the display form may appear in messages, logs and {@code toString()}.
  */
 public final class ServerAddress {
-
-    private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^@/]*@");
 
     private final RedisURI uri;
     private final String display;
@@ -114,9 +111,16 @@ public final class ServerAddress {
         return password.isEmpty() ? null : password;
     }
 
-    /** Replaces the user-info part of a URI-like string ({@code user:password@}) with {@code ****@}. */
+    /**
+     * Replaces the user-info part of a URI-like string ({@code user:password@}) with {@code ****@}:
+     * everything from the scheme's {@code ://} (or the start, when there is no scheme) to the last
+     * {@code @}, so that passwords containing {@code /} or {@code @} (base64 tokens) are hidden too.
+     */
     public static String mask(String text) {
-        return USER_INFO.matcher(text).replaceAll("****@");
+        int scheme = text.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int at = text.lastIndexOf('@');
+        return at < start ? text : text.substring(0, start) + "****@" + text.substring(at + 1);
     }
 
     private static String hostPort(RedisURI uri) {

@@ -1,0 +1,93 @@
+package io.github.redlock.spring;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the annotated method only while holding a Redlock lock on {@link #resource()}, across every
+ * instance of the application that uses the same Redis servers.
+ *
+ * <pre>{@code
+ * @Scheduled(cron = "0 0/5 * * * *")
+ * @DistributedLock(resource = "nightly-report", ttl = 10)      // ttl in seconds by default
+ * void nightlyReport() { ... }
+ * }</pre>
+ *
+ * <p>The method never runs without the lock. When the lock is not acquired, {@link #onFailure()}
+ * decides: {@link LockFailurePolicy#SKIP} (the default) returns without running it,
+ * {@link LockFailurePolicy#THROW} throws {@link io.github.redlock.LockNotAcquiredException}. The
+ * lock is released when the method returns or throws (or kept until {@link #minHoldTime()} has
+ * passed).
+ *
+ * <p>The annotation works through a Spring AOP proxy, like {@code @Transactional}: only calls that
+ * go through the bean's proxy are locked. A call from another method of the same object
+ * ({@code this.job()}) is <em>not</em> locked. Annotated methods must be overridable (not
+ * {@code private}, {@code static} or {@code final}); the context refuses to start otherwise. The
+ * annotation may be placed on a class method or on the interface method it implements.
+ *
+ * <p>Every annotated method is checked when its bean is created; an invalid declaration (blank
+ * resource, SpEL that does not parse, unresolvable {@code ${...}} placeholder, negative times, a
+ * primitive return type under {@code SKIP}) stops the application with a message naming the method.
+ */
+@Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface DistributedLock {
+
+    /**
+     * The resource to lock (the Redis key, after {@code redlock.key-prefix}). Required, not blank.
+     * Either a literal ({@code "nightly-report"}), with {@code ${property}} placeholders resolved
+     * from the Environment at startup ({@code "${spring.application.name}:report"}), or a SpEL
+     * template over the method's arguments, with expressions in {@code #{...}}
+     * ({@code "invoice:#{#invoice.id}"}; arguments by name, or as {@code #p0}, {@code #a0}; the root
+     * object offers {@code method}, {@code methodName}, {@code args}, {@code target} and
+     * {@code targetClass}, and {@code @beanName} refers to a bean). The template is parsed once per
+     * method. A template that evaluates to a blank key makes the call throw
+     * {@link IllegalArgumentException} without running the method.
+     *
+     * <p>Metrics are tagged with this attribute as written, never with the evaluated key.
+     */
+    String resource();
+
+    /**
+     * How long the lock lives in Redis if it is not released, in {@link #timeUnit()}; it bounds how
+     * long another instance waits after this one crashed. Default 0: {@code redlock.default-ttl}
+     * (30 s unless configured). Make it longer than the method normally runs, or set
+     * {@link #autoExtend()}; a method that outlives the lock is logged at WARN and counted in
+     * {@code redlock.expired}.
+     */
+    long ttl() default 0;
+
+    /** The unit of {@link #ttl()}, {@link #waitTime()} and {@link #minHoldTime()}; default seconds. */
+    TimeUnit timeUnit() default TimeUnit.SECONDS;
+
+    /**
+     * How long to keep trying while the lock is held elsewhere, in {@link #timeUnit()}. Default 0:
+     * one attempt with the engine's retries ({@code redlock.retry-count}, {@code redlock.retry-delay}),
+     * then give up.
+     */
+    long waitTime() default 0;
+
+    /**
+     * The minimum time the lock is held, in {@link #timeUnit()}, counted from acquisition (ShedLock's
+     * {@code lockAtLeastFor}). When the method finishes sooner, the lock is not released but left to
+     * expire once this much time has passed, so that another instance whose clock or scheduler is a
+     * little late does not run the same scheduled tick again. Default 0: release at once. Must not
+     * exceed an explicit {@link #ttl()}.
+     */
+    long minHoldTime() default 0;
+
+    /** What to do when the lock is not acquired; default {@link LockFailurePolicy#SKIP}. */
+    LockFailurePolicy onFailure() default LockFailurePolicy.SKIP;
+
+    /**
+     * Whether to renew the lock while the method runs, every third of the TTL, for methods whose
+     * duration is hard to bound. Default false. A renewal that fails is logged at WARN; the method
+     * keeps running (it cannot be stopped safely), and the expiry is reported when it returns.
+     */
+    boolean autoExtend() default false;
+}

@@ -1,0 +1,119 @@
+package io.github.redlock.spring.boot.autoconfigure;
+
+import io.github.redlock.Redlock;
+import io.lettuce.core.resource.ClientResources;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * The {@link Redlock} engine, from {@code redlock.*} properties, or from Spring Data Redis's single
+ * server when {@code redlock.servers} is empty. Backs off when the application defines its own
+ * {@code Redlock} bean; {@link RedlockBuilderCustomizer} beans adjust the engine without replacing it.
+ *
+ * <p>Boot's Lettuce {@link ClientResources} bean (event loops, timers) is shared when there is one.
+ * The engine is closed on shutdown, which first releases the leases this application still holds,
+ * and is destroyed before the shared {@code ClientResources}.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@EnableConfigurationProperties(RedlockProperties.class)
+public final class RedlockAutoConfiguration {
+
+    private static final Log LOG = LogFactory.getLog(RedlockAutoConfiguration.class);
+
+    /**
+     * @param clientResources Boot's Lettuce resources, if any. A collection rather than an
+     *        ObjectProvider on purpose: beans injected this way are registered as dependencies, so
+     *        the context destroys this engine (releasing its leases) before the shared resources.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @Conditional(RedlockServersCondition.class)
+    Redlock redlock(RedlockProperties properties, ObjectProvider<DataRedisLockServer> dataRedisServer,
+            ObjectProvider<RedlockBuilderCustomizer> customizers, List<ClientResources> clientResources) {
+        RedlockPropertiesMapper.validate(properties);
+        List<String> servers = properties.getServers();
+        if (servers.isEmpty()) {
+            DataRedisLockServer server = dataRedisServer.getIfAvailable();
+            if (server != null) {
+                servers = List.of(server.uri());
+                LOG.warn("Redlock uses the single Redis server of Spring Data Redis (" + server.display()
+                        + ") because redlock.servers is empty: locks are not fault-tolerant, since a failure or restart"
+                        + " of that server loses or blocks them. List 3 or 5 independent Redis masters in redlock.servers.");
+            }
+        }
+        RedlockPropertiesMapper.validateServers(RedlockServersCondition.SERVERS, servers);
+        Redlock.Builder builder = RedlockPropertiesMapper.builder(properties, servers);
+        if (clientResources.size() == 1) {
+            builder.clientResources(clientResources.get(0));
+        }
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+        return builder.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(Redlock.class)
+    @Conditional(RedlockServersCondition.None.class)
+    static RedlockNotConfiguredReport redlockNotConfiguredReport(Environment environment) {
+        return new RedlockNotConfiguredReport(
+                Boolean.FALSE.equals(environment.getProperty(RedlockServersCondition.ENABLED, Boolean.class)));
+    }
+
+    /** Offers Spring Data Redis's server for use when {@code redlock.servers} is empty. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(DataRedisConnectionDetails.class)
+    @ConditionalOnBean(DataRedisConnectionDetails.class)
+    static class DataRedisServerConfiguration {
+
+        @Bean
+        DataRedisLockServer redlockDataRedisServer(ObjectProvider<DataRedisConnectionDetails> details) {
+            return dataRedisServer(details.getObject());
+        }
+
+        static DataRedisLockServer dataRedisServer(DataRedisConnectionDetails details) {
+            String mode = details.getSentinel() != null ? "Sentinel"
+                    : details.getCluster() != null ? "Cluster"
+                    : details.getMasterReplica() != null ? "master/replica" : null;
+            DataRedisConnectionDetails.Standalone standalone = details.getStandalone();
+            if (mode != null || standalone == null) {
+                throw new InvalidRedlockPropertyException(RedlockServersCondition.SERVERS, "is empty, and the Spring Data"
+                        + " Redis connection uses " + (mode != null ? mode : "no standalone server") + ", which Redlock"
+                        + " cannot use as a lock server: Redlock needs independent Redis masters. List them in"
+                        + " redlock.servers, or set redlock.enabled=false.");
+            }
+            String scheme = details.getSslBundle() != null ? "rediss://" : "redis://";
+            String host = standalone.getHost().indexOf(':') >= 0 ? "[" + standalone.getHost() + "]" : standalone.getHost();
+            String address = host + ":" + standalone.getPort()
+                    + (standalone.getDatabase() != 0 ? "/" + standalone.getDatabase() : "");
+            return new DataRedisLockServer(scheme + userInfo(details.getUsername(), details.getPassword()) + address,
+                    scheme + address);
+        }
+
+        private static String userInfo(@Nullable String username, @Nullable String password) {
+            if (password == null || password.isEmpty()) {
+                return "";
+            }
+            // Always "user:password@" or ":password@": Lettuce decodes the user-info before splitting it
+            // at the first ':', so a password alone would be taken for a user name if it held a ':'.
+            return (username != null && !username.isEmpty() ? encode(username) : "") + ":" + encode(password) + "@";
+        }
+
+        private static String encode(String text) {
+            return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+    }
+}

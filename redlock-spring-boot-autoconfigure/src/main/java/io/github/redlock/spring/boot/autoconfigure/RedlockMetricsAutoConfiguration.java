@@ -1,0 +1,28 @@
+package io.github.redlock.spring.boot.autoconfigure;
+
+import io.github.redlock.spring.boot.actuate.RedlockMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Micrometer meters of {@code @DistributedLock} methods ({@code redlock.acquisitions},
+ * {@code redlock.failures}, {@code redlock.acquire}, {@code redlock.held}, {@code redlock.expired}),
+ * when Micrometer is on the classpath and the application has a {@link MeterRegistry}.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean(MeterRegistry.class)
+public final class RedlockMetricsAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    RedlockMetrics redlockMetrics(MeterRegistry registry) {
+        return new RedlockMetrics(registry);
+    }
+}

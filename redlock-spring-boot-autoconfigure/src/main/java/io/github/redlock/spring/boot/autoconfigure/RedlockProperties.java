@@ -1,0 +1,195 @@
+package io.github.redlock.spring.boot.autoconfigure;
+
+import io.github.redlock.spring.support.DistributedLockAdvisor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of Redlock ({@code redlock.*}). Durations take Spring Boot's forms ({@code 200ms},
+ * {@code 10s}, {@code PT0.2S}); a plain number is milliseconds.
+ */
+@ConfigurationProperties("redlock")
+public class RedlockProperties {
+
+    /**
+     * Whether to create the Redlock engine and its beans. When false, @DistributedLock methods are
+     * skipped (or throw, under THROW) instead of running without their lock.
+     */
+    private boolean enabled = true;
+
+    /**
+     * URIs of the independent Redis masters, as redis://[user:password@]host:port[/db] or rediss://.
+     * An odd number (3 or 5) is advised; a lock needs a majority of them. When empty and Spring Data
+     * Redis is configured, its single server is used (not fault-tolerant).
+     */
+    private List<String> servers = new ArrayList<>();
+
+    /** Retries after a failed lock attempt (so retry-count + 1 attempts); 0 makes a single attempt. */
+    private int retryCount = 3;
+
+    /** Base delay before each retry of a lock attempt. */
+    private Duration retryDelay = Duration.ofMillis(200);
+
+    /** Upper bound of the random delay added to each retry, so competing instances fall out of step. */
+    private Duration retryJitter = Duration.ofMillis(100);
+
+    /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); at least 0 and below 1. */
+    private double driftFactor = 0.01;
+
+    /** How long to wait for one node's answer to one command. Keep it far below your TTLs. */
+    private Duration timeout = Duration.ofMillis(100);
+
+    /** How long to wait for a node's connection, at startup and when reconnecting. */
+    private Duration connectTimeout = Duration.ofSeconds(2);
+
+    /** Minimum time between connection attempts to a node that was down at startup. */
+    private Duration reconnectInterval = Duration.ofSeconds(1);
+
+    /**
+     * Prepended to every resource to form the Redis key, for example "lock:" to keep lock keys apart
+     * from application keys. Empty by default, so keys equal resource names.
+     */
+    private String keyPrefix = "";
+
+    /**
+     * Whether startup fails when fewer than a majority of the servers can be reached. When false, the
+     * application starts and unreachable servers are connected later.
+     */
+    private boolean requireQuorumOnStartup = true;
+
+    /** TTL of @DistributedLock methods that do not set their own (ttl = 0). */
+    private Duration defaultTtl = Duration.ofSeconds(30);
+
+    private final Advice advice = new Advice();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public List<String> getServers() {
+        return servers;
+    }
+
+    public void setServers(List<String> servers) {
+        this.servers = servers;
+    }
+
+    public int getRetryCount() {
+        return retryCount;
+    }
+
+    public void setRetryCount(int retryCount) {
+        this.retryCount = retryCount;
+    }
+
+    public Duration getRetryDelay() {
+        return retryDelay;
+    }
+
+    public void setRetryDelay(Duration retryDelay) {
+        this.retryDelay = retryDelay;
+    }
+
+    public Duration getRetryJitter() {
+        return retryJitter;
+    }
+
+    public void setRetryJitter(Duration retryJitter) {
+        this.retryJitter = retryJitter;
+    }
+
+    public double getDriftFactor() {
+        return driftFactor;
+    }
+
+    public void setDriftFactor(double driftFactor) {
+        this.driftFactor = driftFactor;
+    }
+
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getReconnectInterval() {
+        return reconnectInterval;
+    }
+
+    public void setReconnectInterval(Duration reconnectInterval) {
+        this.reconnectInterval = reconnectInterval;
+    }
+
+    public String getKeyPrefix() {
+        return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+        this.keyPrefix = keyPrefix;
+    }
+
+    public boolean isRequireQuorumOnStartup() {
+        return requireQuorumOnStartup;
+    }
+
+    public void setRequireQuorumOnStartup(boolean requireQuorumOnStartup) {
+        this.requireQuorumOnStartup = requireQuorumOnStartup;
+    }
+
+    public Duration getDefaultTtl() {
+        return defaultTtl;
+    }
+
+    public void setDefaultTtl(Duration defaultTtl) {
+        this.defaultTtl = defaultTtl;
+    }
+
+    public Advice getAdvice() {
+        return advice;
+    }
+
+    /** Lists the servers' count, never their URIs (they may hold passwords). */
+    @Override
+    public String toString() {
+        return "RedlockProperties[enabled=" + enabled + ", servers=" + servers.size() + " configured, retryCount="
+                + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
+                + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
+                + reconnectInterval + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
+                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + "]";
+    }
+
+    /** The {@code @DistributedLock} advice ({@code redlock.advice.*}). */
+    public static class Advice {
+
+        /**
+         * Order of the @DistributedLock advisor among other advisors on the same method. The default,
+         * Ordered.LOWEST_PRECEDENCE - 100, takes the lock outside @Transactional (and @Cacheable)
+         * with their default order, so the transaction commits before the lock is released.
+         */
+        private int order = DistributedLockAdvisor.DEFAULT_ORDER;
+
+        public int getOrder() {
+            return order;
+        }
+
+        public void setOrder(int order) {
+            this.order = order;
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.github.redlock.spring.support;
+
+import io.github.redlock.Lease;
+import io.github.redlock.LockFailure;
+import io.github.redlock.LockNotAcquiredException;
+import io.github.redlock.LockResult;
+import io.github.redlock.Redlock;
+import io.github.redlock.spring.LockFailurePolicy;
+import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactory;
+
+/**
+ * Runs {@code @DistributedLock} methods under their lock: acquire, run, then release in
+ * {@code finally} (or keep until the minimum hold time has passed). When the lock is not acquired
+ * the method is never run: the call is skipped or throws, by the method's policy.
+ */
+public final class DistributedLockInterceptor implements MethodInterceptor, AutoCloseable {
+
+    private static final Log LOG = LogFactory.getLog(DistributedLockInterceptor.class);
+
+    private final DistributedLockOperationSource operations;
+    private final Supplier<@Nullable Redlock> redlock;
+    private final Supplier<DistributedLockListener> listener;
+    private final Duration defaultTtl;
+    private final @Nullable BeanFactory beanFactory;
+    private final LeaseRenewer renewer = new LeaseRenewer();
+    private final Set<Method> warnedWithoutRedlock = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param operations the annotated methods
+     * @param redlock the engine, looked up on each call until found; null when none is configured
+     * @param listener told about every attempt (metrics)
+     * @param defaultTtl the TTL of methods that set none
+     * @param beanFactory resolves {@code @bean} references in resource templates, or null
+     */
+    public DistributedLockInterceptor(DistributedLockOperationSource operations, Supplier<@Nullable Redlock> redlock,
+            Supplier<DistributedLockListener> listener, Duration defaultTtl, @Nullable BeanFactory beanFactory) {
+        this.operations = operations;
+        this.redlock = redlock;
+        this.listener = listener;
+        this.defaultTtl = defaultTtl;
+        this.beanFactory = beanFactory;
+    }
+
+    @Override
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+        Object target = invocation.getThis();
+        Class<?> targetClass = target != null ? AopUtils.getTargetClass(target) : null;
+        LockOperation operation = operations.operation(invocation.getMethod(), targetClass);
+        if (operation == null) {
+            return invocation.proceed();
+        }
+        DistributedLockListener listener = this.listener.get();
+        long start = System.nanoTime();
+        String key;
+        try {
+            key = operation.resolveKey(invocation.getArguments(), target, beanFactory);
+        } catch (RuntimeException e) {
+            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+            throw e;
+        }
+        Redlock engine = redlock.get();
+        if (engine == null) {
+            listener.notAcquired(operation.resource(), FailureReason.UNAVAILABLE, since(start));
+            return withoutRedlock(operation, key);
+        }
+        Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
+        LockResult result;
+        try {
+            result = engine.tryLock(key, ttl, operation.waitTime());
+        } catch (RuntimeException e) {
+            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+            return failedWithError(operation, key, e);
+        }
+        if (!result.isAcquired()) {
+            listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
+            return notAcquired(operation, result);
+        }
+        listener.acquired(operation.resource(), since(start));
+        return proceedLocked(invocation, operation, engine, result.leaseOrThrow(), ttl, listener);
+    }
+
+    private @Nullable Object proceedLocked(MethodInvocation invocation, LockOperation operation, Redlock engine, Lease lease,
+            Duration ttl, DistributedLockListener listener) throws Throwable {
+        long acquiredAt = System.nanoTime();
+        AtomicReference<Lease> current = new AtomicReference<>(lease);
+        LeaseRenewer.Renewal renewal = null;
+        Runnable running = null;
+        try {
+            if (operation.autoExtend()) {
+                renewal = renewer.start(engine, current, ttl, operation.description());
+            }
+            running = listener.running(operation.resource());
+            return invocation.proceed();
+        } finally {
+            if (renewal != null) {
+                renewal.stop();
+            }
+            if (running != null) {
+                running.run();
+            }
+            finish(operation, engine, current.get(), ttl, acquiredAt, listener);
+        }
+    }
+
+    /** Releases the lease, or leaves it until the minimum hold time; reports a lease that ran out. Never throws. */
+    private void finish(LockOperation operation, Redlock engine, Lease lease, Duration ttl, long acquiredAt,
+            DistributedLockListener listener) {
+        try {
+            if (!lease.isValid()) {
+                LOG.warn("@DistributedLock method " + operation.description() + " ran longer than its lock on '"
+                        + lease.resource() + "' was valid (ttl " + ttl.toMillis() + " ms): another instance may have run"
+                        + " at the same time. Increase ttl, or set autoExtend = true.");
+                listener.expired(operation.resource());
+                engine.release(lease);
+                return;
+            }
+            Duration holdLeft = operation.minHoldTime().minusNanos(System.nanoTime() - acquiredAt);
+            if (holdLeft.toMillis() >= 1) {
+                // Keep the lock: shorten it to expire when the minimum hold time is over. Should this
+                // fail, the key keeps its TTL, which is longer: still held at least that long.
+                if (engine.extend(lease, holdLeft).isEmpty() && LOG.isDebugEnabled()) {
+                    LOG.debug("Could not shorten the lock on '" + lease.resource() + "' to its minimum hold time; it expires"
+                            + " with its TTL instead");
+                }
+                return;
+            }
+            if (!engine.release(lease) && LOG.isDebugEnabled()) {
+                LOG.debug("The lock on '" + lease.resource() + "' was not confirmed released by a quorum of nodes; it"
+                        + " expires with its TTL");
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not release the lock on '" + lease.resource() + "' of " + operation.description()
+                    + "; it expires with its TTL", e);
+        }
+    }
+
+    private @Nullable Object notAcquired(LockOperation operation, LockResult result) {
+        if (operation.policy() == LockFailurePolicy.THROW) {
+            throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
+        }
+        if (result.failure() == LockFailure.CONTENDED) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource() + "' is held elsewhere");
+            }
+        } else {
+            LOG.warn("Skipped " + operation.description() + ": " + result);
+        }
+        return operation.skipValue();
+    }
+
+    private @Nullable Object failedWithError(LockOperation operation, String key, RuntimeException error) {
+        if (operation.policy() == LockFailurePolicy.THROW) {
+            throw error;
+        }
+        LOG.warn("Skipped " + operation.description() + ": locking '" + key + "' failed", error);
+        return operation.skipValue();
+    }
+
+    private @Nullable Object withoutRedlock(LockOperation operation, String key) {
+        if (warnedWithoutRedlock.add(operation.method())) {
+            LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one @Primary):"
+                    + " @DistributedLock method "
+                    + operation.description() + " is " + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
+                    + " on every call; it never runs without its lock");
+        }
+        if (operation.policy() == LockFailurePolicy.THROW) {
+            throw new LockNotAcquiredException(key, LockFailure.UNAVAILABLE, List.of());
+        }
+        return operation.skipValue();
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** Stops the renewal thread. */
+    @Override
+    public void close() {
+        renewer.close();
+    }
+
+    /**
+     * Calls the listeners in order; one that throws is logged and neither stops the others nor
+     * disturbs the locked call (so a lock is always released).
+     */
+    public static DistributedLockListener composite(List<DistributedLockListener> listeners) {
+        return new CompositeListener(List.copyOf(listeners));
+    }
+
+    private record CompositeListener(List<DistributedLockListener> listeners) implements DistributedLockListener {
+
+        @Override
+        public void acquired(String resource, Duration latency) {
+            each(l -> l.acquired(resource, latency));
+        }
+
+        @Override
+        public void notAcquired(String resource, FailureReason reason, Duration latency) {
+            each(l -> l.notAcquired(resource, reason, latency));
+        }
+
+        @Override
+        public Runnable running(String resource) {
+            Runnable[] ends = new Runnable[listeners.size()];
+            for (int i = 0; i < ends.length; i++) {
+                DistributedLockListener l = listeners.get(i);
+                ends[i] = Optional.ofNullable(call(() -> l.running(resource))).orElse(() -> { });
+            }
+            return () -> {
+                for (Runnable end : ends) {
+                    call(() -> {
+                        end.run();
+                        return null;
+                    });
+                }
+            };
+        }
+
+        @Override
+        public void expired(String resource) {
+            each(l -> l.expired(resource));
+        }
+
+        private void each(java.util.function.Consumer<DistributedLockListener> call) {
+            for (DistributedLockListener l : listeners) {
+                call(() -> {
+                    call.accept(l);
+                    return null;
+                });
+            }
+        }
+
+        private static <T> @Nullable T call(Supplier<T> call) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                LOG.warn("A DistributedLockListener failed", e);
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.github.redlock.spring.boot.readme;
+
+import io.github.redlock.Lease;
+import io.github.redlock.Redlock;
+import io.github.redlock.spring.DistributedLock;
+import io.github.redlock.spring.LockFailurePolicy;
+import io.github.redlock.spring.boot.autoconfigure.RedlockBuilderCustomizer;
+import io.github.redlock.spring.support.DistributedLockListener;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The Java examples of redlock-spring-boot-autoconfigure/README-section.md, so that they compile;
+ * {@link ReadmeExamplesTests} also starts them. Keep both in step.
+ */
+final class ReadmeExamples {
+
+    private ReadmeExamples() {
+    }
+
+    // --- Quick start ---------------------------------------------------------------------------
+
+    @SpringBootApplication
+    @EnableScheduling
+    public static class ReportsApplication {
+
+        public static void main(String[] args) {
+            SpringApplication.run(ReportsApplication.class, args);
+        }
+    }
+
+    @Component
+    public static class NightlyReport {
+
+        @Scheduled(cron = "0 0 2 * * *")
+        @DistributedLock(resource = "nightly-report", ttl = 10, timeUnit = TimeUnit.MINUTES, minHoldTime = 1)
+        public void run() {
+            // runs on one instance per night; the lock is kept at least one minute
+        }
+    }
+
+    // --- Resource templates, waiting and THROW ---------------------------------------------------
+
+    public record Invoice(long id, long amountCents) {
+    }
+
+    public record Receipt(long invoiceId) {
+    }
+
+    @Service
+    public static class InvoiceService {
+
+        @DistributedLock(resource = "invoice:#{#invoice.id}", ttl = 30, waitTime = 5,
+                onFailure = LockFailurePolicy.THROW)
+        public Receipt pay(Invoice invoice) {
+            // one payment per invoice at a time, across every instance
+            return new Receipt(invoice.id());
+        }
+    }
+
+    @Service
+    public static class ExportService {
+
+        @DistributedLock(resource = "${spring.application.name:app}:export:#{#tenant}", autoExtend = true)
+        public Optional<Path> export(String tenant) {
+            // may run long: the lock is renewed every ttl/3 while it runs
+            return Optional.of(Path.of("/tmp", tenant + ".csv"));
+        }
+    }
+
+    // --- With @Transactional -----------------------------------------------------------------
+
+    @Service
+    public static class StockService {
+
+        @Transactional
+        @DistributedLock(resource = "stock:#{#sku}")
+        public void reserve(String sku, int quantity) {
+            // the lock is taken before the transaction begins and released after it commits
+        }
+    }
+
+    // --- Self-invocation -------------------------------------------------------------------------
+
+    @Service
+    public static class Cleanup {
+
+        private final Cleanup self;
+
+        Cleanup(@Lazy Cleanup self) {
+            this.self = self;
+        }
+
+        public void runAll() {
+            purge();       // NOT locked: a call on 'this' does not go through the proxy
+            self.purge();  // locked: a call through the bean
+        }
+
+        @DistributedLock(resource = "cleanup")
+        public void purge() {
+        }
+    }
+
+    // --- Customizing or replacing the engine -------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    public static class LockConfiguration {
+
+        @Bean
+        RedlockBuilderCustomizer lockKeyPrefix() {
+            return builder -> builder.keyPrefix("orders:locks:");
+        }
+
+        @Bean
+        DistributedLockListener lockAudit() {
+            return new DistributedLockListener() {
+                @Override
+                public void expired(String resource) {
+                    System.err.println("TTL too short for " + resource);
+                }
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    public static class OwnRedlockConfiguration {
+
+        @Bean(destroyMethod = "close")
+        Redlock redlock() {
+            return Redlock.builder()
+                    .servers("redis://10.0.0.1:6379", "redis://10.0.0.2:6379", "redis://10.0.0.3:6379")
+                    .timeout(Duration.ofMillis(50))
+                    .build();
+        }
+    }
+
+    // --- Using the engine directly -------------------------------------------------------------
+
+    @Service
+    public static class Rebalancer {
+
+        private final Redlock redlock;
+
+        Rebalancer(Redlock redlock) {
+            this.redlock = redlock;
+        }
+
+        public boolean rebalance() {
+            Optional<Lease> lease = redlock.tryLock("rebalance", Duration.ofSeconds(30)).lease();
+            if (lease.isEmpty()) {
+                return false;
+            }
+            try (Lease held = lease.get()) {
+                moveShards(held.remaining()); // finish within the lease's validity
+                return true;
+            }
+        }
+
+        private void moveShards(Duration budget) {
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package io.github.redlock.spring.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.github.redlock.spring.DistributedLock;
+import io.github.redlock.spring.LockFailurePolicy;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.env.MockEnvironment;
+import org.springframework.util.ReflectionUtils;
+
+class DistributedLockOperationSourceTests {
+
+    private final MockEnvironment environment = new MockEnvironment().withProperty("app.name", "billing");
+    private final DistributedLockOperationSource source = new DistributedLockOperationSource(environment);
+
+    record Invoice(long id) {
+    }
+
+    static class Jobs {
+
+        @DistributedLock(resource = "nightly-report", ttl = 10)
+        public void literal() {
+        }
+
+        @DistributedLock(resource = "${app.name}:report")
+        public void placeholder() {
+        }
+
+        @DistributedLock(resource = "invoice:#{#invoice.id}", ttl = 500, timeUnit = TimeUnit.MILLISECONDS,
+                waitTime = 200, minHoldTime = 100, onFailure = LockFailurePolicy.THROW, autoExtend = true)
+        public String template(Invoice invoice) {
+            return "done";
+        }
+
+        @DistributedLock(resource = "${app.name}:#{#p0}")
+        public Optional<String> placeholderAndTemplate(String id) {
+            return Optional.of(id);
+        }
+
+        @DistributedLock(resource = "primitive", onFailure = LockFailurePolicy.THROW)
+        public int primitiveUnderThrow() {
+            return 1;
+        }
+
+        @DistributedLock(resource = "boxed")
+        public Integer boxedUnderSkip() {
+            return 1;
+        }
+
+        @DistributedLock(resource = "#{#root.methodName}-#{#root.targetClass.simpleName}")
+        public void rootObject() {
+        }
+
+        @DistributedLock(resource = "#{#id}")
+        public void onlyExpression(String id) {
+        }
+
+        public void notAnnotated() {
+        }
+    }
+
+    interface Reports {
+        @DistributedLock(resource = "reports:#{#name}")
+        void report(String name);
+    }
+
+    static class ReportsImpl implements Reports {
+        @Override
+        public void report(String name) {
+        }
+    }
+
+    @Test
+    void literalResourceWithTtlInSeconds() {
+        LockOperation operation = operation(Jobs.class, "literal");
+        assertThat(operation.resource()).isEqualTo("nightly-report");
+        assertThat(operation.isTemplate()).isFalse();
+        assertThat(operation.resolveKey(new Object[0], new Jobs(), null)).isEqualTo("nightly-report");
+        assertThat(operation.ttl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(operation.waitTime()).isZero();
+        assertThat(operation.minHoldTime()).isZero();
+        assertThat(operation.policy()).isEqualTo(LockFailurePolicy.SKIP);
+        assertThat(operation.autoExtend()).isFalse();
+        assertThat(operation.skipValue()).isNull();
+    }
+
+    @Test
+    void ttlZeroMeansTheDefault() {
+        assertThat(operation(Jobs.class, "placeholder").ttl()).isNull();
+    }
+
+    @Test
+    void placeholdersAreResolvedFromTheEnvironment() {
+        LockOperation operation = operation(Jobs.class, "placeholder");
+        assertThat(operation.resource()).isEqualTo("${app.name}:report");
+        assertThat(operation.resolveKey(new Object[0], new Jobs(), null)).isEqualTo("billing:report");
+    }
+
+    @Test
+    void templateEvaluatesTheArguments() {
+        LockOperation operation = operation(Jobs.class, "template", Invoice.class);
+        assertThat(operation.isTemplate()).isTrue();
+        assertThat(operation.resource()).isEqualTo("invoice:#{#invoice.id}");
+        assertThat(operation.resolveKey(new Object[] {new Invoice(42)}, new Jobs(), null)).isEqualTo("invoice:42");
+        assertThat(operation.resolveKey(new Object[] {new Invoice(7)}, new Jobs(), null)).isEqualTo("invoice:7");
+        assertThat(operation.ttl()).isEqualTo(Duration.ofMillis(500));
+        assertThat(operation.waitTime()).isEqualTo(Duration.ofMillis(200));
+        assertThat(operation.minHoldTime()).isEqualTo(Duration.ofMillis(100));
+        assertThat(operation.policy()).isEqualTo(LockFailurePolicy.THROW);
+        assertThat(operation.autoExtend()).isTrue();
+    }
+
+    @Test
+    void placeholdersAndTemplatesCombine() {
+        LockOperation operation = operation(Jobs.class, "placeholderAndTemplate", String.class);
+        assertThat(operation.resolveKey(new Object[] {"a1"}, new Jobs(), null)).isEqualTo("billing:a1");
+        assertThat(operation.skipValue()).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void rootObjectOffersMethodAndTarget() {
+        assertThat(operation(Jobs.class, "rootObject").resolveKey(new Object[0], new Jobs(), null))
+                .isEqualTo("rootObject-Jobs");
+    }
+
+    @Test
+    void expressionIsParsedOncePerMethod() {
+        Method method = method(Jobs.class, "template", Invoice.class);
+        assertThat(source.operation(method, Jobs.class)).isSameAs(source.operation(method, Jobs.class));
+    }
+
+    @Test
+    void blankEvaluatedKeyIsRejectedPerCall() {
+        LockOperation operation = operation(Jobs.class, "onlyExpression", String.class);
+        assertThatIllegalArgumentException().isThrownBy(() -> operation.resolveKey(new Object[] {" "}, new Jobs(), null))
+                .withMessageContaining("onlyExpression").withMessageContaining("blank");
+        assertThatIllegalArgumentException().isThrownBy(() -> operation.resolveKey(new Object[] {null}, new Jobs(), null))
+                .withMessageContaining("blank");
+    }
+
+    @Test
+    void evaluationErrorIsReportedWithTheMethod() {
+        LockOperation operation = operation(Jobs.class, "template", Invoice.class);
+        assertThatIllegalArgumentException().isThrownBy(() -> operation.resolveKey(new Object[] {null}, new Jobs(), null))
+                .withMessageContaining("Jobs.template(Invoice)").withMessageContaining("could not be evaluated");
+    }
+
+    @Test
+    void primitiveReturnIsAllowedUnderThrowAndWrappersUnderSkip() {
+        assertThat(operation(Jobs.class, "primitiveUnderThrow").policy()).isEqualTo(LockFailurePolicy.THROW);
+        assertThat(operation(Jobs.class, "boxedUnderSkip").skipValue()).isNull();
+    }
+
+    @Test
+    void notAnnotatedMethodHasNoOperation() {
+        assertThat(source.operation(method(Jobs.class, "notAnnotated"), Jobs.class)).isNull();
+        assertThat(source.hasLockedMethods(Jobs.class)).isTrue();
+        assertThat(source.hasLockedMethods(String.class)).isFalse();
+    }
+
+    @Test
+    void annotationOnInterfaceMethodIsFound() {
+        LockOperation operation = source.operation(method(Reports.class, "report", String.class), ReportsImpl.class);
+        assertThat(operation).isNotNull();
+        assertThat(operation.resolveKey(new Object[] {"daily"}, new ReportsImpl(), null)).isEqualTo("reports:daily");
+        assertThat(source.hasLockedMethods(ReportsImpl.class)).isTrue();
+    }
+
+    static class BlankResource {
+        @DistributedLock(resource = " ")
+        public void job() {
+        }
+    }
+
+    static class BadSpel {
+        @DistributedLock(resource = "invoice:#{#invoice.}")
+        public void job(Object invoice) {
+        }
+    }
+
+    static class MissingPlaceholder {
+        @DistributedLock(resource = "${no.such.property}")
+        public void job() {
+        }
+    }
+
+    static class NegativeTtl {
+        @DistributedLock(resource = "x", ttl = -1)
+        public void job() {
+        }
+    }
+
+    static class TinyTtl {
+        @DistributedLock(resource = "x", ttl = 10, timeUnit = TimeUnit.MICROSECONDS)
+        public void job() {
+        }
+    }
+
+    static class NegativeWait {
+        @DistributedLock(resource = "x", waitTime = -5)
+        public void job() {
+        }
+    }
+
+    static class HoldLongerThanTtl {
+        @DistributedLock(resource = "x", ttl = 5, minHoldTime = 6)
+        public void job() {
+        }
+    }
+
+    static class PrimitiveUnderSkip {
+        @DistributedLock(resource = "x")
+        public boolean job() {
+            return true;
+        }
+    }
+
+    static class FinalMethod {
+        @DistributedLock(resource = "x")
+        public final void job() {
+        }
+    }
+
+    static class PrivateMethod {
+        @DistributedLock(resource = "x")
+        private void job() {
+        }
+
+        void use() {
+            job();
+        }
+    }
+
+    static class StaticMethod {
+        @DistributedLock(resource = "x")
+        static void job() {
+        }
+    }
+
+    @Test
+    void blankResourceIsRejected() {
+        assertRejected(BlankResource.class, "resource is blank");
+    }
+
+    @Test
+    void spelThatDoesNotParseIsRejected() {
+        assertRejected(BadSpel.class, "not a valid SpEL template");
+    }
+
+    @Test
+    void unresolvablePlaceholderIsRejected() {
+        assertRejected(MissingPlaceholder.class, "no.such.property");
+    }
+
+    @Test
+    void negativeTtlIsRejected() {
+        assertRejected(NegativeTtl.class, "ttl must not be negative");
+    }
+
+    @Test
+    void ttlBelowOneMillisecondIsRejected() {
+        assertRejected(TinyTtl.class, "ttl must be at least 1 ms");
+    }
+
+    @Test
+    void negativeWaitTimeIsRejected() {
+        assertRejected(NegativeWait.class, "waitTime must not be negative");
+    }
+
+    @Test
+    void minHoldTimeAboveTtlIsRejected() {
+        assertRejected(HoldLongerThanTtl.class, "minHoldTime (PT6S) exceeds ttl (PT5S)");
+    }
+
+    @Test
+    void primitiveReturnUnderSkipIsRejected() {
+        assertRejected(PrimitiveUnderSkip.class, "primitive type boolean");
+    }
+
+    @Test
+    void finalPrivateAndStaticMethodsAreRejected() {
+        assertRejected(FinalMethod.class, "final");
+        assertRejected(PrivateMethod.class, "private");
+        assertRejected(StaticMethod.class, "static");
+    }
+
+    private void assertRejected(Class<?> type, String problem) {
+        assertThatIllegalStateException().isThrownBy(() -> source.hasLockedMethods(type))
+                .withMessageStartingWith("Invalid @DistributedLock on " + type.getName() + ".job(")
+                .withMessageContaining(problem);
+    }
+
+    private LockOperation operation(Class<?> type, String name, Class<?>... parameterTypes) {
+        LockOperation operation = source.operation(method(type, name, parameterTypes), type);
+        assertThat(operation).isNotNull();
+        return operation;
+    }
+
+    private static Method method(Class<?> type, String name, Class<?>... parameterTypes) {
+        Method method = ReflectionUtils.findMethod(type, name, parameterTypes);
+        assertThat(method).isNotNull();
+        return method;
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.redlock.sample.demo;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the demo runs.
+ *
+ * @param duration how long both instances run before the verdict (default 30 s)
+ * @param servers Redis servers to use; empty means: start 3 local nodes
+ * @param instances how many application instances (processes) to run (default 2)
+ */
+public record DemoOptions(Duration duration, List<String> servers, int instances) {
+
+    /** Parses {@code --duration=30s}, {@code --servers=redis://a:6379,redis://b:6379}, {@code --instances=2}. */
+    public static DemoOptions parse(String... args) {
+        Duration duration = Duration.ofSeconds(30);
+        List<String> servers = List.of();
+        int instances = 2;
+        for (String arg : args) {
+            if (arg.startsWith("--duration=")) {
+                String value = arg.substring("--duration=".length());
+                duration = value.startsWith("P") ? Duration.parse(value)
+                        : Duration.ofSeconds(Long.parseLong(value.replaceAll("s$", "")));
+            } else if (arg.startsWith("--servers=")) {
+                servers = List.of(arg.substring("--servers=".length()).split(","));
+            } else if (arg.startsWith("--instances=")) {
+                instances = Integer.parseInt(arg.substring("--instances=".length()));
+            } else if (!arg.isBlank()) {
+                throw new IllegalArgumentException("unknown argument " + arg
+                        + "; use --duration=30s, --servers=redis://host:port,... or --instances=2");
+            }
+        }
+        if (instances < 2) {
+            throw new IllegalArgumentException("--instances must be at least 2 to show anything");
+        }
+        return new DemoOptions(duration, servers, instances);
+    }
+}
