@@ -41,7 +41,10 @@ public class ContendedBenchmark {
     @State(Scope.Benchmark)
     public static class Target {
 
-        /** Which client: engine, limit, redissonRedLock, redissonLock (nodes=1), springIntegration (nodes=1). */
+        /**
+         * Which client: engine, limit, redissonRedLock, redissonLock (nodes=1), springIntegration (nodes=1),
+         * springDirect, springAdvice.
+         */
         @Param({"engine", "limit", "redissonRedLock"})
         public String impl;
 

@@ -22,8 +22,10 @@ interface LockTarget extends AutoCloseable {
             case "redissonRedLock" -> new RedissonRedLockTarget(uris);
             case "redissonLock" -> new RedissonLockTarget(single(impl, uris));
             case "springIntegration" -> new SpringIntegrationTarget(single(impl, uris));
+            case "springDirect" -> new SpringAdviceTarget(uris, false);
+            case "springAdvice" -> new SpringAdviceTarget(uris, true);
             default -> throw new IllegalArgumentException("unknown impl '" + impl
-                    + "'; one of engine, limit, redissonRedLock, redissonLock, springIntegration");
+                    + "'; one of engine, limit, redissonRedLock, redissonLock, springIntegration, springDirect, springAdvice");
         };
     }
 

@@ -43,7 +43,8 @@ class LockTargetsIntegrationTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration"})
+    @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration", "springDirect",
+        "springAdvice"})
     void locksAndReleasesFreshResources(String impl) {
         AtomicInteger sections = new AtomicInteger();
         try (LockTarget target = LockTarget.create(impl, uris(impl))) {
@@ -56,7 +57,8 @@ class LockTargetsIntegrationTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration"})
+    @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration", "springDirect",
+        "springAdvice"})
     void neverLetsTwoThreadsIntoTheCriticalSection(String impl) throws Exception {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();

@@ -1,0 +1,90 @@
+package io.github.redlock.benchmarks;
+
+import io.github.redlock.Lease;
+import io.github.redlock.LockResult;
+import io.github.redlock.Redlock;
+import io.github.redlock.spring.DistributedLock;
+import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfiguration;
+import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The Spring layer's cost: a Spring Boot context with the starter's auto-configuration (engine and
+ * {@code @DistributedLock} advice; no Micrometer, no Actuator), and either a call to an annotated
+ * method ({@code springAdvice}) or the same work done by calling that context's engine bean
+ * directly ({@code springDirect}): {@code tryLock}, run, {@code release}. Same engine, same nodes,
+ * same settings, so the difference is the advice: proxy, SpEL key, interceptor, listener.
+ */
+final class SpringAdviceTarget implements LockTarget {
+
+    /** The annotated bean: the lock key is the method's first argument, evaluated per call. */
+    public static class Work {
+        @DistributedLock(resource = "#{#resource}", ttl = 10_000, timeUnit = TimeUnit.MILLISECONDS)
+        public Boolean run(String resource, Runnable section) {
+            section.run();
+            return Boolean.TRUE;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration({RedlockAutoConfiguration.class, DistributedLockAutoConfiguration.class})
+    static class App {
+        @Bean
+        Work work() {
+            return new Work();
+        }
+    }
+
+    private final boolean advised;
+    private final ConfigurableApplicationContext context;
+    private final Redlock redlock;
+    private final Work work;
+
+    SpringAdviceTarget(List<String> uris, boolean advised) {
+        this.advised = advised;
+        this.context = new SpringApplicationBuilder(App.class)
+                .web(WebApplicationType.NONE)
+                .logStartupInfo(false)
+                .properties(Map.of(
+                        "redlock.servers", String.join(",", uris),
+                        "redlock.timeout", Settings.NODE_TIMEOUT.toMillis() + "ms",
+                        "redlock.connect-timeout", Settings.CONNECT_TIMEOUT.toMillis() + "ms",
+                        "redlock.retry-count", "0",
+                        "spring.main.banner-mode", "off"))
+                .run();
+        this.redlock = context.getBean(Redlock.class);
+        this.work = context.getBean(Work.class);
+    }
+
+    @Override
+    public boolean cycle(String resource, Runnable section) {
+        if (advised) {
+            return Boolean.TRUE.equals(work.run(resource, section));
+        }
+        LockResult result = redlock.tryLock(resource, Settings.TTL, Duration.ZERO);
+        if (!result.isAcquired()) {
+            return false;
+        }
+        Lease lease = result.leaseOrThrow();
+        try {
+            section.run();
+        } finally {
+            redlock.release(lease);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
