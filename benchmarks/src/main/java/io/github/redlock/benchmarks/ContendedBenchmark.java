@@ -67,7 +67,12 @@ public class ContendedBenchmark {
         @Setup(Level.Trial)
         public void start() {
             cluster = RedisNodes.start(nodes);
-            target = LockTarget.create(impl, cluster.uris());
+            try {
+                target = LockTarget.create(impl, cluster.uris());
+            } catch (RuntimeException e) {
+                cluster.close();
+                throw e;
+            }
         }
 
         @TearDown(Level.Trial)
