@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -64,8 +65,11 @@ public class ContendedBenchmark {
             inside.decrementAndGet();
         };
 
+        String shape;
+
         @Setup(Level.Trial)
-        public void start() {
+        public void start(BenchmarkParams params) {
+            shape = impl + " (" + nodes + " nodes, " + params.getThreads() + " threads)";
             cluster = RedisNodes.start(nodes);
             try {
                 target = LockTarget.create(impl, cluster.uris());
@@ -78,7 +82,7 @@ public class ContendedBenchmark {
         @TearDown(Level.Trial)
         public void stop() {
             if (overlaps.sum() > 0) {
-                System.out.println("WARNING: " + impl + ": " + overlaps.sum() + " overlapping critical sections");
+                System.out.println("WARNING: " + shape + ": " + overlaps.sum() + " overlapping critical sections");
             }
             target.close();
             cluster.close();
@@ -91,20 +95,27 @@ public class ContendedBenchmark {
     public static class Outcomes {
         public long acquired;
         public long refused;
+        public long errors;
 
         @Setup(Level.Iteration)
         public void reset() {
             acquired = 0;
             refused = 0;
+            errors = 0;
         }
     }
 
+    /** One attempt; a client that throws (a node timeout, for some clients) counts as an error. */
     @Benchmark
     public void contended(Target target, Outcomes outcomes) {
-        if (target.target.cycle(RESOURCE, target.section)) {
-            outcomes.acquired++;
-        } else {
-            outcomes.refused++;
+        try {
+            if (target.target.cycle(RESOURCE, target.section)) {
+                outcomes.acquired++;
+            } else {
+                outcomes.refused++;
+            }
+        } catch (RuntimeException e) {
+            outcomes.errors++;
         }
     }
 }

@@ -20,7 +20,7 @@ public final class Report {
 
     /** One result row. Latencies in microseconds; throughput in operations per second. */
     record Row(String benchmark, String impl, int nodes, int threads, double throughput, double mean, double p50,
-            double p99, double allocPerOp, double acquired, double refused) {
+            double p99, double allocPerOp, double acquired, double refused, double errors) {
 
         boolean cycle() {
             return benchmark.equals("CycleBenchmark");
@@ -66,10 +66,11 @@ public final class Report {
                 double mean = score * scale;
                 rows.add(new Row(benchmarkClass, impl, nodes, threads, threads * 1e6 / mean, mean,
                         Json.number(percentiles.get("50.0")) * scale, Json.number(percentiles.get("99.0")) * scale,
-                        alloc, Double.NaN, Double.NaN));
+                        alloc, Double.NaN, Double.NaN, Double.NaN));
             } else {
                 rows.add(new Row(benchmarkClass, impl, nodes, threads, score, Double.NaN, Double.NaN, Double.NaN,
-                        alloc, secondary(secondary, "acquired"), secondary(secondary, "refused")));
+                        alloc, secondary(secondary, "acquired"), secondary(secondary, "refused"),
+                        secondary(secondary, "errors")));
             }
         }
         return new Report(rows);
@@ -132,15 +133,16 @@ public final class Report {
             out.append("### One contended resource\n\n");
             out.append("Every thread tries once to lock the same resource, runs a short critical section when ")
                     .append("granted, and releases. `sections/s` = successful critical sections per second; ")
-                    .append("`attempts/s` includes the refused tries; allocation is per attempt.\n\n");
-            out.append("| client | nodes | threads | sections/s | attempts/s | alloc B/attempt | ÷ limit | × RedLock |\n");
-            out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                    .append("`attempts/s` includes the refused tries and `errors/s` the tries that threw; ")
+                    .append("allocation is per attempt.\n\n");
+            out.append("| client | nodes | threads | sections/s | attempts/s | errors/s | alloc B/attempt | ÷ limit | × RedLock |\n");
+            out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Row r : contended) {
                 Optional<Row> limit = find(r.benchmark(), "limit", r.nodes(), r.threads());
                 Optional<Row> redLock = find(r.benchmark(), "redissonRedLock", r.nodes(), r.threads());
-                out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s |%n",
+                out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |%n",
                         label(r.impl()), r.nodes(), r.threads(), count(r.acquired()), count(r.throughput()),
-                        count(r.allocPerOp()), ratio(limit.map(l -> r.acquired() / l.acquired())),
+                        count(r.errors()), count(r.allocPerOp()), ratio(limit.map(l -> r.acquired() / l.acquired())),
                         ratio(redLock.map(l -> r.acquired() / l.acquired()))));
             }
             out.append('\n');
