@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [NODES [ROUNDS]]</pre>
  * Prints, for 1 thread, p50 and mean latency of each and their ratio; for 16 threads, throughput
- * of each and their ratio.
+ * of each and their ratio. Then the same for the {@code @DistributedLock} advice against a direct
+ * call of the same context's engine bean (3 nodes, 1 thread): the difference is the advice's cost.
  */
 public final class PairedCheck {
 
@@ -28,22 +29,44 @@ public final class PairedCheck {
     public static void main(String[] args) throws InterruptedException {
         int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        pairEngineAndLimit(nodes, rounds);
+        pairAdviceAndDirect(3, rounds);
+    }
+
+    /** The {@code @DistributedLock} advice and a direct call of the same context's engine bean, 1 thread. */
+    private static void pairAdviceAndDirect(int nodes, int rounds) throws InterruptedException {
+        try (RedisNodes cluster = RedisNodes.start(nodes);
+                SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
+            Phase a = new Phase(advice, 1);
+            Phase d = new Phase(advice.sibling(), 1);
+            alternate(a, d, rounds);
+            System.out.printf(Locale.ROOT, "paired advice, %d nodes, 1 thread: advice p50 %.0f µs, mean %.0f µs | "
+                    + "direct p50 %.0f µs, mean %.0f µs | advice adds p50 %+.1f µs, mean %+.1f µs%n", nodes,
+                    a.p50(), a.mean(), d.p50(), d.mean(), a.p50() - d.p50(), a.mean() - d.mean());
+        }
+    }
+
+    private static void alternate(Phase a, Phase b, int rounds) throws InterruptedException {
+        for (int w = 0; w < 2; w++) {
+            a.run(1000, false);
+            b.run(1000, false);
+        }
+        for (int r = 0; r < rounds; r++) {
+            Phase first = r % 2 == 0 ? a : b;
+            Phase second = r % 2 == 0 ? b : a;
+            first.run(1000, true);
+            second.run(1000, true);
+        }
+    }
+
+    private static void pairEngineAndLimit(int nodes, int rounds) throws InterruptedException {
         try (RedisNodes cluster = RedisNodes.start(nodes);
                 LockTarget engine = LockTarget.create("engine", cluster.uris());
                 LockTarget limit = LockTarget.create("limit", cluster.uris())) {
             for (int threads : new int[] {1, 16}) {
                 Phase e = new Phase(engine, threads);
                 Phase l = new Phase(limit, threads);
-                for (int w = 0; w < 2; w++) {
-                    e.run(1000, false);
-                    l.run(1000, false);
-                }
-                for (int r = 0; r < rounds; r++) {
-                    Phase first = r % 2 == 0 ? e : l;
-                    Phase second = r % 2 == 0 ? l : e;
-                    first.run(1000, true);
-                    second.run(1000, true);
-                }
+                alternate(e, l, rounds);
                 if (threads == 1) {
                     System.out.printf(Locale.ROOT, "paired %d nodes, 1 thread: engine p50 %.0f µs, mean %.0f µs | "
                             + "limit p50 %.0f µs, mean %.0f µs | ratio p50 %.2f, mean %.2f%n", nodes,

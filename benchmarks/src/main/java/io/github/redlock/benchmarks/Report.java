@@ -14,7 +14,9 @@ import java.util.Optional;
  * Turns JMH's JSON results into markdown tables: throughput, p50/p99, allocation per cycle, the
  * ratios against the limit and Redisson's RedLock measured in the same run, and the issue's targets.
  *
- * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.Report benchmarks/results/results.json</pre>
+ * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.Report results.json [more.json ...]</pre>
+ * With several files, a result in a later file replaces the one for the same benchmark, client,
+ * nodes and threads in an earlier file (for re-running some entries of a run).
  */
 public final class Report {
 
@@ -38,10 +40,18 @@ public final class Report {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            throw new IllegalArgumentException("usage: Report RESULTS_JSON");
+        if (args.length == 0) {
+            throw new IllegalArgumentException("usage: Report RESULTS_JSON [MORE_JSON ...]");
         }
-        System.out.print(parse(Files.readString(Path.of(args[0]))).markdown());
+        List<Row> rows = new ArrayList<>();
+        for (String file : args) {
+            for (Row row : parse(Files.readString(Path.of(file))).rows) {
+                rows.removeIf(r -> r.benchmark().equals(row.benchmark()) && r.impl().equals(row.impl())
+                        && r.nodes() == row.nodes() && r.threads() == row.threads());
+                rows.add(row);
+            }
+        }
+        System.out.print(new Report(rows).markdown());
     }
 
     static Report parse(String json) {

@@ -67,6 +67,10 @@ final class SpringAdviceTarget implements LockTarget {
 
     @Override
     public boolean cycle(String resource, Runnable section) {
+        return cycle(resource, section, advised);
+    }
+
+    private boolean cycle(String resource, Runnable section, boolean advised) {
         if (advised) {
             return Boolean.TRUE.equals(work.run(resource, section));
         }
@@ -81,6 +85,21 @@ final class SpringAdviceTarget implements LockTarget {
             redlock.release(lease);
         }
         return true;
+    }
+
+    /** The other way of calling, over the same context (for {@link PairedCheck}); closing it does nothing. */
+    LockTarget sibling() {
+        SpringAdviceTarget self = this;
+        return new LockTarget() {
+            @Override
+            public boolean cycle(String resource, Runnable section) {
+                return self.cycle(resource, section, !advised);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override
