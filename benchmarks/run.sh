@@ -44,10 +44,10 @@ echo "Total time including the build: $(( (end - start) / 60 ))m$(( (end - start
   sed 's/^/    /' "$out/environment.txt"
   echo
   java -cp "$jar" io.github.redlock.benchmarks.Report "$out/results.json"
-  if grep -q '^WARNING' "$out/run.log"; then
+  if grep -q 'WARNING:' "$out/run.log"; then
     echo "### Warnings from the run"
     echo
-    grep '^WARNING' "$out/run.log" | sed 's/^/    /'
+    grep -o 'WARNING:.*' "$out/run.log" | sed 's/^/    /'
     echo
   fi
   if [[ -s "$out/paired.txt" ]]; then
