@@ -145,7 +145,8 @@ public final class Redlock implements AutoCloseable {
      * {@link java.security.SecureRandom}, as 32 base64 characters), retrying as configured.
      *
      * @return the lease, or empty when the lock is held elsewhere or too few nodes answered
-     * @throws IllegalArgumentException for a blank resource or a TTL below 1 ms
+     * @throws IllegalArgumentException for a blank resource, one with an unpaired surrogate
+     *         character (it has no UTF-8 encoding), or a TTL below 1 ms
      */
     public Optional<Lease> lock(String resource, Duration ttl) {
         return tryLock(resource, ttl, Duration.ZERO).lease();
@@ -244,7 +245,8 @@ public final class Redlock implements AutoCloseable {
 
     /** As {@link #release(String, String)}, without blocking. */
     public CompletionStage<Boolean> releaseAsync(String resource, String value) {
-        if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()) {
+        if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()
+                || unpairedSurrogate(resource) >= 0 || unpairedSurrogate(value) >= 0) {
             return CompletableFuture.completedFuture(false);
         }
         held.remove(new Held(resource, value));
@@ -358,12 +360,40 @@ public final class Redlock implements AutoCloseable {
         if (resource == null || resource.isBlank()) {
             throw new IllegalArgumentException("resource must not be null or blank");
         }
+        requireWellFormed("resource", resource);
     }
 
     private static void requireValue(@Nullable String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("value must not be null or blank");
         }
+        requireWellFormed("value", value);
+    }
+
+    /**
+     * Keys and values go to Redis as UTF-8, where an unpaired surrogate becomes '?': two different
+     * names would then share one lock. Such strings are rejected instead.
+     */
+    private static void requireWellFormed(String what, String text) {
+        int bad = unpairedSurrogate(text);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(what + " must be well-formed Unicode: unpaired surrogate U+"
+                    + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT) + " at index " + bad
+                    + " has no UTF-8 encoding");
+        }
+    }
+
+    /** The index of the first unpaired surrogate in {@code text}, or -1. */
+    private static int unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long ttlMillis(@Nullable Duration ttl) {
