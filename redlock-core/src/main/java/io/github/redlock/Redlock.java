@@ -121,8 +121,12 @@ public final class Redlock implements AutoCloseable {
         List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
         List<NodeOutcome> outcomes = new ArrayList<>();
         long reachable = 0;
+        // One deadline for all nodes: they connect in parallel, so waiting for each in turn with a
+        // full bound would let N hanging handshakes (a paused node, TLS to a plain port) add up.
+        long deadline = ticker.nanoTime() + options.connectTimeout().plusSeconds(1).toNanos();
         for (int i = 0; i < nodes.size(); i++) {
-            NodeReply reply = await(connects.get(i), options.connectTimeout().plusSeconds(1),
+            Duration left = Duration.ofNanos(Math.max(0, deadline - ticker.nanoTime()));
+            NodeReply reply = await(connects.get(i), left,
                     NodeReply.timeout("no connection within " + options.connectTimeout().toMillis() + " ms"));
             outcomes.add(new NodeOutcome(nodes.get(i).address(), Ballot.status(reply.status()), reply.detail()));
             reachable += reply.isOk() ? 1 : 0;
