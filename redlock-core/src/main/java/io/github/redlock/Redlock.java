@@ -78,11 +78,14 @@ public final class Redlock implements AutoCloseable {
         this.ownedResources = shared != null ? null : DefaultClientResources.create();
         ClientResources resources = shared != null ? shared : ownedResources;
         this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build())
-                .build());
+                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build());
+        if (options.sslOptions() != null) {
+            clientOptions.sslOptions(options.sslOptions());
+        }
+        client.setOptions(clientOptions.build());
         List<LettuceNode> nodes = new ArrayList<>();
         for (ServerAddress address : options.addresses()) {
             nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker));

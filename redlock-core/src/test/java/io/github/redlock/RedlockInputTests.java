@@ -137,4 +137,15 @@ class RedlockInputTests {
         assertThat(options.keyPrefix()).isEmpty();
         assertThat(options.requireQuorumOnStartup()).isTrue();
     }
+
+    @Test
+    void sslOptionsAreKeptByToBuilderAndShownOnlyAsCustom() {
+        io.lettuce.core.SslOptions ssl = io.lettuce.core.SslOptions.builder().jdkSslProvider().build();
+        RedlockOptions options = RedlockOptions.builder().servers("rediss://h:1").sslOptions(ssl).build();
+
+        assertThat(options.sslOptions()).isSameAs(ssl);
+        assertThat(options.toBuilder().retryCount(1).build().sslOptions()).isSameAs(ssl);
+        assertThat(options.toString()).endsWith(", sslOptions=custom]");
+        assertThat(RedlockOptions.builder().servers("redis://h:1").build().sslOptions()).isNull();
+    }
 }
