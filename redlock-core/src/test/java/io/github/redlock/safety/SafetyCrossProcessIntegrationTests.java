@@ -48,12 +48,12 @@ class SafetyCrossProcessIntegrationTests {
         long roundTrip;
         Workload parent;
         try (ChildJvm child = ChildJvm.start("contend", List.of("mode=contend", "servers=" + String.join(",", lockNodes()),
-                "prefix=x:", "client=child-", "resources=" + String.join(",", RESOURCES), "clients=4", "ttl=2000",
+                "prefix=x:", "client=child-", "resources=" + String.join(",", RESOURCES), "clients=4", "ttl=3000",
                 "seed=" + (run.seed() + 1), "millis=" + millis, "counter=" + counterNode()));
                 RedisCounter counter = new RedisCounter(counterNode())) {
             roundTrip = child.checkSharedClock(5);
             parent = Workload.start(new Workload.Settings().servers(lockNodes()).keyPrefix("x:").clientPrefix("parent-")
-                    .resources(RESOURCES).clients(4).ttl(Duration.ofSeconds(2)).seed(run.seed()), checker, counter);
+                    .resources(RESOURCES).clients(4).ttl(Duration.ofSeconds(3)).seed(run.seed()), checker, counter);
             try {
                 child.send("GO");
                 Nodes.sleep(Duration.ofMillis(millis));

@@ -119,7 +119,7 @@ class SafetyFaultsIntegrationTests {
     @Test
     void minorityKilledThenBackAfterTheTtlKeepsLocking() {
         SafetySummary.Run run = SafetySummary.start("2 minority killed (SIGKILL), back after TTL");
-        Duration ttl = Duration.ofMillis(1500);
+        Duration ttl = Duration.ofSeconds(2);
         MutualExclusionChecker checker = new MutualExclusionChecker();
         Workload workload = open(Workload.start(workload("s2:", run.seed()).ttl(ttl), checker, SharedCounter.inMemory()));
         int faults = 0;
@@ -294,7 +294,7 @@ class SafetyFaultsIntegrationTests {
     @Test
     void repliesDroppedFromTwoNodesGrantThroughTheOtherThreeAndReleaseOnAllFive() {
         SafetySummary.Run run = SafetySummary.start("5a proxy drops replies of 2 of 5 nodes");
-        Redlock redlock = redlock(redis.proxiedUris(), 0);
+        Redlock redlock = redlock(redis.proxiedUris(), 3);
         redis.proxy(0).dropReplies();
         redis.proxy(1).dropReplies();
 
@@ -359,8 +359,7 @@ class SafetyFaultsIntegrationTests {
                 + "; delay 700 ms > validity of a " + ttl.toMillis() + " ms TTL: " + late.failure());
         assertThat(slow.isAcquired()).isFalse();
         assertThat(slow.failure()).isEqualTo(LockFailure.UNAVAILABLE);
-        assertThat(slow.nodes()).extracting(NodeOutcome::status).containsExactly(NodeStatus.TIMEOUT,
-                NodeStatus.TIMEOUT, NodeStatus.TIMEOUT, NodeStatus.OK, NodeStatus.OK);
+        assertThat(slow.nodes().subList(0, 3)).extracting(NodeOutcome::status).containsOnly(NodeStatus.TIMEOUT);
         assertThat(leftBehindTimeouts).as("keys left after timed-out SETs (TTL 10 s)").isEmpty();
         assertThat(late.isAcquired()).isFalse();
         assertThat(late.failure()).isEqualTo(LockFailure.VALIDITY_EXPIRED);
@@ -450,7 +449,7 @@ class SafetyFaultsIntegrationTests {
         SafetySummary.Run run = SafetySummary.start("7 client paused past validity (in-JVM)");
         MutualExclusionChecker checker = new MutualExclusionChecker();
         SharedCounter counter = SharedCounter.inMemory();
-        Redlock a = redlock(redis.uris(), 0);
+        Redlock a = redlock(redis.uris(), 3);
         Redlock b = redlock(redis.uris(), 3);
 
         Lease first = a.tryLock("job", Duration.ofSeconds(1)).leaseOrThrow();
@@ -467,6 +466,10 @@ class SafetyFaultsIntegrationTests {
 
         // A wakes up inside B's claim and finishes its read-modify-write: the damage Redlock cannot prevent.
         boolean aStillValid = first.isValid();
+        List<Object> bKeysBefore = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            bKeysBefore.add(redis.node(i).command("GET", "job"));
+        }
         counter.write("job", aRead + 1);
         checker.recordWork(new Work("job", "A", System.nanoTime()));
         long aReleaseInvoked = System.nanoTime();
@@ -495,7 +498,13 @@ class SafetyFaultsIntegrationTests {
             assertThat(write.holders()).extracting(Grant::client).containsExactly("B");
         });
         assertThat(aReleased).as("A's late release").isFalse();
-        assertThat(bKeys).as("B's keys survive A's late release").containsOnly(lease.value());
+        // B may hold just a quorum (A's keys expire node by node); wherever B's key was, A's release left it.
+        for (int i = 0; i < NODES; i++) {
+            if (lease.value().equals(bKeysBefore.get(i))) {
+                assertThat(bKeys.get(i)).as("B's key on node %d after A's late release", i).isEqualTo(lease.value());
+            }
+        }
+        assertThat(bKeys.stream().filter(lease.value()::equals).count()).isGreaterThanOrEqualTo(3);
         assertThat(bReleased).isTrue();
     }
 }

@@ -44,8 +44,8 @@ class SafetyNamesIntegrationTests {
         for (int i = 0; i < 3; i++) {
             redis.node(i).command("SET", "canary", "alive");
         }
-        first = Redlock.builder().servers(redis.uris()).keyPrefix(PREFIX).timeout(Duration.ofMillis(500)).retryCount(0)
-                .build();
+        first = Redlock.builder().servers(redis.uris()).keyPrefix(PREFIX).timeout(Duration.ofMillis(500)).retryCount(3)
+                .retryDelay(Duration.ofMillis(20)).build();
         second = Redlock.builder().servers(redis.uris()).keyPrefix(PREFIX).timeout(Duration.ofMillis(500)).retryCount(0)
                 .build();
     }

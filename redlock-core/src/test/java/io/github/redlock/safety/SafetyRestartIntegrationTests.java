@@ -91,7 +91,7 @@ class SafetyRestartIntegrationTests {
     void negativeControlANodeRestartedEmptyLetsASecondClientInAndTheCheckerCatchesIt() {
         SafetySummary.Run run = SafetySummary.start("negative control: node restarted empty under an exact quorum");
         MutualExclusionChecker checker = new MutualExclusionChecker();
-        Redlock a = redlock(redis.uris(), 0);
+        Redlock a = redlock(redis.uris(), 3);
         Lease lease = holdExactQuorum(a, redis::node, "nc", Duration.ofSeconds(10), checker);
 
         redis.node(2).restart();
@@ -113,7 +113,7 @@ class SafetyRestartIntegrationTests {
     void negativeControlPrematureExpiryOnOneNodeOfAnExactQuorumLetsASecondClientIn() {
         SafetySummary.Run run = SafetySummary.start("negative control: premature expiry (PEXPIRE 1) under an exact quorum");
         MutualExclusionChecker checker = new MutualExclusionChecker();
-        Redlock a = redlock(redis.uris(), 0);
+        Redlock a = redlock(redis.uris(), 3);
         Redlock b = redlock(redis.uris(), 0);
         Lease lease = holdExactQuorum(a, redis::node, "pe", Duration.ofSeconds(10), checker);
 
@@ -136,7 +136,7 @@ class SafetyRestartIntegrationTests {
         SafetySummary.Run run = SafetySummary.start("restart delayed past the TTL under an exact quorum");
         Duration ttl = Duration.ofSeconds(2);
         MutualExclusionChecker checker = new MutualExclusionChecker();
-        Redlock a = redlock(redis.uris(), 0);
+        Redlock a = redlock(redis.uris(), 3);
         Redlock b = redlock(redis.uris(), 3);
         Lease lease = holdExactQuorum(a, redis::node, "dr", ttl, checker);
 
@@ -164,7 +164,7 @@ class SafetyRestartIntegrationTests {
         SafetySummary.Run run = SafetySummary.start("immediate restart with appendfsync always under an exact quorum");
         MutualExclusionChecker checker = new MutualExclusionChecker();
         try (RedisNodes aof = RedisNodes.start(5, RedisNodeOptions.defaults().withAppendOnly(true))) {
-            Redlock a = redlock(aof.uris(), 0);
+            Redlock a = redlock(aof.uris(), 3);
             Lease lease = holdExactQuorum(a, aof::node, "aof", Duration.ofSeconds(10), checker);
 
             aof.node(2).restart();

@@ -61,7 +61,8 @@ class SafetySecurityIntegrationTests {
     }
 
     private static Redlock.Builder builder(List<String> servers) {
-        return Redlock.builder().servers(servers).timeout(Duration.ofMillis(500)).retryCount(0);
+        return Redlock.builder().servers(servers).timeout(Duration.ofMillis(500)).retryCount(2)
+                .retryDelay(Duration.ofMillis(20));
     }
 
     @Test

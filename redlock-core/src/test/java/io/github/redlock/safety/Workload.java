@@ -39,7 +39,7 @@ final class Workload implements AutoCloseable {
         String clientPrefix = "client-";
         List<String> resources = List.of("r0", "r1", "r2");
         int clients = 8;
-        Duration ttl = Duration.ofSeconds(2);
+        Duration ttl = Duration.ofSeconds(3);
         Duration timeout = Duration.ofMillis(250);
         Duration waitTime = Duration.ofSeconds(2);
         int retryCount = 3;
