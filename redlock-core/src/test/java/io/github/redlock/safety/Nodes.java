@@ -47,6 +47,21 @@ final class Nodes {
         return left;
     }
 
+    /**
+     * The value of {@code key} on {@code node} once it equals {@code expected}, or whatever it is after
+     * 2 s. A lock is granted on the first quorum of answers, so the SET to a slower node may still be
+     * on its way when the lock call returns.
+     */
+    static @org.jspecify.annotations.Nullable Object awaitValue(RedisNode node, String key, Object expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        Object value = node.command("GET", key);
+        while (!expected.equals(value) && System.nanoTime() - deadline < 0) {
+            sleep(Duration.ofMillis(10));
+            value = node.command("GET", key);
+        }
+        return value;
+    }
+
     static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());

@@ -107,7 +107,7 @@ class SafetyNamesIntegrationTests {
             }
             Lease lease = result.leaseOrThrow();
             for (int i = 0; i < 3; i++) {
-                Object value = redis.node(i).command("GET", PREFIX + name);
+                Object value = Nodes.awaitValue(redis.node(i), PREFIX + name, lease.value());
                 if (!lease.value().equals(value)) {
                     problems.add(what + ": node " + i + " holds " + value + " under the exact key");
                 }

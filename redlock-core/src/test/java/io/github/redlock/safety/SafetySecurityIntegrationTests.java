@@ -71,7 +71,7 @@ class SafetySecurityIntegrationTests {
         try (Redlock redlock = builder(uris("locker", PASSWORD)).keyPrefix("lock:").build();
                 Redlock outside = builder(uris("locker", PASSWORD)).keyPrefix("app:").build()) {
             Lease lease = redlock.tryLock("job", Duration.ofSeconds(10)).leaseOrThrow();
-            assertThat(redis.node(0).command("GET", "lock:job")).isEqualTo(lease.value());
+            assertThat(Nodes.awaitValue(redis.node(0), "lock:job", lease.value())).isEqualTo(lease.value());
             Lease extended = redlock.extend(lease, Duration.ofSeconds(20)).orElseThrow();
             Lease renewed = redlock.lock("job", Duration.ofSeconds(30), lease.value(), true).orElseThrow();
             assertThat(redlock.checkNodes()).allMatch(health -> health.up());

@@ -124,7 +124,7 @@ class SafetyTlsIntegrationTests {
         try (Redlock redlock = builder(tls("127.0.0.1")).sslOptions(trusting(certificates.caCert())).build()) {
             Lease lease = redlock.tryLock("tls-job", Duration.ofSeconds(10)).leaseOrThrow();
             for (RedisNodes node : nodes) {
-                assertThat(node.node(0).command("GET", "tls-job")).isEqualTo(lease.value());
+                assertThat(Nodes.awaitValue(node.node(0), "tls-job", lease.value())).isEqualTo(lease.value());
             }
             assertThat(redlock.release(lease)).isTrue();
             assertThat(nodes.get(0).node(0).command("GET", "tls-job")).isNull();
