@@ -82,10 +82,11 @@ class SafetyNamesIntegrationTests {
         names.put("surrounding spaces", "  padded  ");
         Random random = new Random(seed);
         StringBuilder fuzz = new StringBuilder();
-        while (fuzz.length() < 64) {
+        for (int codePoints = 0; codePoints < 64; ) {
             int codePoint = random.nextInt(Character.MAX_CODE_POINT + 1);
             if (Character.isDefined(codePoint) && Character.getType(codePoint) != Character.SURROGATE) {
                 fuzz.appendCodePoint(codePoint);
+                codePoints++;
             }
         }
         names.put("random code points", fuzz.toString());
