@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Collects the nodes' replies to one attempt. {@link #decided()} completes as soon as a quorum
- * said OK (the lock can be granted without waiting for slow nodes) or when every node has
- * answered or timed out; {@link #complete()} when every node has.
+ * Collects the nodes' replies to one attempt. {@link #decided()} completes when every node has
+ * answered or timed out (each command is bounded by the per-node timeout). Waiting for all, not
+ * just a quorum, costs at most that timeout when a node is slow, and means that once a lock is
+ * granted every reachable node has applied it: callers and tests that look at the nodes see the
+ * same state, and nothing of the attempt is still in flight.
  */
 final class Ballot {
 
@@ -19,7 +21,6 @@ final class Ballot {
     private final int quorum;
     private final Ticker ticker;
     private final CompletableFuture<Ballot> decided = new CompletableFuture<>();
-    private final CompletableFuture<Ballot> complete = new CompletableFuture<>();
     private int ok;
     private int answered;
     private long decidedAtNanos;
@@ -32,7 +33,6 @@ final class Ballot {
     }
 
     void record(int node, NodeReply reply) {
-        boolean decide;
         boolean all;
         synchronized (this) {
             replies[node] = reply;
@@ -41,28 +41,17 @@ final class Ballot {
                 ok++;
             }
             all = answered == replies.length;
-            decide = decidedAtNanos == 0 && (ok >= quorum || all);
-            if (decide) {
+            if (all) {
                 decidedAtNanos = ticker.nanoTime();
-                if (decidedAtNanos == 0) {
-                    decidedAtNanos = 1;
-                }
             }
         }
-        if (decide) {
-            decided.complete(this);
-        }
         if (all) {
-            complete.complete(this);
+            decided.complete(this);
         }
     }
 
     CompletableFuture<Ballot> decided() {
         return decided;
-    }
-
-    CompletableFuture<Ballot> complete() {
-        return complete;
     }
 
     synchronized boolean quorumOk() {
@@ -73,7 +62,7 @@ final class Ballot {
         return decidedAtNanos;
     }
 
-    /** Classifies a failed attempt; call once every node has answered. */
+    /** Classifies a failed attempt; call once decided. */
     synchronized LockFailure failure() {
         int refused = 0;
         int unreachable = 0;
@@ -91,7 +80,7 @@ final class Ballot {
         return refused == 0 || ok + unreachable >= quorum ? LockFailure.UNAVAILABLE : LockFailure.CONTENDED;
     }
 
-    /** The replies received so far, as public outcomes in configured order. */
+    /** The replies, as public outcomes in configured order. */
     synchronized List<NodeOutcome> outcomes() {
         List<NodeOutcome> outcomes = new ArrayList<>(replies.length);
         for (int i = 0; i < replies.length; i++) {
