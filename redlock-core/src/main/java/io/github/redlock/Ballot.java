@@ -8,11 +8,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Collects the nodes' replies to one attempt. {@link #decided()} completes when every node has
- * answered or timed out (each command is bounded by the per-node timeout). Waiting for all, not
- * just a quorum, costs at most that timeout when a node is slow, and means that once a lock is
- * granted every reachable node has applied it: callers and tests that look at the nodes see the
- * same state, and nothing of the attempt is still in flight.
+ * Collects the nodes' replies to one attempt. {@link #decided()} completes as soon as a quorum
+ * said OK or when every node has answered or timed out; {@link #complete()} when every node has.
+ *
+ * <p>Granting on the first quorum keeps a slow or paused minority from adding its timeout to
+ * every lock. The remaining SETs are still in flight then; that is safe, since each connection
+ * runs its commands in order, so a later release of the same value reaches each node after its
+ * SET, and a key that was never released expires with its TTL.
  */
 final class Ballot {
 
@@ -21,6 +23,7 @@ final class Ballot {
     private final int quorum;
     private final Ticker ticker;
     private final CompletableFuture<Ballot> decided = new CompletableFuture<>();
+    private final CompletableFuture<Ballot> complete = new CompletableFuture<>();
     private int ok;
     private int answered;
     private long decidedAtNanos;
@@ -33,6 +36,7 @@ final class Ballot {
     }
 
     void record(int node, NodeReply reply) {
+        boolean decide;
         boolean all;
         synchronized (this) {
             replies[node] = reply;
@@ -41,17 +45,28 @@ final class Ballot {
                 ok++;
             }
             all = answered == replies.length;
-            if (all) {
+            decide = decidedAtNanos == 0 && (ok >= quorum || all);
+            if (decide) {
                 decidedAtNanos = ticker.nanoTime();
+                if (decidedAtNanos == 0) {
+                    decidedAtNanos = 1;
+                }
             }
         }
-        if (all) {
+        if (decide) {
             decided.complete(this);
+        }
+        if (all) {
+            complete.complete(this);
         }
     }
 
     CompletableFuture<Ballot> decided() {
         return decided;
+    }
+
+    CompletableFuture<Ballot> complete() {
+        return complete;
     }
 
     synchronized boolean quorumOk() {
@@ -62,7 +77,7 @@ final class Ballot {
         return decidedAtNanos;
     }
 
-    /** Classifies a failed attempt; call once decided. */
+    /** Classifies a failed attempt; call once every node has answered. */
     synchronized LockFailure failure() {
         int refused = 0;
         int unreachable = 0;
@@ -80,7 +95,7 @@ final class Ballot {
         return refused == 0 || ok + unreachable >= quorum ? LockFailure.UNAVAILABLE : LockFailure.CONTENDED;
     }
 
-    /** The replies, as public outcomes in configured order. */
+    /** The replies received so far, as public outcomes in configured order. */
     synchronized List<NodeOutcome> outcomes() {
         List<NodeOutcome> outcomes = new ArrayList<>(replies.length);
         for (int i = 0; i < replies.length; i++) {

@@ -136,9 +136,10 @@ final class LockEngine {
             a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts));
             return;
         }
-        // Failed: release on every node, also those that erred or timed out, since their SET may
-        // have landed with the reply lost.
-        releaseAll(a.key, a.value)
+        // Failed: wait for every node (bounded by the timeout), then release on all of them, also
+        // those that erred or timed out, since their SET may have landed with the reply lost.
+        ballot.complete()
+                .thenCompose(all -> releaseAll(a.key, a.value))
                 .whenComplete((released, error) -> afterFailedAttempt(a, ballot));
     }
 

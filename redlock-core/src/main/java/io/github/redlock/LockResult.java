@@ -65,7 +65,7 @@ public final class LockResult {
         return failure;
     }
 
-    /** What each node did in the last attempt, in configured order. */
+    /** What each node did in the last attempt, in configured order (nodes not yet answered omitted when granted early). */
     public List<NodeOutcome> nodes() {
         return nodes;
     }

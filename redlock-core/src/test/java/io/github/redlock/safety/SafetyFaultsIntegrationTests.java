@@ -203,8 +203,8 @@ class SafetyFaultsIntegrationTests {
         assertSafe(workload, checker, Duration.ZERO);
         assertThat(duringPause).isPositive();
         assertThat(probes).as("probe attempts while 2 of 5 were paused").allMatch(LockResult::isAcquired);
-        // An attempt waits for the paused nodes only up to the per-node timeout, never longer.
-        assertThat(p50).as("median probe latency (ms)").isLessThan(2 * TIMEOUT.toMillis());
+        // Granted on the first quorum of replies: an attempt never waits for the paused nodes' timeout.
+        assertThat(p50).as("median probe latency (ms)").isLessThan(TIMEOUT.toMillis());
         long bound = 3 * 2 * TIMEOUT.toMillis() + 2 * 100 + 2_000;
         assertThat(max).as("slowest probe (ms), bounded by retries x timeout + slack").isLessThan(bound);
     }
