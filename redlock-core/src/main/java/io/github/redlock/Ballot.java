@@ -9,8 +9,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Collects the nodes' replies to one attempt. {@link #decided()} completes as soon as a quorum
- * said OK (the lock can be granted without waiting for slow nodes) or when every node has
- * answered or timed out; {@link #complete()} when every node has.
+ * said OK or when every node has answered or timed out; {@link #complete()} when every node has.
+ *
+ * <p>Granting on the first quorum keeps a slow or paused minority from adding its timeout to
+ * every lock. The remaining SETs are still in flight then; that is safe, since each connection
+ * runs its commands in order, so a later release of the same value reaches each node after its
+ * SET, and a key that was never released expires with its TTL.
  */
 final class Ballot {
 

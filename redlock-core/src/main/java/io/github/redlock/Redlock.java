@@ -78,11 +78,14 @@ public final class Redlock implements AutoCloseable {
         this.ownedResources = shared != null ? null : DefaultClientResources.create();
         ClientResources resources = shared != null ? shared : ownedResources;
         this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build())
-                .build());
+                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build());
+        if (options.sslOptions() != null) {
+            clientOptions.sslOptions(options.sslOptions());
+        }
+        client.setOptions(clientOptions.build());
         List<LettuceNode> nodes = new ArrayList<>();
         for (ServerAddress address : options.addresses()) {
             nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker));
@@ -121,8 +124,12 @@ public final class Redlock implements AutoCloseable {
         List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
         List<NodeOutcome> outcomes = new ArrayList<>();
         long reachable = 0;
+        // One deadline for all nodes: they connect in parallel, so waiting for each in turn with a
+        // full bound would let N hanging handshakes (a paused node, TLS to a plain port) add up.
+        long deadline = ticker.nanoTime() + options.connectTimeout().plusSeconds(1).toNanos();
         for (int i = 0; i < nodes.size(); i++) {
-            NodeReply reply = await(connects.get(i), options.connectTimeout().plusSeconds(1),
+            Duration left = Duration.ofNanos(Math.max(0, deadline - ticker.nanoTime()));
+            NodeReply reply = await(connects.get(i), left,
                     NodeReply.timeout("no connection within " + options.connectTimeout().toMillis() + " ms"));
             outcomes.add(new NodeOutcome(nodes.get(i).address(), Ballot.status(reply.status()), reply.detail()));
             reachable += reply.isOk() ? 1 : 0;
@@ -145,7 +152,8 @@ public final class Redlock implements AutoCloseable {
      * {@link java.security.SecureRandom}, as 32 base64 characters), retrying as configured.
      *
      * @return the lease, or empty when the lock is held elsewhere or too few nodes answered
-     * @throws IllegalArgumentException for a blank resource or a TTL below 1 ms
+     * @throws IllegalArgumentException for a blank resource, one with an unpaired surrogate
+     *         character (it has no UTF-8 encoding), or a TTL below 1 ms
      */
     public Optional<Lease> lock(String resource, Duration ttl) {
         return tryLock(resource, ttl, Duration.ZERO).lease();
@@ -244,7 +252,8 @@ public final class Redlock implements AutoCloseable {
 
     /** As {@link #release(String, String)}, without blocking. */
     public CompletionStage<Boolean> releaseAsync(String resource, String value) {
-        if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()) {
+        if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()
+                || unpairedSurrogate(resource) >= 0 || unpairedSurrogate(value) >= 0) {
             return CompletableFuture.completedFuture(false);
         }
         held.remove(new Held(resource, value));
@@ -358,12 +367,40 @@ public final class Redlock implements AutoCloseable {
         if (resource == null || resource.isBlank()) {
             throw new IllegalArgumentException("resource must not be null or blank");
         }
+        requireWellFormed("resource", resource);
     }
 
     private static void requireValue(@Nullable String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("value must not be null or blank");
         }
+        requireWellFormed("value", value);
+    }
+
+    /**
+     * Keys and values go to Redis as UTF-8, where an unpaired surrogate becomes '?': two different
+     * names would then share one lock. Such strings are rejected instead.
+     */
+    private static void requireWellFormed(String what, String text) {
+        int bad = unpairedSurrogate(text);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(what + " must be well-formed Unicode: unpaired surrogate U+"
+                    + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT) + " at index " + bad
+                    + " has no UTF-8 encoding");
+        }
+    }
+
+    /** The index of the first unpaired surrogate in {@code text}, or -1. */
+    private static int unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long ttlMillis(@Nullable Duration ttl) {

@@ -1,6 +1,7 @@
 package io.github.redlock;
 
 import io.github.redlock.internal.ServerAddress;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,6 +29,7 @@ public final class RedlockOptions {
     private final String keyPrefix;
     private final boolean requireQuorumOnStartup;
     private final @Nullable ClientResources clientResources;
+    private final @Nullable SslOptions sslOptions;
 
     private RedlockOptions(Settings<?> s) {
         this.addresses = ServerAddress.parseAll(s.servers);
@@ -45,6 +47,7 @@ public final class RedlockOptions {
         this.keyPrefix = Objects.requireNonNull(s.keyPrefix, "keyPrefix must not be null");
         this.requireQuorumOnStartup = s.requireQuorumOnStartup;
         this.clientResources = s.clientResources;
+        this.sslOptions = s.sslOptions;
     }
 
     /** A builder of options; {@link Redlock#builder()} offers the same settings and builds the engine. */
@@ -106,13 +109,17 @@ public final class RedlockOptions {
         return clientResources;
     }
 
+    public @Nullable SslOptions sslOptions() {
+        return sslOptions;
+    }
+
     /** Lists the servers with passwords removed. */
     @Override
     public String toString() {
         return "RedlockOptions[servers=" + addresses + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
                 + ", connectTimeout=" + connectTimeout + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
-                + requireQuorumOnStartup + "]";
+                + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + "]";
     }
 
     private static int requireAtLeast(String name, int value, int min) {
@@ -150,6 +157,7 @@ public final class RedlockOptions {
         private String keyPrefix = "";
         private boolean requireQuorumOnStartup = true;
         private @Nullable ClientResources clientResources;
+        private @Nullable SslOptions sslOptions;
 
         Settings() {
         }
@@ -245,6 +253,19 @@ public final class RedlockOptions {
             return self();
         }
 
+        /**
+         * TLS settings for {@code rediss://} servers, as Lettuce {@link SslOptions}: typically a
+         * truststore holding your own CA, for example
+         * {@code SslOptions.builder().jdkSslProvider().trustManager(new File("ca.crt")).build()}, or a
+         * client certificate. Default none: the JVM's default truststore. Either way the server's
+         * certificate and host name are fully verified ({@code rediss://}); plain {@code redis://}
+         * servers ignore this setting.
+         */
+        public B sslOptions(@Nullable SslOptions sslOptions) {
+            this.sslOptions = sslOptions;
+            return self();
+        }
+
         /** Copies every setting from {@code options}. */
         public B options(RedlockOptions options) {
             this.servers = options.servers;
@@ -258,6 +279,7 @@ public final class RedlockOptions {
             this.keyPrefix = options.keyPrefix;
             this.requireQuorumOnStartup = options.requireQuorumOnStartup;
             this.clientResources = options.clientResources;
+            this.sslOptions = options.sslOptions;
             return self();
         }
 

@@ -31,6 +31,23 @@ class RedlockInputTests {
         assertThat(node.acquireCalls.get()).isZero();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"bad\uD800", "\uDC00bad", "a\uDBFF\uDBFFb", "end\uD83D"})
+    void resourceOrValueWithAnUnpairedSurrogateIsRejected(String text) {
+        // It has no UTF-8 encoding: sent as '?', it would share a lock with another name.
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock(text, TTL))
+                .withMessageStartingWith("resource must be well-formed Unicode: unpaired surrogate U+D");
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock("job", TTL, text))
+                .withMessageStartingWith("value must be well-formed Unicode");
+        assertThat(redlock.release(text, "v")).isFalse();
+        assertThat(node.acquireCalls.get()).isZero();
+    }
+
+    @Test
+    void surrogatePairsAreFine() {
+        assertThat(redlock.lock("lock-\uD83D\uDD12", TTL, "v-\uD83D\uDE80")).isPresent();
+    }
+
     @Test
     void nonPositiveOrSubMillisecondTtlIsRejected() {
         for (Duration ttl : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofNanos(999_999), null}) {
@@ -130,5 +147,16 @@ class RedlockInputTests {
         assertThat(options.timeout()).isEqualTo(Duration.ofMillis(100));
         assertThat(options.keyPrefix()).isEmpty();
         assertThat(options.requireQuorumOnStartup()).isTrue();
+    }
+
+    @Test
+    void sslOptionsAreKeptByToBuilderAndShownOnlyAsCustom() {
+        io.lettuce.core.SslOptions ssl = io.lettuce.core.SslOptions.builder().jdkSslProvider().build();
+        RedlockOptions options = RedlockOptions.builder().servers("rediss://h:1").sslOptions(ssl).build();
+
+        assertThat(options.sslOptions()).isSameAs(ssl);
+        assertThat(options.toBuilder().retryCount(1).build().sslOptions()).isSameAs(ssl);
+        assertThat(options.toString()).endsWith(", sslOptions=custom]");
+        assertThat(RedlockOptions.builder().servers("redis://h:1").build().sslOptions()).isNull();
     }
 }

@@ -179,16 +179,19 @@ class RedlockIntegrationTests {
     }
 
     @Test
-    void releaseFallsBackToEvalAfterScriptFlush() {
+    void scriptsWorkAfterTheNodesLostTheirScriptCache() {
         Redlock redlock = redlock(3);
         Lease warmUp = redlock.lock("warm", TTL).orElseThrow();
-        assertThat(redlock.release(warmUp)).isTrue();
+        assertThat(redlock.extend(warmUp, TTL)).as("EVALSHA cached").isPresent();
         Lease lease = redlock.lock("foo", TTL).orElseThrow();
         for (int i = 0; i < 3; i++) {
             redis.node(i).command("SCRIPT", "FLUSH");
         }
 
-        assertThat(redlock.release(lease)).isTrue();
+        // extend: EVALSHA answers NOSCRIPT, the EVAL fallback runs; release is always sent as EVAL
+        Lease extended = redlock.extend(lease, Duration.ofSeconds(60)).orElseThrow();
+        assertThat(pttl(0, "foo")).isGreaterThan(50_000L);
+        assertThat(redlock.release(extended)).isTrue();
 
         for (int i = 0; i < 3; i++) {
             assertThat(get(i, "foo")).isNull();

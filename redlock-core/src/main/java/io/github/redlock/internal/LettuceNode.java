@@ -99,9 +99,17 @@ public final class LettuceNode implements Node {
         return script(Scripts.EXTEND, key, value, Long.toString(ttlMillis));
     }
 
+    /**
+     * Sent as EVAL with the script text, never as EVALSHA: a release must work in a single message.
+     * With EVALSHA, a node without the script in its cache (restarted, fresh, SCRIPT FLUSH) answers
+     * NOSCRIPT and the EVAL fallback waits for that answer; when answers are lost (a one-way
+     * partition) the release would never run and the key would block the lock until its TTL.
+     */
     @Override
     public CompletableFuture<NodeReply> release(String key, String value) {
-        return script(Scripts.RELEASE, key, value);
+        String[] keys = {key};
+        return call(c -> c.<Object>eval(Scripts.RELEASE.text(), ScriptOutputType.INTEGER, keys, value),
+                reply -> reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED);
     }
 
     @Override

@@ -62,4 +62,50 @@ class MutualExclusionCheckerTests {
 
         assertThat(checker.overlaps()).isEmpty();
     }
+
+    @Test
+    void workInsideItsOwnClaimIsNotStale() {
+        checker.record(new Grant("r", "a", 0, 100, 50));
+        checker.recordWork(new Work("r", "a", 0));
+        checker.recordWork(new Work("r", "a", 50));
+
+        assertThat(checker.staleWrites()).isEmpty();
+    }
+
+    @Test
+    void workAfterValidityIsStaleAndNamesTheHolderItCollidedWith() {
+        Grant paused = new Grant("r", "a", 0, 100, Long.MAX_VALUE);
+        Grant next = new Grant("r", "b", 150, 400, 300);
+        checker.record(paused);
+        checker.record(next);
+        checker.recordWork(new Work("r", "a", 200));
+
+        assertThat(checker.overlaps()).as("a stale holder is not an overlap of claims").isEmpty();
+        assertThat(checker.staleWrites()).singleElement().satisfies(stale -> {
+            assertThat(stale.own()).isEqualTo(paused);
+            assertThat(stale.holders()).containsExactly(next);
+            assertThat(stale.toString()).contains("a@r", "b@r");
+        });
+    }
+
+    @Test
+    void workAfterReleaseOrWithoutAnyGrantIsStale() {
+        checker.record(new Grant("r", "a", 0, 100, 50));
+        checker.recordWork(new Work("r", "a", 51));
+        checker.recordWork(new Work("r", "stranger", 10));
+
+        assertThat(checker.staleWrites()).hasSize(2)
+                .anySatisfy(stale -> assertThat(stale.own()).isNull());
+    }
+
+    @Test
+    void workIsMatchedToTheWritersClaimOnTheSameResourceOnly() {
+        checker.record(new Grant("r1", "a", 0, 100, 100));
+        checker.record(new Grant("r2", "a", 200, 300, 300));
+        checker.recordWork(new Work("r2", "a", 50));
+        checker.recordWork(new Work("r1", "a", 250));
+        checker.recordWork(new Work("r1", "a", 100));
+
+        assertThat(checker.staleWrites()).extracting(stale -> stale.work().atNanos()).containsExactly(50L, 250L);
+    }
 }

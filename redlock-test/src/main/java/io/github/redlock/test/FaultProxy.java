@@ -54,7 +54,9 @@ public final class FaultProxy implements AutoCloseable {
          */
         BLACKHOLE,
         /** Forward commands (the server applies them) but discard every reply. */
-        DROP_REPLIES
+        DROP_REPLIES,
+        /** Forward both ways, but hold each chunk of commands (client to server) for at least the delay. */
+        DELAY_COMMANDS
     }
 
     private static final System.Logger LOG = System.getLogger("io.github.redlock.test");
@@ -151,6 +153,24 @@ public final class FaultProxy implements AutoCloseable {
             throw new IllegalArgumentException("The delay must not be negative: " + delay);
         }
         setMode(Mode.DELAY, delay.toNanos());
+    }
+
+    /**
+     * Holds each chunk of commands (client to server) for at least {@code delay} after it was read
+     * from the client, then forwards it; replies are forwarded at once. The request-path twin of
+     * {@link #delay(Duration)}: a client reaches this node later than others, so its writes land
+     * after those of clients that are not delayed. Chunks of one connection are forwarded in
+     * order. Switching to another mode releases (or, for {@code BLACKHOLE}, discards) the chunks
+     * being held.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws IllegalStateException if the proxy is closed, or a chunk stays stuck for 5 s
+     */
+    public void delayCommands(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("The delay must not be negative: " + delay);
+        }
+        setMode(Mode.DELAY_COMMANDS, delay.toNanos());
     }
 
     /**
@@ -254,7 +274,7 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Wakes chunks being held by {@link Mode#DELAY} so they look at the mode (or closing) again. */
+    /** Wakes chunks being held by {@link Mode#DELAY} or {@link Mode#DELAY_COMMANDS} so they look at the mode (or closing) again. */
     private void announceChange() {
         synchronized (changes) {
             changeCount++;
@@ -410,20 +430,44 @@ public final class FaultProxy implements AutoCloseable {
                     clientFinished(target);
                     return;
                 }
+                if (!forwardCommand(out, chunk, length, System.nanoTime())) {
+                    close();
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Forwards, holds or discards one chunk of commands according to the mode, re-read after each
+         * wait; false when there is no server to forward to.
+         */
+        private boolean forwardCommand(@Nullable OutputStream out, byte[] chunk, int length, long receivedAt)
+                throws IOException {
+            while (true) {
+                if (closed) {
+                    throw new InterruptedIOException(name + " closed");
+                }
+                long seenChanges = changeCount();
+                long remaining;
                 Lock lock = gate.readLock();
                 lock.lock();
                 try {
-                    if (mode == Mode.BLACKHOLE) {
-                        continue;
+                    Mode current = mode;
+                    if (current == Mode.BLACKHOLE) {
+                        return true;
                     }
                     if (out == null) {
-                        close();
-                        return;
+                        return false;
                     }
-                    out.write(chunk, 0, length);
+                    remaining = current == Mode.DELAY_COMMANDS ? receivedAt + delayNanos - System.nanoTime() : 0;
+                    if (remaining <= 0) {
+                        out.write(chunk, 0, length);
+                        return true;
+                    }
                 } finally {
                     lock.unlock();
                 }
+                awaitChange(seenChanges, remaining);
             }
         }
 
@@ -511,7 +555,7 @@ public final class FaultProxy implements AutoCloseable {
             Lock lock = gate.readLock();
             lock.lock();
             try {
-                if (mode == Mode.PASS || mode == Mode.DELAY) {
+                if (mode == Mode.PASS || mode == Mode.DELAY || mode == Mode.DELAY_COMMANDS) {
                     client.shutdownOutput();
                 }
             } finally {

@@ -111,6 +111,41 @@ class FaultProxyIntegrationTests {
     }
 
     @Test
+    void delayCommandsHoldsCommandsBeforeTheServerSeesThem() throws IOException {
+        proxy.delayCommands(Duration.ofMillis(800));
+        try (RawConnection connection = new RawConnection(proxy.port(), LONG)) {
+            long start = System.nanoTime();
+            connection.send("SET", "k", "v");
+
+            assertThat(node.command("GET", "k")).as("not yet applied").isNull();
+            assertThat(connection.read()).isEqualTo("OK");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+            assertThat(node.command("GET", "k")).isEqualTo("v");
+            assertThat(proxy.mode()).isEqualTo(FaultProxy.Mode.DELAY_COMMANDS);
+        }
+    }
+
+    @Test
+    void passReleasesCommandsHeldByALongDelayInOrder() throws IOException {
+        proxy.delayCommands(Duration.ofMinutes(5));
+        try (RawConnection connection = new RawConnection(proxy.port(), LONG)) {
+            connection.send("SET", "k", "first");
+            connection.send("SET", "k", "second");
+
+            proxy.pass();
+
+            assertThat(connection.read()).isEqualTo("OK");
+            assertThat(connection.read()).isEqualTo("OK");
+            assertThat(node.command("GET", "k")).isEqualTo("second");
+        }
+    }
+
+    @Test
+    void rejectsANegativeCommandDelay() {
+        assertThatThrownBy(() -> proxy.delayCommands(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void blackholeTimesOutAndCommandsNeverReachTheServer() {
         proxy.blackhole();
 

@@ -1,6 +1,8 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.Redlock;
 import io.github.redlock.spring.boot.actuate.RedlockMetrics;
+import io.github.redlock.spring.boot.actuate.RedlockNodeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -10,10 +12,12 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Micrometer meters of {@code @DistributedLock} methods ({@code redlock.acquisitions},
- * {@code redlock.failures}, {@code redlock.acquire}, {@code redlock.held}, {@code redlock.expired}),
- * when Micrometer is on the classpath and the application has a {@link MeterRegistry}.
+ * {@code redlock.failures}, {@code redlock.acquire}, {@code redlock.held}, {@code redlock.expired})
+ * and gauges of the Redis nodes ({@code redlock.nodes.up}, {@code redlock.nodes.quorum},
+ * {@code redlock.node.up}), when Micrometer is on the classpath and the application has a
+ * {@link MeterRegistry}.
  */
-@AutoConfiguration(afterName = {
+@AutoConfiguration(after = RedlockAutoConfiguration.class, afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
@@ -24,5 +28,12 @@ public final class RedlockMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     RedlockMetrics redlockMetrics(MeterRegistry registry) {
         return new RedlockMetrics(registry);
+    }
+
+    @Bean
+    @ConditionalOnBean(Redlock.class)
+    @ConditionalOnMissingBean
+    RedlockNodeMetrics redlockNodeMetrics(Redlock redlock) {
+        return new RedlockNodeMetrics(redlock);
     }
 }

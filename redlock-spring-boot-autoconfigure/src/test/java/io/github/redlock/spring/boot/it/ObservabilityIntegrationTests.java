@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,7 +36,7 @@ class ObservabilityIntegrationTests {
 
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(RedlockAutoConfiguration.class,
+                .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, RedlockAutoConfiguration.class,
                         DistributedLockAutoConfiguration.class, RedlockMetricsAutoConfiguration.class,
                         RedlockHealthAutoConfiguration.class, RedlockEndpointAutoConfiguration.class))
                 .withUserConfiguration(App.class)
@@ -52,6 +53,23 @@ class ObservabilityIntegrationTests {
             assertThat(nodes(health)).extracting(node -> node.get("node")).containsExactlyElementsOf(redis.uris());
             assertThat(nodes(health)).allSatisfy(node -> assertThat(node).containsEntry("status", "UP")
                     .containsKey("latencyMillis").doesNotContainKey("error"));
+        });
+    }
+
+    @Test
+    void nodeGaugesFollowTheNodes() {
+        runner().run(context -> {
+            SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
+            assertThat(meters.get("redlock.nodes.quorum").gauge().value()).isEqualTo(2);
+            assertThat(meters.get("redlock.nodes.up").gauge().value()).isEqualTo(3);
+            assertThat(meters.get("redlock.node.up").tag("node", redis.uris().get(2)).gauge().value()).isEqualTo(1);
+
+            redis.node(2).kill();
+
+            // The nodes are pinged at most every 5 s when a gauge is read.
+            await().atMost(Duration.ofSeconds(20)).until(() -> meters.get("redlock.nodes.up").gauge().value() == 2);
+            assertThat(meters.get("redlock.node.up").tag("node", redis.uris().get(2)).gauge().value()).isZero();
+            assertThat(meters.get("redlock.node.up").tag("node", redis.uris().get(0)).gauge().value()).isEqualTo(1);
         });
     }
 
