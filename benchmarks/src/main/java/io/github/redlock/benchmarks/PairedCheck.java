@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A cross-check of the headline ratios that a busy, shared machine cannot skew: the engine and the
+ * A cross-check of the headline ratios that a busy, shared machine skews much less: the engine and the
  * limit run in one JVM against the same nodes, in alternating one-second phases (ABBA order), so
  * load that comes and goes hits both alike. JMH runs each client in its own fork, one after the
  * other, and load changing between forks moves their ratio; here it cancels out.
