@@ -27,7 +27,7 @@ jar=benchmarks/target/benchmarks.jar
 
 java -cp "$jar" io.github.redlock.benchmarks.Suite --out "$out" "$@" 2>&1 | tee "$out/run.log"
 
-# Cross-check of the headline ratios and the advice cost, immune to load that changes between JMH forks (~1 min).
+# Cross-check of the headline ratios and the advice cost, less exposed than separate JMH forks to load that comes and goes (~1 min).
 if [[ " $* " != *" --smoke "* ]]; then
   java -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 4 2>&1 | grep '^paired' | tee "$out/paired.txt"
 else
