@@ -13,6 +13,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +68,7 @@ public final class Redlock implements AutoCloseable {
     private final Map<Held, Lease> held = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable RedisClient client;
+    private final @Nullable HashedWheelTimer timeouts;
     private final @Nullable ClientResources ownedResources;
 
     private record Held(String resource, String value) {
@@ -77,6 +80,8 @@ public final class Redlock implements AutoCloseable {
         ClientResources shared = options.clientResources();
         this.ownedResources = shared != null ? null : DefaultClientResources.create();
         ClientResources resources = shared != null ? shared : ownedResources;
+        // Per-node timeouts, 10 ms precision: a wheel never wakes its thread to add or cancel one.
+        this.timeouts = new HashedWheelTimer(new DefaultThreadFactory("redlock-timeouts", true), 10, TimeUnit.MILLISECONDS);
         this.client = RedisClient.create(resources);
         ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
@@ -88,7 +93,8 @@ public final class Redlock implements AutoCloseable {
         client.setOptions(clientOptions.build());
         List<LettuceNode> nodes = new ArrayList<>();
         for (ServerAddress address : options.addresses()) {
-            nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker));
+            nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker,
+                    timeouts));
         }
         Scheduler scheduler = (task, delayNanos) ->
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
@@ -101,6 +107,7 @@ public final class Redlock implements AutoCloseable {
         this.options = options;
         this.ticker = ticker;
         this.client = null;
+        this.timeouts = null;
         this.ownedResources = null;
         this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter, this::newLease);
     }
@@ -343,6 +350,9 @@ public final class Redlock implements AutoCloseable {
         }
         if (ownedResources != null) {
             ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+        if (timeouts != null) {
+            timeouts.stop();
         }
     }
 

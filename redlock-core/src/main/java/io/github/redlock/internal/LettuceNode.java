@@ -7,6 +7,8 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,6 +34,7 @@ public final class LettuceNode implements Node {
     private final RedisClient client;
     private final ServerAddress address;
     private final long timeoutNanos;
+    private final Timer timer;
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
@@ -42,13 +45,19 @@ public final class LettuceNode implements Node {
     private volatile String lastConnectError = "not connected yet";
     private volatile boolean closed;
 
+    /**
+     * @param timer fires the per-node timeouts; a hashed wheel, so that scheduling and cancelling
+     *        one per command wakes no thread (the JDK's {@code orTimeout} wakes its timer thread
+     *        whenever its queue was empty, once or twice per lock cycle)
+     */
     public LettuceNode(RedisClient client, ServerAddress address, Duration timeout, Duration reconnectInterval,
-            Ticker ticker) {
+            Ticker ticker, Timer timer) {
         this.client = client;
         this.address = address;
         this.timeoutNanos = timeout.toNanos();
         this.reconnectIntervalNanos = reconnectInterval.toNanos();
         this.ticker = ticker;
+        this.timer = timer;
         this.nextConnectNanos = ticker.nanoTime();
     }
 
@@ -147,10 +156,22 @@ public final class LettuceNode implements Node {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(NodeReply.error(describe(e)));
         }
-        // A new stage: timing out must not complete Lettuce's own command object.
-        return sent.thenApply(onReply)
-                .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-                .exceptionally(this::toReply);
+        // A new future: timing out must not complete Lettuce's own command object.
+        CompletableFuture<NodeReply> reply = new CompletableFuture<>();
+        Timeout timeout = timer.newTimeout(expired -> reply.complete(timedOut()), timeoutNanos, TimeUnit.NANOSECONDS);
+        sent.whenComplete((value, failure) -> {
+            timeout.cancel();
+            try {
+                reply.complete(failure == null ? onReply.apply(value) : toReply(failure));
+            } catch (RuntimeException e) {
+                reply.complete(NodeReply.error(describe(e)));
+            }
+        });
+        return reply;
+    }
+
+    private NodeReply timedOut() {
+        return NodeReply.timeout("no reply within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms");
     }
 
     private void connectIfDue() {
@@ -162,7 +183,7 @@ public final class LettuceNode implements Node {
     private NodeReply toReply(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof TimeoutException) {
-            return NodeReply.timeout("no reply within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms");
+            return timedOut();
         }
         return NodeReply.error(describe(cause));
     }
