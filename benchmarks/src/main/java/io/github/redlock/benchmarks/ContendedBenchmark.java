@@ -1,6 +1,5 @@
 package io.github.redlock.benchmarks;
 
-import io.github.redlock.test.RedisNodes;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -61,7 +60,7 @@ public class ContendedBenchmark {
         @Param({"5"})
         public int nodes;
 
-        RedisNodes cluster;
+        Deployment deployment;
         LockTarget target;
         final AtomicInteger inside = new AtomicInteger();
         final LongAdder overlaps = new LongAdder();
@@ -78,13 +77,8 @@ public class ContendedBenchmark {
         @Setup(Level.Trial)
         public void start(BenchmarkParams params) {
             shape = impl + " (" + nodes + " nodes, " + params.getThreads() + " threads)";
-            cluster = RedisNodes.start(nodes);
-            try {
-                target = LockTarget.create(impl, cluster.uris());
-            } catch (RuntimeException e) {
-                cluster.close();
-                throw e;
-            }
+            deployment = Deployment.start(impl, nodes);
+            target = deployment.target();
         }
 
         @TearDown(Level.Trial)
@@ -92,8 +86,7 @@ public class ContendedBenchmark {
             if (overlaps.sum() > 0) {
                 System.out.println("WARNING: " + shape + ": " + overlaps.sum() + " overlapping critical sections");
             }
-            target.close();
-            cluster.close();
+            deployment.close();
         }
     }
 

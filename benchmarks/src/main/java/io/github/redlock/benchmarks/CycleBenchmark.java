@@ -1,6 +1,5 @@
 package io.github.redlock.benchmarks;
 
-import io.github.redlock.test.RedisNodes;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +49,7 @@ public class CycleBenchmark {
         @Param({"1", "3", "5"})
         public int nodes;
 
-        RedisNodes cluster;
+        Deployment deployment;
         LockTarget target;
         final LongAdder refused = new LongAdder();
         final LongAdder errors = new LongAdder();
@@ -60,13 +59,8 @@ public class CycleBenchmark {
         @Setup(Level.Trial)
         public void start(BenchmarkParams params) {
             shape = impl + " (" + nodes + " nodes, " + params.getThreads() + " threads)";
-            cluster = RedisNodes.start(nodes);
-            try {
-                target = LockTarget.create(impl, cluster.uris());
-            } catch (RuntimeException e) {
-                cluster.close();
-                throw e;
-            }
+            deployment = Deployment.start(impl, nodes);
+            target = deployment.target();
         }
 
         @TearDown(Level.Trial)
@@ -77,8 +71,7 @@ public class CycleBenchmark {
             if (errors.sum() > 0) {
                 System.out.println("WARNING: " + shape + ": " + errors.sum() + " cycles threw (timeouts under load?)");
             }
-            target.close();
-            cluster.close();
+            deployment.close();
         }
     }
 
