@@ -2,7 +2,6 @@ package io.github.redlock.benchmarks;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.redisson.RedissonRedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
@@ -29,23 +28,7 @@ final class RedissonRedLockTarget implements LockTarget {
         for (int i = 0; i < locks.length; i++) {
             locks[i] = clients.get(i).getLock(resource);
         }
-        RedissonRedLock redLock = new RedissonRedLock(locks);
-        boolean locked;
-        try {
-            locked = redLock.tryLock(0, Settings.TTL.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        if (!locked) {
-            return false;
-        }
-        try {
-            section.run();
-        } finally {
-            redLock.unlock();
-        }
-        return true;
+        return RedissonSupport.cycle(new RedissonRedLock(locks), section);
     }
 
     @Override
