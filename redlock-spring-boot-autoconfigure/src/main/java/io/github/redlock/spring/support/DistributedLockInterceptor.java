@@ -22,6 +22,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.expression.BeanResolver;
 
 /**
  * Runs {@code @DistributedLock} methods under their lock: acquire, run, then release in
@@ -36,7 +38,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
     private final Supplier<@Nullable Redlock> redlock;
     private final Supplier<DistributedLockListener> listener;
     private final Duration defaultTtl;
-    private final @Nullable BeanFactory beanFactory;
+    private final @Nullable BeanResolver beanResolver;
     private final LeaseRenewer renewer = new LeaseRenewer();
     private final Set<Method> warnedWithoutRedlock = ConcurrentHashMap.newKeySet();
 
@@ -53,7 +55,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         this.redlock = redlock;
         this.listener = listener;
         this.defaultTtl = defaultTtl;
-        this.beanFactory = beanFactory;
+        this.beanResolver = beanFactory != null ? new BeanFactoryResolver(beanFactory) : null;
     }
 
     @Override
@@ -68,7 +70,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         long start = System.nanoTime();
         String key;
         try {
-            key = operation.resolveKey(invocation.getArguments(), target, beanFactory);
+            key = operation.resolveKey(invocation.getArguments(), target, beanResolver);
         } catch (RuntimeException e) {
             listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
             throw e;

@@ -1,18 +1,21 @@
 package io.github.redlock.spring.support;
 
 import io.github.redlock.spring.LockFailurePolicy;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.expression.BeanResolver;
 import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
+import org.springframework.expression.PropertyAccessor;
+import org.springframework.expression.spel.support.ReflectivePropertyAccessor;
 
 /**
  * One {@code @DistributedLock} method, validated and with its resource template parsed: built once
@@ -33,6 +36,8 @@ public final class LockOperation {
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
     private final @Nullable Object skipValue;
+    private final ParameterNameDiscoverer parameterNames;
+    private final List<PropertyAccessor> propertyAccessors;
 
     LockOperation(Method method, Class<?> targetClass, String resource, String literal, @Nullable Expression expression,
             @Nullable Duration ttl, Duration waitTime, Duration minHoldTime, LockFailurePolicy policy, boolean autoExtend,
@@ -48,6 +53,11 @@ public final class LockOperation {
         this.policy = policy;
         this.autoExtend = autoExtend;
         this.skipValue = skipValue;
+        @Nullable String @Nullable [] names = PARAMETER_NAMES.getParameterNames(method);
+        this.parameterNames = new FixedParameterNames(names);
+        // One accessor for all calls, so that its cache of getters outlives one evaluation (by default
+        // each new context creates its own accessor, which looks the getters up again on every call).
+        this.propertyAccessors = expression != null ? List.of(new ReflectivePropertyAccessor()) : List.of();
     }
 
     /** The annotated method (the most specific one for the target class). */
@@ -94,29 +104,35 @@ public final class LockOperation {
     /**
      * The key to lock for one call.
      *
+     * @param beanResolver resolves {@code @bean} references in the template, or null
      * @throws IllegalArgumentException when the template cannot be evaluated or gives a blank key
      */
-    public String resolveKey(@Nullable Object[] args, @Nullable Object target, @Nullable BeanFactory beanFactory) {
+    public String resolveKey(@Nullable Object[] args, @Nullable Object target, @Nullable BeanResolver beanResolver) {
         if (expression == null) {
             return literal;
         }
-        LockExpressionRoot root = new LockExpressionRoot(method, args, target, targetClass);
-        MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(root, method, args, PARAMETER_NAMES);
-        if (beanFactory != null) {
-            context.setBeanResolver(new BeanFactoryResolver(beanFactory));
-        }
-        String key;
-        try {
-            key = expression.getValue(context, String.class);
-        } catch (EvaluationException e) {
-            throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
-                    + "' could not be evaluated for this call (" + e.getMessage() + "), so the method was not run", e);
-        }
+        String key = evaluate(expression, args, target, beanResolver);
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
                     + "' evaluated to a blank key for this call, so no lock can be taken and the method was not run");
         }
         return key;
+    }
+
+    private @Nullable String evaluate(Expression expression, @Nullable Object[] args, @Nullable Object target,
+            @Nullable BeanResolver beanResolver) {
+        LockExpressionRoot root = new LockExpressionRoot(method, args, target, targetClass);
+        MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(root, method, args, parameterNames);
+        context.setPropertyAccessors(propertyAccessors);
+        if (beanResolver != null) {
+            context.setBeanResolver(beanResolver);
+        }
+        try {
+            return expression.getValue(context, String.class);
+        } catch (EvaluationException e) {
+            throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
+                    + "' could not be evaluated for this call (" + e.getMessage() + "), so the method was not run", e);
+        }
     }
 
     /** {@code SimpleClassName.method(ParamType, ...)}, for messages. */
@@ -134,5 +150,25 @@ public final class LockOperation {
     public String toString() {
         return "LockOperation[" + description() + ", resource=" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime
                 + ", minHoldTime=" + minHoldTime + ", policy=" + policy + ", autoExtend=" + autoExtend + "]";
+    }
+
+    /** The names found once for the operation's method (the discoverer looks them up again on each call). */
+    private static final class FixedParameterNames implements ParameterNameDiscoverer {
+
+        private final @Nullable String @Nullable [] names;
+
+        FixedParameterNames(@Nullable String @Nullable [] names) {
+            this.names = names;
+        }
+
+        @Override
+        public @Nullable String @Nullable [] getParameterNames(Method method) {
+            return names;
+        }
+
+        @Override
+        public @Nullable String @Nullable [] getParameterNames(Constructor<?> constructor) {
+            return null;
+        }
     }
 }
