@@ -36,6 +36,7 @@ public final class LockOperation {
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
     private final @Nullable Object skipValue;
+    private final @Nullable ArgumentReference argument;
     private final ParameterNameDiscoverer parameterNames;
     private final List<PropertyAccessor> propertyAccessors;
 
@@ -55,6 +56,7 @@ public final class LockOperation {
         this.skipValue = skipValue;
         @Nullable String @Nullable [] names = PARAMETER_NAMES.getParameterNames(method);
         this.parameterNames = new FixedParameterNames(names);
+        this.argument = expression != null ? ArgumentReference.of(literal, method, names) : null;
         // One accessor for all calls, so that its cache of getters outlives one evaluation (by default
         // each new context creates its own accessor, which looks the getters up again on every call).
         this.propertyAccessors = expression != null ? List.of(new ReflectivePropertyAccessor()) : List.of();
@@ -111,7 +113,10 @@ public final class LockOperation {
         if (expression == null) {
             return literal;
         }
-        String key = evaluate(expression, args, target, beanResolver);
+        String key = argument != null ? argument.key(args) : null;
+        if (key == null) {
+            key = evaluate(expression, args, target, beanResolver);
+        }
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
                     + "' evaluated to a blank key for this call, so no lock can be taken and the method was not run");
@@ -133,6 +138,11 @@ public final class LockOperation {
             throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
                     + "' could not be evaluated for this call (" + e.getMessage() + "), so the method was not run", e);
         }
+    }
+
+    /** Whether the template is one argument reference, read without SpEL when it is a String or primitive wrapper. */
+    boolean readsArgumentDirectly() {
+        return argument != null;
     }
 
     /** {@code SimpleClassName.method(ParamType, ...)}, for messages. */
