@@ -29,7 +29,7 @@ java -cp "$jar" io.github.redlock.benchmarks.Suite --out "$out" "$@" 2>&1 | tee 
 
 # Cross-check of the headline ratios and the advice cost, less exposed than separate JMH forks to load that comes and goes (~1 min).
 if [[ " $* " != *" --smoke "* ]]; then
-  java -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 4 2>&1 | grep '^paired' | tee "$out/paired.txt"
+  java -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 8 2>&1 | grep -E "^(paired|target|warm-up)" | tee "$out/paired.txt"
 else
   : > "$out/paired.txt"
 fi

@@ -11,6 +11,7 @@ import io.github.redlock.internal.Tokens;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.HashedWheelTimer;
@@ -86,6 +87,9 @@ public final class Redlock implements AutoCloseable {
         ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // Every command already times out on our wheel with the node timeout; Lettuce's own
+                // per-command timer (60 s by default) would only add a second timeout to each.
+                .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
                 .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build());
         if (options.sslOptions() != null) {
             clientOptions.sslOptions(options.sslOptions());

@@ -1,26 +1,43 @@
 package io.github.redlock.benchmarks;
 
 import io.github.redlock.test.RedisNodes;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A cross-check of the headline ratios that a busy, shared machine skews much less: the engine and the
- * limit run in one JVM against the same nodes, in alternating one-second phases (ABBA order), so
- * load that comes and goes hits both alike. JMH runs each client in its own fork, one after the
- * other, and load changing between forks moves their ratio; here it cancels out.
+ * The issue's targets, measured so that a busy, shared machine skews them much less: the clients
+ * compared run in one JVM against the same nodes, in alternating one-second phases whose order
+ * changes every round (ABBA for two clients), so load that comes and goes hits them alike. JMH
+ * runs each client in its own fork, one after the other, and load changing between forks moves
+ * their ratio; here it cancels out.
  *
  * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [NODES [ROUNDS]]</pre>
- * Prints, for 1 thread, p50 and mean latency of each and their ratio; for 16 threads, throughput
- * of each and their ratio. Then the same for the {@code @DistributedLock} advice against a direct
- * call of the same context's engine bean (3 nodes, 1 thread): the difference is the advice's cost.
+ * Defaults: 5 nodes, 8 measured rounds, after warm-up rounds that last until the JIT compiler is
+ * nearly idle. Prints one {@code paired} line per
+ * comparison and one {@code target} line per target with its verdict:
+ * <ol>
+ * <li>1 thread: p50 cycle latency of the engine and of the limit;
+ * <li>16 threads: throughput of the engine, the limit and Redisson's RedLock;
+ * <li>1 thread, 3 nodes: p50 of a {@code @DistributedLock} call and of a direct call of the same
+ *     context's engine bean; the difference is what the advice adds.
+ * </ol>
  */
 public final class PairedCheck {
 
+    static final double LATENCY_RATIO_TARGET = 1.15;
+    static final double THROUGHPUT_RATIO_TARGET = 0.9;
+    static final double REDLOCK_SPEEDUP_TARGET = 10;
+    static final double ADVICE_MICROS_TARGET = 10;
+
+    private static final int MIN_WARMUP_ROUNDS = 3;
+    private static final int MAX_WARMUP_ROUNDS = 20;
     private static final Runnable NOTHING = () -> { };
 
     private PairedCheck() {
@@ -28,60 +45,106 @@ public final class PairedCheck {
 
     public static void main(String[] args) throws InterruptedException {
         int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-        pairEngineAndLimit(nodes, rounds);
-        pairAdviceAndDirect(3, rounds);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        List<String> targets = new ArrayList<>();
+        try (RedisNodes cluster = RedisNodes.start(nodes);
+                LockTarget engine = LockTarget.create("engine", cluster.uris());
+                LockTarget limit = LockTarget.create("limit", cluster.uris());
+                LockTarget redLock = LockTarget.create("redissonRedLock", cluster.uris())) {
+            Phase e = new Phase("engine", engine, 1);
+            Phase l = new Phase("limit", limit, 1);
+            alternate(List.of(e, l), rounds);
+            double latency = e.p50() / l.p50();
+            System.out.printf(Locale.ROOT, "paired %d nodes, 1 thread: engine p50 %.0f µs, mean %.0f µs | "
+                    + "limit p50 %.0f µs, mean %.0f µs | ratio p50 %.2f, mean %.2f%n", nodes,
+                    e.p50(), e.mean(), l.p50(), l.mean(), latency, e.mean() / l.mean());
+            targets.add(verdict(String.format(Locale.ROOT, "%d nodes, 1 thread: engine p50 ≤ %.2f × the limit's", nodes,
+                    LATENCY_RATIO_TARGET), latency <= LATENCY_RATIO_TARGET, "%.2f ×", latency));
+
+            Phase e16 = new Phase("engine", engine, 16);
+            Phase l16 = new Phase("limit", limit, 16);
+            Phase r16 = new Phase("redissonRedLock", redLock, 16);
+            alternate(List.of(e16, l16, r16), rounds);
+            double throughput = e16.throughput() / l16.throughput();
+            double speedup = e16.throughput() / r16.throughput();
+            System.out.printf(Locale.ROOT, "paired %d nodes, 16 threads: engine %.0f cycles/s | limit %.0f cycles/s | "
+                    + "Redisson RedLock %.0f cycles/s | engine ÷ limit %.2f, engine ÷ RedLock %.1f%n", nodes,
+                    e16.throughput(), l16.throughput(), r16.throughput(), throughput, speedup);
+            targets.add(verdict(String.format(Locale.ROOT, "%d nodes, 16 threads: engine throughput ≥ %.1f × the limit's",
+                    nodes, THROUGHPUT_RATIO_TARGET), throughput >= THROUGHPUT_RATIO_TARGET, "%.2f ×", throughput));
+            targets.add(verdict(String.format(Locale.ROOT, "%d nodes, 16 threads: engine throughput ≥ %.0f × Redisson RedLock's",
+                    nodes, REDLOCK_SPEEDUP_TARGET), speedup >= REDLOCK_SPEEDUP_TARGET, "%.1f ×", speedup));
+        }
+        targets.add(pairAdviceAndDirect(3, rounds));
+        targets.forEach(System.out::println);
     }
 
     /** The {@code @DistributedLock} advice and a direct call of the same context's engine bean, 1 thread. */
-    private static void pairAdviceAndDirect(int nodes, int rounds) throws InterruptedException {
+    private static String pairAdviceAndDirect(int nodes, int rounds) throws InterruptedException {
         try (RedisNodes cluster = RedisNodes.start(nodes);
                 SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
-            Phase a = new Phase(advice, 1);
-            Phase d = new Phase(advice.sibling(), 1);
-            alternate(a, d, rounds);
+            Phase a = new Phase("advice", advice, 1);
+            Phase d = new Phase("direct", advice.sibling(), 1);
+            alternate(List.of(a, d), rounds);
+            double added = a.p50() - d.p50();
             System.out.printf(Locale.ROOT, "paired advice, %d nodes, 1 thread: advice p50 %.0f µs, mean %.0f µs | "
                     + "direct p50 %.0f µs, mean %.0f µs | advice adds p50 %+.1f µs, mean %+.1f µs%n", nodes,
-                    a.p50(), a.mean(), d.p50(), d.mean(), a.p50() - d.p50(), a.mean() - d.mean());
+                    a.p50(), a.mean(), d.p50(), d.mean(), added, a.mean() - d.mean());
+            return verdict(String.format(Locale.ROOT, "%d nodes, 1 thread: @DistributedLock adds ≤ %.0f µs at p50", nodes,
+                    ADVICE_MICROS_TARGET), added <= ADVICE_MICROS_TARGET, "%+.1f µs", added);
         }
     }
 
-    private static void alternate(Phase a, Phase b, int rounds) throws InterruptedException {
-        for (int w = 0; w < 2; w++) {
-            a.run(1000, false);
-            b.run(1000, false);
-        }
+    private static String verdict(String target, boolean met, String format, double value) {
+        return "target " + target + ": " + String.format(Locale.ROOT, format, value) + (met ? " (met)" : " (MISSED)");
+    }
+
+    /**
+     * Warm-up rounds until the JIT compiler is nearly idle (it otherwise favours the client with
+     * less code to compile, all the more on a busy machine), then measured rounds; each round runs
+     * every phase once for one second, in an order that changes every round (for two phases: AB BA
+     * BA AB ...).
+     */
+    static void alternate(List<Phase> phases, int rounds) throws InterruptedException {
+        int warmups = warmUp(phases);
+        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s%n", warmups, phases);
         for (int r = 0; r < rounds; r++) {
-            Phase first = r % 2 == 0 ? a : b;
-            Phase second = r % 2 == 0 ? b : a;
-            first.run(1000, true);
-            second.run(1000, true);
-        }
-    }
-
-    private static void pairEngineAndLimit(int nodes, int rounds) throws InterruptedException {
-        try (RedisNodes cluster = RedisNodes.start(nodes);
-                LockTarget engine = LockTarget.create("engine", cluster.uris());
-                LockTarget limit = LockTarget.create("limit", cluster.uris())) {
-            for (int threads : new int[] {1, 16}) {
-                Phase e = new Phase(engine, threads);
-                Phase l = new Phase(limit, threads);
-                alternate(e, l, rounds);
-                if (threads == 1) {
-                    System.out.printf(Locale.ROOT, "paired %d nodes, 1 thread: engine p50 %.0f µs, mean %.0f µs | "
-                            + "limit p50 %.0f µs, mean %.0f µs | ratio p50 %.2f, mean %.2f%n", nodes,
-                            e.p50(), e.mean(), l.p50(), l.mean(), e.p50() / l.p50(), e.mean() / l.mean());
-                } else {
-                    System.out.printf(Locale.ROOT, "paired %d nodes, %d threads: engine %.0f cycles/s | "
-                            + "limit %.0f cycles/s | ratio %.2f%n", nodes, threads, e.throughput(), l.throughput(),
-                            e.throughput() / l.throughput());
-                }
+            for (Phase phase : order(phases, r)) {
+                phase.run(1000, true);
             }
         }
     }
 
+    /** Runs warm-up rounds until one spends under 2 % of its time compiling (at least 3, at most 20). */
+    private static int warmUp(List<Phase> phases) throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int round = 0;
+        while (round < MAX_WARMUP_ROUNDS) {
+            long compiledBefore = jit.getTotalCompilationTime();
+            for (Phase phase : order(phases, round)) {
+                phase.run(1000, false);
+            }
+            round++;
+            long compiledMillis = jit.getTotalCompilationTime() - compiledBefore;
+            if (round >= MIN_WARMUP_ROUNDS && compiledMillis < 20L * phases.size()) {
+                break;
+            }
+        }
+        return round;
+    }
+
+    static <T> List<T> order(List<T> items, int round) {
+        List<T> order = new ArrayList<>(items);
+        Collections.rotate(order, round / 2);
+        if (round % 2 == 1) {
+            Collections.reverse(order);
+        }
+        return order;
+    }
+
     /** Repeated timed phases of one client; keeps per-cycle latencies (1 thread) and counts. */
-    private static final class Phase {
+    static final class Phase {
+        private final String name;
         private final LockTarget target;
         private final int threads;
         private long[] latencies = new long[1 << 16];
@@ -90,7 +153,8 @@ public final class PairedCheck {
         private long nanos;
         private int phase;
 
-        Phase(LockTarget target, int threads) {
+        Phase(String name, LockTarget target, int threads) {
+            this.name = name;
             this.target = target;
             this.threads = threads;
         }
@@ -98,7 +162,7 @@ public final class PairedCheck {
         void run(long millis, boolean measure) throws InterruptedException {
             AtomicBoolean stop = new AtomicBoolean();
             LongAdder done = new LongAdder();
-            String prefix = "paired:" + System.identityHashCode(this) + ":" + phase++ + ":";
+            String prefix = "paired:" + name + ":" + threads + ":" + phase++ + ":";
             List<Thread> workers = new ArrayList<>();
             long start = System.nanoTime();
             for (int t = 0; t < threads; t++) {
@@ -148,6 +212,11 @@ public final class PairedCheck {
 
         double throughput() {
             return cycles / (nanos / 1e9);
+        }
+
+        @Override
+        public String toString() {
+            return name + " (" + threads + (threads == 1 ? " thread)" : " threads)");
         }
     }
 }
