@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * their ratio; here it cancels out.
  *
  * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [NODES [ROUNDS]]</pre>
- * Defaults: 5 nodes, 8 measured rounds, after warm-up rounds that last until the JIT compiler is
+ * Defaults: 5 nodes, 6 measured rounds, after warm-up rounds that last until the JIT compiler is
  * nearly idle. Prints one {@code paired} line per
  * comparison and one {@code target} line per target with its verdict:
  * <ol>
@@ -37,7 +37,7 @@ public final class PairedCheck {
     static final double ADVICE_MICROS_TARGET = 10;
 
     private static final int MIN_WARMUP_ROUNDS = 3;
-    private static final int MAX_WARMUP_ROUNDS = 20;
+    private static final int MAX_WARMUP_ROUNDS = 12;
     private static final Runnable NOTHING = () -> { };
 
     private PairedCheck() {
@@ -45,7 +45,7 @@ public final class PairedCheck {
 
     public static void main(String[] args) throws InterruptedException {
         int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         List<String> targets = new ArrayList<>();
         try (RedisNodes cluster = RedisNodes.start(nodes);
                 LockTarget engine = LockTarget.create("engine", cluster.uris());
@@ -115,7 +115,7 @@ public final class PairedCheck {
         }
     }
 
-    /** Runs warm-up rounds until one spends under 2 % of its time compiling (at least 3, at most 20). */
+    /** Runs warm-up rounds until one spends under 2 % of its time compiling (at least 3, at most 12). */
     private static int warmUp(List<Phase> phases) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         int round = 0;
