@@ -37,7 +37,7 @@ public final class PairedCheck {
     static final double ADVICE_MICROS_TARGET = 10;
 
     private static final int MIN_WARMUP_ROUNDS = 3;
-    private static final int MAX_WARMUP_ROUNDS = 12;
+    private static final int MAX_WARMUP_ROUNDS = 10;
     private static final Runnable NOTHING = () -> { };
 
     private PairedCheck() {
@@ -115,7 +115,7 @@ public final class PairedCheck {
         }
     }
 
-    /** Runs warm-up rounds until one spends under 2 % of its time compiling (at least 3, at most 12). */
+    /** Runs warm-up rounds until one spends under 2 % of its time compiling (at least 3, at most 10). */
     private static int warmUp(List<Phase> phases) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         int round = 0;

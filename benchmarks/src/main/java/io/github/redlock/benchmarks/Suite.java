@@ -19,10 +19,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The whole comparison in one run, sized for a 2-core machine (about 7 minutes): every shape of
- * the issue, each client in its own forked JVM (one fork), all with {@code -prof gc}. One thread:
- * 4, 8 or 12 warm-up iterations of 1 s (1, 3 or 5 nodes: see {@link #oneThreadWarmupSeconds}) and
- * 3 measured ones. 16 threads: 8 warm-up iterations of 1 s (the JIT needs them when the threads keep
- * both cores busy), 6 for the contended resource, and 2 measured ones of 1.5 s.
+ * the issue, each client in its own forked JVM (one fork), all with {@code -prof gc}: warm-up
+ * iterations of 1 s until the engine's code is compiled (4 to 16, see {@link #warmupSeconds}),
+ * then 2 measured iterations of 1 s.
  * Writes JMH's JSON to {@code <out>/results.json}; {@link Report} turns it into tables.
  *
  * <pre>
@@ -104,15 +103,9 @@ public final class Suite {
             if (smoke) {
                 options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
                         .measurementIterations(1).measurementTime(TimeValue.seconds(1));
-            } else if (entry.threads() == 1) {
-                options.warmupIterations(oneThreadWarmupSeconds(entry)).warmupTime(TimeValue.seconds(1))
-                        .measurementIterations(3).measurementTime(TimeValue.seconds(1));
             } else {
-                // With 8 or 16 busy threads on 2 cores the JIT compiler thread gets little CPU: the
-                // engine (more code to compile than the limit) reached steady state only after ~10 s.
-                options.warmupIterations(entry.benchmark().equals("ContendedBenchmark") ? 6 : 8)
-                        .warmupTime(TimeValue.seconds(1))
-                        .measurementIterations(2).measurementTime(TimeValue.milliseconds(1500));
+                options.warmupIterations(warmupSeconds(entry)).warmupTime(TimeValue.seconds(1))
+                        .measurementIterations(2).measurementTime(TimeValue.seconds(1));
             }
             Collection<RunResult> run = new Runner(options.build()).run();
             results.addAll(run);
@@ -124,16 +117,21 @@ public final class Suite {
     }
 
     /**
-     * One thread: long enough for ~15,000 cycles. The engine's per-cycle code runs once per cycle
-     * (Lettuce's once per command), so C2 compiles it only after that many; before, the engine ran
-     * 1.3-1.4 x the limit's latency, after it on a par (PairedCheck, 5 nodes).
+     * Long enough for the engine to reach its steady state. Its per-cycle code runs once per cycle
+     * (Lettuce's once per command), so C2 compiles it only after ~15,000 cycles, and later still
+     * when busy threads leave the compiler little CPU. Before that the engine measured 1.3-1.4 x
+     * the limit's latency at one thread and 0.6 x its throughput at 16 threads (5 nodes); after it,
+     * on a par. Fewer nodes mean more cycles per second, so less time.
      */
-    static int oneThreadWarmupSeconds(Entry entry) {
-        return switch (entry.nodes().get(0)) {
-            case "1" -> 4;
-            case "3" -> 8;
-            default -> 12;
-        };
+    static int warmupSeconds(Entry entry) {
+        int nodes = Integer.parseInt(entry.nodes().get(0));
+        if (entry.benchmark().equals("ContendedBenchmark")) {
+            return 6;
+        }
+        if (entry.threads() == 1) {
+            return nodes == 1 ? 4 : nodes == 3 ? 7 : 11;
+        }
+        return nodes == 1 ? 8 : nodes == 3 ? 12 : 16;
     }
 
     private static String elapsed(long started) {
