@@ -29,7 +29,7 @@ java -cp "$jar" io.github.redlock.benchmarks.Suite --out "$out" "$@" 2>&1 | tee 
 
 # The targets, measured in one JVM with the clients alternating, so load that comes and goes hits them alike (~2 min).
 if [[ " $* " != *" --smoke "* ]]; then
-  java -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 6 2>&1 | grep -E "^(paired|target|warm-up)" | tee "$out/paired.txt"
+  java -Xms1g -Xmx1g -cp "$jar" io.github.redlock.benchmarks.PairedCheck 5 6 2>&1 | grep -E "^(paired|target|warm-up)" | tee "$out/paired.txt"
 else
   : > "$out/paired.txt"
 fi
