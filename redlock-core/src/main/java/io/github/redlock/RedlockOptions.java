@@ -206,7 +206,11 @@ public final class RedlockOptions {
             return self();
         }
 
-        /** How long to wait for one node's answer to one command; default 100 ms. Keep it far below your TTLs. */
+        /**
+         * How long to wait for one node's answer to one command; default 100 ms. Keep it far below
+         * your TTLs. Timeouts fire on a timer wheel with a 10 ms tick, so a silent node is given up
+         * between {@code timeout} and {@code timeout} + 10 ms.
+         */
         public B timeout(Duration timeout) {
             this.timeout = timeout;
             return self();
