@@ -98,9 +98,15 @@ public final class LettuceNode implements Node {
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
     }
 
+    /**
+     * Sent as EVAL with the script text, never as EVALSHA: it can create the key, so it must not
+     * run late. With EVALSHA, a NOSCRIPT answer arriving after the attempt timed out and was
+     * released would still trigger the EVAL fallback, which would then create the key again and
+     * block the resource until its TTL.
+     */
     @Override
     public CompletableFuture<NodeReply> acquireOrExtend(String key, String value, long ttlMillis) {
-        return script(Scripts.ACQUIRE_OR_EXTEND, key, value, Long.toString(ttlMillis));
+        return eval(Scripts.ACQUIRE_OR_EXTEND, key, value, Long.toString(ttlMillis));
     }
 
     @Override
@@ -116,9 +122,7 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> release(String key, String value) {
-        String[] keys = {key};
-        return call(c -> c.<Object>eval(Scripts.RELEASE.text(), ScriptOutputType.INTEGER, keys, value),
-                reply -> reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED);
+        return eval(Scripts.RELEASE, key, value);
     }
 
     @Override
@@ -127,6 +131,16 @@ public final class LettuceNode implements Node {
         return call(c -> c.ping(), reply -> new NodeReply(NodeReply.Status.OK, null, ticker.nanoTime() - start));
     }
 
+    private CompletableFuture<NodeReply> eval(Scripts.Script script, String key, String... args) {
+        String[] keys = {key};
+        return call(c -> c.<Object>eval(script.text(), ScriptOutputType.INTEGER, keys, args),
+                reply -> reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED);
+    }
+
+    /**
+     * EVALSHA with the EVAL fallback: only for scripts that change nothing when they run late
+     * (extend renews a key only while it holds this value).
+     */
     private CompletableFuture<NodeReply> script(Scripts.Script script, String key, String... args) {
         String[] keys = {key};
         return call(c -> evalsha(c, script, keys, args),
