@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The issue's targets, measured so that a busy, shared machine skews them much less: the clients
@@ -23,16 +24,19 @@ import java.util.concurrent.atomic.LongAdder;
  * RedLock ran 617 cycles/s, alone 417 (16 threads, 5 nodes): separate JMH forks are the fair
  * comparison for it.
  *
- * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [NODES [ROUNDS]]</pre>
+ * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended] [NODES [ROUNDS]]</pre>
  * Defaults: 5 nodes, 6 measured rounds, after warm-up rounds that last until the JIT compiler is
- * nearly idle. Prints one {@code paired} line per
- * comparison and one {@code target} line per target with its verdict:
+ * nearly idle (at most 10). Prints one {@code paired} line per comparison and one {@code target}
+ * line per target with its verdict; a target with cycles that were refused or threw is not met:
  * <ol>
  * <li>1 thread: p50 cycle latency of the engine and of the limit;
  * <li>16 threads: throughput of the engine and of the limit;
  * <li>1 thread, 3 nodes: p50 of a {@code @DistributedLock} call and of a direct call of the same
  *     context's engine bean; the difference is what the advice adds.
  * </ol>
+ * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
+ * {@link ContendedBenchmark} (a refused try pauses 0.1 ms); critical sections per second and the
+ * p50 of granted cycles. The issue sets no target for it.
  */
 public final class PairedCheck {
 
@@ -48,30 +52,39 @@ public final class PairedCheck {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        boolean contended = args.length > 0 && args[0].equals("--contended");
+        int first = contended ? 1 : 0;
+        int nodes = args.length > first ? Integer.parseInt(args[first]) : 5;
+        int rounds = args.length > first + 1 ? Integer.parseInt(args[first + 1]) : 6;
+        if (nodes < 1 || rounds < 1) {
+            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended] [NODES [ROUNDS]]");
+        }
+        if (contended) {
+            contended(nodes, rounds);
+            return;
+        }
         List<String> targets = new ArrayList<>();
         try (RedisNodes cluster = RedisNodes.start(nodes);
                 LockTarget engine = LockTarget.create("engine", cluster.uris());
                 LockTarget limit = LockTarget.create("limit", cluster.uris())) {
-            Phase e = new Phase("engine", engine, 1);
-            Phase l = new Phase("limit", limit, 1);
+            Phase e = new Phase("engine", engine, 1, false);
+            Phase l = new Phase("limit", limit, 1, false);
             alternate(List.of(e, l), rounds);
             double latency = e.p50() / l.p50();
             System.out.printf(Locale.ROOT, "paired %d nodes, 1 thread: engine p50 %.0f µs, mean %.0f µs | "
                     + "limit p50 %.0f µs, mean %.0f µs | ratio p50 %.2f, mean %.2f%n", nodes,
                     e.p50(), e.mean(), l.p50(), l.mean(), latency, e.mean() / l.mean());
             targets.add(verdict(String.format(Locale.ROOT, "%d nodes, 1 thread: engine p50 ≤ %.2f × the limit's", nodes,
-                    LATENCY_RATIO_TARGET), latency <= LATENCY_RATIO_TARGET, "%.2f ×", latency));
+                    LATENCY_RATIO_TARGET), latency <= LATENCY_RATIO_TARGET, "%.2f ×", latency, e, l));
 
-            Phase e16 = new Phase("engine", engine, 16);
-            Phase l16 = new Phase("limit", limit, 16);
+            Phase e16 = new Phase("engine", engine, 16, false);
+            Phase l16 = new Phase("limit", limit, 16, false);
             alternate(List.of(e16, l16), rounds);
             double throughput = e16.throughput() / l16.throughput();
             System.out.printf(Locale.ROOT, "paired %d nodes, 16 threads: engine %.0f cycles/s | limit %.0f cycles/s | "
                     + "ratio %.2f%n", nodes, e16.throughput(), l16.throughput(), throughput);
             targets.add(verdict(String.format(Locale.ROOT, "%d nodes, 16 threads: engine throughput ≥ %.1f × the limit's",
-                    nodes, THROUGHPUT_RATIO_TARGET), throughput >= THROUGHPUT_RATIO_TARGET, "%.2f ×", throughput));
+                    nodes, THROUGHPUT_RATIO_TARGET), throughput >= THROUGHPUT_RATIO_TARGET, "%.2f ×", throughput, e16, l16));
         }
         targets.add(pairAdviceAndDirect(3, rounds));
         targets.forEach(System.out::println);
@@ -81,20 +94,38 @@ public final class PairedCheck {
     private static String pairAdviceAndDirect(int nodes, int rounds) throws InterruptedException {
         try (RedisNodes cluster = RedisNodes.start(nodes);
                 SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
-            Phase a = new Phase("advice", advice, 1);
-            Phase d = new Phase("direct", advice.sibling(), 1);
+            Phase a = new Phase("advice", advice, 1, false);
+            Phase d = new Phase("direct", advice.sibling(), 1, false);
             alternate(List.of(a, d), rounds);
             double added = a.p50() - d.p50();
             System.out.printf(Locale.ROOT, "paired advice, %d nodes, 1 thread: advice p50 %.0f µs, mean %.0f µs | "
                     + "direct p50 %.0f µs, mean %.0f µs | advice adds p50 %+.1f µs, mean %+.1f µs%n", nodes,
                     a.p50(), a.mean(), d.p50(), d.mean(), added, a.mean() - d.mean());
             return verdict(String.format(Locale.ROOT, "%d nodes, 1 thread: @DistributedLock adds ≤ %.0f µs at p50", nodes,
-                    ADVICE_MICROS_TARGET), added <= ADVICE_MICROS_TARGET, "%+.1f µs", added);
+                    ADVICE_MICROS_TARGET), added <= ADVICE_MICROS_TARGET, "%+.1f µs", added, a, d);
         }
     }
 
-    private static String verdict(String target, boolean met, String format, double value) {
-        return "target " + target + ": " + String.format(Locale.ROOT, format, value) + (met ? " (met)" : " (MISSED)");
+    /** 8 threads on one resource, engine and limit alternating: critical sections per second. */
+    private static void contended(int nodes, int rounds) throws InterruptedException {
+        try (RedisNodes cluster = RedisNodes.start(nodes);
+                LockTarget engine = LockTarget.create("engine", cluster.uris());
+                LockTarget limit = LockTarget.create("limit", cluster.uris())) {
+            Phase e = new Phase("engine", engine, 8, true);
+            Phase l = new Phase("limit", limit, 8, true);
+            alternate(List.of(e, l), rounds);
+            System.out.printf(Locale.ROOT, "paired %d nodes, 8 threads, one resource: engine %.0f sections/s, granted "
+                    + "cycle p50 %.0f µs | limit %.0f sections/s, granted cycle p50 %.0f µs | ratio %.2f%n", nodes,
+                    e.throughput(), e.p50(), l.throughput(), l.p50(), e.throughput() / l.throughput());
+        }
+    }
+
+    private static String verdict(String target, boolean met, String format, double value, Phase... phases) {
+        long failed = Arrays.stream(phases).mapToLong(Phase::failures).sum();
+        String measured = Double.isNaN(value) ? "no data" : String.format(Locale.ROOT, format, value);
+        String outcome = failed > 0 ? " (MISSED: " + failed + " cycles refused or threw)"
+                : met && !Double.isNaN(value) ? " (met)" : " (MISSED)";
+        return "target " + target + ": " + measured + outcome;
     }
 
     /**
@@ -105,17 +136,18 @@ public final class PairedCheck {
      * (for two clients: AB BA BA AB ...).
      */
     static void alternate(List<Phase> phases, int rounds) throws InterruptedException {
-        int warmups = 0;
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        while (warmups < MAX_WARMUP_ROUNDS) {
-            long compiledBefore = jit.getTotalCompilationTime();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        int warmups = 0;
+        boolean jitIdle = false;
+        while (warmups < MAX_WARMUP_ROUNDS && !jitIdle) {
+            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
             round(phases, warmups++, false);
-            long compiledMillis = jit.getTotalCompilationTime() - compiledBefore;
-            if (warmups >= MIN_WARMUP_ROUNDS && compiledMillis < 20L * phases.size()) {
-                break;
-            }
+            long compiledMillis = jitTimed ? jit.getTotalCompilationTime() - compiledBefore : 0;
+            jitIdle = warmups >= MIN_WARMUP_ROUNDS && compiledMillis < 20L * phases.size();
         }
-        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s%n", warmups, phases);
+        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s%s%n", warmups, phases,
+                jitIdle ? "" : " (the cap: the JIT was still compiling)");
         for (int r = 0; r < rounds; r++) {
             round(phases, r, true);
         }
@@ -147,23 +179,31 @@ public final class PairedCheck {
         return order;
     }
 
-    /** Repeated timed phases of one client; keeps per-cycle latencies (1 thread) and counts granted cycles. */
+    /**
+     * One client's measured cycles: latencies of granted cycles, and granted cycles per second.
+     * Uncontended, every cycle locks a fresh resource and a refused one is a failure; contended,
+     * every cycle tries the same resource and a refused one pauses 0.1 ms, as a retry loop would.
+     */
     static final class Phase {
+        private static final long CONTENDED_BACKOFF_NANOS = 100_000;
+
         private final String name;
         private final LockTarget target;
         private final int threads;
+        private final boolean contended;
+        private final LongAdder refused = new LongAdder();
+        private final LongAdder errors = new LongAdder();
         private long[] latencies = new long[1 << 16];
         private int recorded;
         private long cycles;
         private long nanos;
-        private final LongAdder refused = new LongAdder();
-        private final LongAdder errors = new LongAdder();
         private int sequence;
 
-        Phase(String name, LockTarget target, int threads) {
+        Phase(String name, LockTarget target, int threads, boolean contended) {
             this.name = name;
             this.target = target;
             this.threads = threads;
+            this.contended = contended;
         }
 
         /** {@code threads} threads cycling for {@code millis}. */
@@ -173,21 +213,25 @@ public final class PairedCheck {
             String prefix = "paired:" + name + ":" + threads + ":" + sequence++ + ":";
             List<Thread> workers = new ArrayList<>();
             long start = System.nanoTime();
-            for (int t = 0; t < threads; t++) {
-                String names = prefix + t + ":";
-                Thread worker = new Thread(() -> {
-                    long i = 0;
-                    while (!stop.get()) {
-                        if (cycle(names + i++) > 0) {
-                            done.increment();
+            try {
+                for (int t = 0; t < threads; t++) {
+                    String names = prefix + t + ":";
+                    Thread worker = new Thread(() -> {
+                        long i = 0;
+                        while (!stop.get()) {
+                            if (cycle(contended ? "paired:contended:" + name : names + i++, measure)) {
+                                done.increment();
+                            }
                         }
-                    }
-                });
-                worker.start();
-                workers.add(worker);
+                    });
+                    worker.setDaemon(true);
+                    worker.start();
+                    workers.add(worker);
+                }
+                Thread.sleep(millis);
+            } finally {
+                stop.set(true);
             }
-            Thread.sleep(millis);
-            stop.set(true);
             for (Thread worker : workers) {
                 worker.join();
             }
@@ -197,55 +241,73 @@ public final class PairedCheck {
             }
         }
 
-        /** One cycle in the calling thread, its latency recorded when measuring. */
+        /** One cycle in the calling thread. */
         void cycleOnce(boolean measure) {
-            long latency = cycle("paired:" + name + ":1:" + sequence++);
-            if (measure && latency > 0) {
-                record(latency);
-            }
+            cycle("paired:" + name + ":1:" + sequence++, measure);
         }
 
-        /** The cycle's latency in nanoseconds, or 0 when it was not granted or threw (counted apart). */
-        private long cycle(String resource) {
+        /** Whether the cycle was granted; records its latency when measuring. */
+        private boolean cycle(String resource, boolean measure) {
             long t0 = System.nanoTime();
             try {
                 if (target.cycle(resource, NOTHING)) {
-                    return Math.max(1, System.nanoTime() - t0);
+                    // Not under 16 threads: one shared, synchronized record would throttle them.
+                    if (measure && (threads == 1 || contended)) {
+                        record(System.nanoTime() - t0);
+                    }
+                    return true;
                 }
-                refused.increment();
+                if (measure && !contended) {
+                    refused.increment();
+                }
+                if (contended) {
+                    LockSupport.parkNanos(CONTENDED_BACKOFF_NANOS);
+                }
             } catch (RuntimeException e) {
-                errors.increment();
+                if (measure) {
+                    errors.increment();
+                }
             }
-            return 0;
+            return false;
         }
 
-        private void record(long latency) {
+        /** Measured cycles that failed: refused uncontended cycles, and cycles that threw. */
+        long failures() {
+            return refused.sum() + errors.sum();
+        }
+
+        /** Warns about measured cycles that failed (they count in no figure). */
+        void warnAboutFailures() {
+            if (failures() > 0) {
+                System.out.printf(Locale.ROOT, "paired WARNING: %s: %d cycles not granted, %d threw%n", this,
+                        refused.sum(), errors.sum());
+            }
+        }
+
+        private synchronized void record(long latency) {
             if (recorded == latencies.length) {
                 latencies = Arrays.copyOf(latencies, recorded * 2);
             }
             latencies[recorded++] = latency;
         }
 
-        double p50() {
+        /** p50 of the granted cycles' latency in µs; NaN when none was measured. */
+        synchronized double p50() {
+            if (recorded == 0) {
+                return Double.NaN;
+            }
             long[] sorted = Arrays.copyOf(latencies, recorded);
             Arrays.sort(sorted);
             return sorted[sorted.length / 2] / 1e3;
         }
 
-        double mean() {
+        synchronized double mean() {
             return Arrays.stream(latencies, 0, recorded).average().orElse(Double.NaN) / 1e3;
         }
 
+        /** Granted cycles per second over the measured phases; NaN before any. */
         double throughput() {
-            return cycles / (nanos / 1e9);
-        }
-
-        /** Warns about cycles that were not granted or threw: uncontended cycles should all be granted. */
-        void warnAboutFailures() {
-            if (refused.sum() + errors.sum() > 0) {
-                System.out.printf(Locale.ROOT, "paired WARNING: %s: %d cycles not granted, %d threw (not counted)%n", this,
-                        refused.sum(), errors.sum());
-            }
+            return nanos == 0 ? Double.NaN : cycles / (nanos / 1e9);
         }
 
         @Override
