@@ -209,7 +209,7 @@ public final class RedlockOptions {
         /**
          * How long to wait for one node's answer to one command; default 100 ms. Keep it far below
          * your TTLs. Timeouts fire on a timer wheel with a 10 ms tick, so a silent node is given up
-         * between {@code timeout} and {@code timeout} + 10 ms.
+         * after {@code timeout} plus up to about one tick (more when the machine is overloaded).
          */
         public B timeout(Duration timeout) {
             this.timeout = timeout;
