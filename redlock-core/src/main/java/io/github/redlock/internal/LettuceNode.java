@@ -133,8 +133,7 @@ public final class LettuceNode implements Node {
 
     private CompletableFuture<NodeReply> eval(Scripts.Script script, String key, String... args) {
         String[] keys = {key};
-        return call(c -> c.<Object>eval(script.text(), ScriptOutputType.INTEGER, keys, args),
-                reply -> reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED);
+        return call(c -> c.<Object>eval(script.text(), ScriptOutputType.INTEGER, keys, args), LettuceNode::scriptReply);
     }
 
     /**
@@ -143,8 +142,12 @@ public final class LettuceNode implements Node {
      */
     private CompletableFuture<NodeReply> script(Scripts.Script script, String key, String... args) {
         String[] keys = {key};
-        return call(c -> evalsha(c, script, keys, args),
-                reply -> reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED);
+        return call(c -> evalsha(c, script, keys, args), LettuceNode::scriptReply);
+    }
+
+    /** OK when the script acted on the key (it answers 1), REFUSED when the key held another value or none. */
+    private static NodeReply scriptReply(@Nullable Object reply) {
+        return reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED;
     }
 
     /** EVALSHA, falling back to EVAL when the node has lost its script cache (restart, SCRIPT FLUSH). */

@@ -54,7 +54,8 @@ public final class LockOperation {
         this.policy = policy;
         this.autoExtend = autoExtend;
         this.skipValue = skipValue;
-        @Nullable String @Nullable [] names = PARAMETER_NAMES.getParameterNames(method);
+        // A fixed key needs no parameter names: look them up only for templates.
+        @Nullable String @Nullable [] names = expression != null ? PARAMETER_NAMES.getParameterNames(method) : null;
         this.parameterNames = new FixedParameterNames(names);
         this.argument = expression != null ? ArgumentReference.of(literal, method, names) : null;
         // One accessor for all calls, so that its cache of getters outlives one evaluation (by default
