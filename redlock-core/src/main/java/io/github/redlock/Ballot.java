@@ -4,7 +4,9 @@ import io.github.redlock.internal.NodeReply;
 import io.github.redlock.internal.Quorum;
 import io.github.redlock.internal.Ticker;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -93,6 +95,54 @@ final class Ballot {
         }
         // Had every unreachable node said OK, would we have won? Then availability, not contention, failed us.
         return refused == 0 || ok + unreachable >= quorum ? LockFailure.UNAVAILABLE : LockFailure.CONTENDED;
+    }
+
+    /** Where a failed attempt stands against the other clients that refusing nodes named. */
+    enum Standing {
+        /** The refusals named no holder (errors, timeouts, or holders not reported). */
+        UNKNOWN,
+        /** One other value holds a quorum of the nodes: the lock is held elsewhere. */
+        HELD,
+        /** No value holds a quorum, and this attempt's value holds the most nodes (ties: the smallest value). */
+        SPLIT_LEADING,
+        /** No value holds a quorum, and another value holds more nodes than this attempt's. */
+        SPLIT_TRAILING
+    }
+
+    /**
+     * How the holders named by refusing nodes stand against {@code own}, this attempt's value; call
+     * once every node has answered. Every client sees the same first writer on each node, so all of
+     * them that reached every node agree on which one leads a split.
+     */
+    synchronized Standing standing(String own) {
+        Map<String, Integer> holders = new HashMap<>();
+        int mine = ok;
+        for (NodeReply reply : replies) {
+            String holder = reply.holder();
+            if (reply.status() != NodeReply.Status.REFUSED || holder == null) {
+                continue;
+            }
+            if (holder.equals(own)) {
+                mine++; // a key left by an earlier attempt with this value
+            } else {
+                holders.merge(holder, 1, Integer::sum);
+            }
+        }
+        String leader = null;
+        int most = 0;
+        for (Map.Entry<String, Integer> entry : holders.entrySet()) {
+            if (entry.getValue() > most || entry.getValue() == most && leader != null && entry.getKey().compareTo(leader) < 0) {
+                leader = entry.getKey();
+                most = entry.getValue();
+            }
+        }
+        if (leader == null) {
+            return Standing.UNKNOWN;
+        }
+        if (most >= quorum) {
+            return Standing.HELD;
+        }
+        return mine > most || mine == most && own.compareTo(leader) < 0 ? Standing.SPLIT_LEADING : Standing.SPLIT_TRAILING;
     }
 
     /** The replies received so far, as public outcomes in configured order. */

@@ -21,16 +21,19 @@ public final class Lease implements AutoCloseable {
     private final String value;
     private final Duration validity;
     private final long validUntilNanos;
+    private final long acquiredAtNanos;
     private final Instant acquiredAt;
 
-    Lease(Redlock owner, Ticker ticker, String resource, String value, long grantedAtNanos, long validUntilNanos) {
+    Lease(Redlock owner, Ticker ticker, String resource, String value, long acquiredAtNanos, long grantedAtNanos,
+            long validUntilNanos) {
         this.owner = owner;
         this.ticker = ticker;
         this.resource = resource;
         this.value = value;
         this.validity = Duration.ofNanos(validUntilNanos - grantedAtNanos);
         this.validUntilNanos = validUntilNanos;
-        this.acquiredAt = Instant.now();
+        this.acquiredAtNanos = acquiredAtNanos;
+        this.acquiredAt = Instant.now().minusNanos(Math.max(0, ticker.nanoTime() - acquiredAtNanos));
     }
 
     /** The locked resource, as given to {@code lock} (without the key prefix). */
@@ -59,13 +62,18 @@ public final class Lease implements AutoCloseable {
         return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
-    /** The wall-clock time the lease was granted, for display only. */
+    /** The wall-clock time the lock was first granted (renewals keep it), for display only. */
     public Instant acquiredAt() {
         return acquiredAt;
     }
 
     long validUntilNanos() {
         return validUntilNanos;
+    }
+
+    /** When the lock was first granted, by the monotonic clock; a renewed lease keeps it. */
+    long acquiredAtNanos() {
+        return acquiredAtNanos;
     }
 
     /** Releases the lock, like {@link Redlock#release(Lease)}; errors are reported by returning quietly. */

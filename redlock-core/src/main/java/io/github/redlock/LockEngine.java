@@ -22,7 +22,8 @@ final class LockEngine {
 
     /** Creates the lease for a granted attempt. */
     interface LeaseFactory {
-        Lease create(String resource, String value, long grantedAtNanos, long validUntilNanos);
+        /** @param acquiredAtNanos when the lock was first granted (a renewal keeps it) */
+        Lease create(String resource, String value, long acquiredAtNanos, long grantedAtNanos, long validUntilNanos);
     }
 
     /** One node command of an attempt. */
@@ -73,17 +74,20 @@ final class LockEngine {
         private final long ttlMillis;
         private final NodeCommand command;
         private final long waitUntilNanos;
+        private final boolean retryWhenHeld;
         private final CompletableFuture<LockResult> result = new CompletableFuture<>();
         private final AtomicBoolean cancelled = new AtomicBoolean();
         private int attempts;
 
-        private Acquisition(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos) {
+        private Acquisition(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos,
+                boolean retryWhenHeld) {
             this.resource = resource;
             this.key = keyPrefix + resource;
             this.value = value;
             this.ttlMillis = ttlMillis;
             this.command = command;
             this.waitUntilNanos = ticker.nanoTime() + waitNanos;
+            this.retryWhenHeld = retryWhenHeld;
         }
 
         CompletableFuture<LockResult> result() {
@@ -107,10 +111,12 @@ final class LockEngine {
 
     /**
      * Starts acquiring: at least {@code retryCount + 1} attempts, more while they fit before
-     * {@code waitNanos} has passed.
+     * {@code waitNanos} has passed. Without {@code retryWhenHeld}, an attempt refused by one holder
+     * with a majority ends it at once; {@code command} must then report the holders' values.
      */
-    Acquisition acquire(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos) {
-        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, command, waitNanos);
+    Acquisition acquire(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos,
+            boolean retryWhenHeld) {
+        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, command, waitNanos, retryWhenHeld);
         attempt(acquisition);
         return acquisition;
     }
@@ -132,7 +138,7 @@ final class LockEngine {
         long ttlNanos = a.ttlMillis * 1_000_000L;
         long validUntil = Validity.deadline(start, ttlNanos, options.driftFactor());
         if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0 && !a.cancelled.get()) {
-            Lease lease = leases.create(a.resource, a.value, ballot.decidedAtNanos(), validUntil);
+            Lease lease = leases.create(a.resource, a.value, ballot.decidedAtNanos(), ballot.decidedAtNanos(), validUntil);
             a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts));
             return;
         }
@@ -148,7 +154,17 @@ final class LockEngine {
             a.result.complete(LockResult.failed(a.resource, LockFailure.INTERRUPTED, ballot.outcomes(), a.attempts));
             return;
         }
+        Ballot.Standing standing = a.retryWhenHeld ? Ballot.Standing.UNKNOWN : ballot.standing(a.value);
+        if (standing == Ballot.Standing.HELD) {
+            a.result.complete(LockResult.failed(a.resource, LockFailure.CONTENDED, ballot.outcomes(), a.attempts));
+            return;
+        }
         long delay = options.retryDelay().toNanos() + jitter.nextNanos(options.retryJitter().toNanos());
+        if (standing == Ballot.Standing.SPLIT_TRAILING) {
+            // Let the client holding the most nodes retry first: by the time this one does, it has
+            // usually won, and this attempt then ends as held instead of splitting the vote again.
+            delay += options.retryDelay().toNanos() + options.retryJitter().toNanos();
+        }
         boolean retriesLeft = a.attempts <= options.retryCount();
         boolean waitLeft = a.waitUntilNanos - (ticker.nanoTime() + delay) > 0;
         if (retriesLeft || waitLeft) {
@@ -177,19 +193,39 @@ final class LockEngine {
      * and only while the current lease is still valid; completes with the renewed lease, or empty
      * when not extended (the current lease then stays as it was).
      */
-    CompletableFuture<Optional<Lease>> extend(String resource, String value, long ttlMillis, long currentValidUntil) {
+    CompletableFuture<Optional<Lease>> extend(Lease lease, long ttlMillis) {
         long start = ticker.nanoTime();
-        Ballot ballot = new Ballot(addresses, ticker);
-        String key = key(resource);
-        for (int i = 0; i < nodes.size(); i++) {
-            int index = i;
-            nodes.get(i).extend(key, value, ttlMillis).thenAccept(reply -> ballot.record(index, reply));
-        }
-        return ballot.decided().thenApply(decided -> {
+        return setTtl(lease, ttlMillis).thenApply(decided -> {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
-            boolean extended = decided.quorumOk() && currentValidUntil - decidedAt > 0 && validUntil - decidedAt > 0;
-            return extended ? Optional.of(leases.create(resource, value, decidedAt, validUntil)) : Optional.<Lease>empty();
+            boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
+            return extended
+                    ? Optional.of(leases.create(lease.resource(), lease.value(), lease.acquiredAtNanos(), decidedAt, validUntil))
+                    : Optional.<Lease>empty();
         });
+    }
+
+    /**
+     * Sets the lease's key to expire in {@code ttlMillis} on every node where it still holds the
+     * lease's value; completes with whether a quorum did, while the lease was still valid.
+     */
+    CompletableFuture<Boolean> shorten(Lease lease, long ttlMillis) {
+        return setTtl(lease, ttlMillis)
+                .thenApply(decided -> decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0);
+    }
+
+    private CompletableFuture<Ballot> setTtl(Lease lease, long ttlMillis) {
+        Ballot ballot = new Ballot(addresses, ticker);
+        String key = key(lease.resource());
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            nodes.get(i).extend(key, lease.value(), ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+        }
+        return ballot.decided();
+    }
+
+    /** Runs {@code task} after {@code delayNanos} on the engine's scheduler. */
+    void schedule(Runnable task, long delayNanos) {
+        scheduler.schedule(task, delayNanos);
     }
 }

@@ -61,7 +61,9 @@ import org.jspecify.annotations.Nullable;
 public final class Redlock implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
-    private static final long MAX_TTL_MILLIS = Long.MAX_VALUE / 4_000_000L;
+
+    /** Below this, a minimum hold is over: Redis expires keys with millisecond precision. */
+    private static final long MIN_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final RedlockOptions options;
     private final Ticker ticker;
@@ -185,9 +187,9 @@ public final class Redlock implements AutoCloseable {
      * node, so a failed renewal gives up the old lock too.
      */
     public Optional<Lease> lock(String resource, Duration ttl, String value, boolean extend) {
-        requireValue(value);
+        LockRequest.requireWellFormed("value", value);
         LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
-        return awaitLock(start(resource, ttl, value, command, Duration.ZERO)).lease();
+        return awaitLock(start(LockRequest.of(resource, ttl), value, command)).lease();
     }
 
     /**
@@ -204,7 +206,15 @@ public final class Redlock implements AutoCloseable {
      * with {@link LockFailure#INTERRUPTED}, leaving nothing held, and keeps the thread's interrupt flag.
      */
     public LockResult tryLock(String resource, Duration ttl, Duration waitTime) {
-        return awaitLock(start(resource, ttl, Tokens.random(), Node::acquire, waitTime));
+        return tryLock(LockRequest.of(resource, ttl).withWaitTime(waitTime));
+    }
+
+    /**
+     * Locks as {@code request} says, with a random value; blocks like
+     * {@link #tryLock(String, Duration, Duration)}.
+     */
+    public LockResult tryLock(LockRequest request) {
+        return awaitLock(start(request, Tokens.random(), Node::acquire));
     }
 
     /**
@@ -212,18 +222,20 @@ public final class Redlock implements AutoCloseable {
      * Redis I/O thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
      */
     public CompletionStage<LockResult> tryLockAsync(String resource, Duration ttl, Duration waitTime) {
-        return start(resource, ttl, Tokens.random(), Node::acquire, waitTime).result();
+        return tryLockAsync(LockRequest.of(resource, ttl).withWaitTime(waitTime));
     }
 
-    private LockEngine.Acquisition start(String resource, Duration ttl, String value, LockEngine.NodeCommand command,
-            Duration waitTime) {
-        requireResource(resource);
-        long ttlMillis = ttlMillis(ttl);
-        if (waitTime == null || waitTime.isNegative()) {
-            throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
-        }
+    /** As {@link #tryLock(LockRequest)}, without blocking; the same caveat as {@link #tryLockAsync(String, Duration, Duration)}. */
+    public CompletionStage<LockResult> tryLockAsync(LockRequest request) {
+        return start(request, Tokens.random(), Node::acquire).result();
+    }
+
+    private LockEngine.Acquisition start(LockRequest request, String value, LockEngine.NodeCommand command) {
         requireOpen();
-        return engine.acquire(resource, value, ttlMillis, command, waitTime.toNanos());
+        // Telling a holder from a split vote needs the holders' values, which plain SET NX does not return.
+        LockEngine.NodeCommand sent = request.retryWhenHeld() ? command : Node::acquireOrReportHolder;
+        return engine.acquire(request.resource(), value, request.ttl().toMillis(), sent, request.waitTime().toNanos(),
+                request.retryWhenHeld());
     }
 
     private LockResult awaitLock(LockEngine.Acquisition acquisition) {
@@ -264,11 +276,55 @@ public final class Redlock implements AutoCloseable {
     /** As {@link #release(String, String)}, without blocking. */
     public CompletionStage<Boolean> releaseAsync(String resource, String value) {
         if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()
-                || unpairedSurrogate(resource) >= 0 || unpairedSurrogate(value) >= 0) {
+                || LockRequest.unpairedSurrogate(resource) >= 0 || LockRequest.unpairedSurrogate(value) >= 0) {
             return CompletableFuture.completedFuture(false);
         }
         held.remove(new Held(resource, value));
         return engine.releaseAll(engine.key(resource), value).thenApply(released -> released >= engine.quorum());
+    }
+
+    /**
+     * Releases {@code lease} once it has been held for {@code minHoldTime}, counted from when the lock
+     * was first granted (renewals keep that time): ShedLock's {@code lockAtLeastFor}. Blocks like
+     * {@link #release(Lease)}.
+     *
+     * <p>When the hold is already over, this is {@link #release(Lease)}. Otherwise the lock is kept
+     * and its key set to expire on every node exactly when the hold ends, and the lease no longer
+     * counts as held: {@link #heldLeases()} omits it and {@link #close()} leaves it to expire, so that
+     * an application stopped right after a short scheduled run still keeps that run's hold. Should
+     * too few nodes confirm the shorter expiry, a release is sent when the hold ends instead (the key
+     * otherwise keeps its TTL, which is longer, so the hold holds either way).
+     *
+     * @return true when the lock was released or kept on a quorum of nodes; false when it had
+     *         expired or been taken over, or too few nodes answered. Never throws for Redis errors.
+     * @throws IllegalArgumentException when {@code minHoldTime} is negative
+     */
+    public boolean release(Lease lease, Duration minHoldTime) {
+        return await(releaseAsync(lease, minHoldTime).toCompletableFuture(), releaseBound(), false);
+    }
+
+    /** As {@link #release(Lease, Duration)}, without blocking. */
+    public CompletionStage<Boolean> releaseAsync(Lease lease, Duration minHoldTime) {
+        if (minHoldTime == null || minHoldTime.isNegative()) {
+            throw new IllegalArgumentException("minHoldTime must be zero or positive, got " + minHoldTime);
+        }
+        long holdLeftNanos = lease.acquiredAtNanos() + minHoldTime.toNanos() - ticker.nanoTime();
+        if (holdLeftNanos < MIN_HOLD_NANOS) {
+            return releaseAsync(lease);
+        }
+        held.remove(new Held(lease.resource(), lease.value()));
+        if (!lease.isValid()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (holdLeftNanos >= lease.remaining().toNanos()) {
+            return CompletableFuture.completedFuture(true); // the key expires with its TTL, at about the hold's end
+        }
+        return engine.shorten(lease, TimeUnit.NANOSECONDS.toMillis(holdLeftNanos)).thenApply(shortened -> {
+            if (!shortened) {
+                engine.schedule(() -> engine.releaseAll(engine.key(lease.resource()), lease.value()), holdLeftNanos);
+            }
+            return shortened;
+        });
     }
 
     /**
@@ -284,12 +340,12 @@ public final class Redlock implements AutoCloseable {
 
     /** As {@link #extend(Lease, Duration)}, without blocking. */
     public CompletionStage<Optional<Lease>> extendAsync(Lease lease, Duration ttl) {
-        long ttlMillis = ttlMillis(ttl);
+        long ttlMillis = LockRequest.requireTtl(ttl).toMillis();
         requireOpen();
         if (!lease.isValid()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return engine.extend(lease.resource(), lease.value(), ttlMillis, lease.validUntilNanos());
+        return engine.extend(lease, ttlMillis);
     }
 
     /** Pings every node in parallel, each bounded by the per-node timeout. */
@@ -365,8 +421,8 @@ public final class Redlock implements AutoCloseable {
         return "Redlock[nodes=" + engine.addresses() + ", quorum=" + engine.quorum() + "]";
     }
 
-    private Lease newLease(String resource, String value, long grantedAtNanos, long validUntilNanos) {
-        Lease lease = new Lease(this, ticker, resource, value, grantedAtNanos, validUntilNanos);
+    private Lease newLease(String resource, String value, long acquiredAtNanos, long grantedAtNanos, long validUntilNanos) {
+        Lease lease = new Lease(this, ticker, resource, value, acquiredAtNanos, grantedAtNanos, validUntilNanos);
         held.put(new Held(resource, value), lease);
         return lease;
     }
@@ -375,56 +431,6 @@ public final class Redlock implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("this Redlock is closed");
         }
-    }
-
-    private static void requireResource(@Nullable String resource) {
-        if (resource == null || resource.isBlank()) {
-            throw new IllegalArgumentException("resource must not be null or blank");
-        }
-        requireWellFormed("resource", resource);
-    }
-
-    private static void requireValue(@Nullable String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("value must not be null or blank");
-        }
-        requireWellFormed("value", value);
-    }
-
-    /**
-     * Keys and values go to Redis as UTF-8, where an unpaired surrogate becomes '?': two different
-     * names would then share one lock. Such strings are rejected instead.
-     */
-    private static void requireWellFormed(String what, String text) {
-        int bad = unpairedSurrogate(text);
-        if (bad >= 0) {
-            throw new IllegalArgumentException(what + " must be well-formed Unicode: unpaired surrogate U+"
-                    + Integer.toHexString(text.charAt(bad)).toUpperCase(java.util.Locale.ROOT) + " at index " + bad
-                    + " has no UTF-8 encoding");
-        }
-    }
-
-    /** The index of the first unpaired surrogate in {@code text}, or -1. */
-    private static int unpairedSurrogate(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static long ttlMillis(@Nullable Duration ttl) {
-        if (ttl == null || ttl.compareTo(Duration.ofMillis(1)) < 0) {
-            throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
-        }
-        if (ttl.compareTo(Duration.ofMillis(MAX_TTL_MILLIS)) > 0) {
-            throw new IllegalArgumentException("ttl is too large: " + ttl);
-        }
-        return ttl.toMillis();
     }
 
     /** Bound for waiting on one round of node commands, which each time out by themselves. */

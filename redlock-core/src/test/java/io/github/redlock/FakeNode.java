@@ -95,6 +95,21 @@ final class FakeNode implements Node {
     }
 
     @Override
+    public CompletableFuture<NodeReply> acquireOrReportHolder(String key, String value, long ttlMillis) {
+        acquireCalls.incrementAndGet();
+        return reply(() -> {
+            synchronized (this) {
+                Entry entry = live(key);
+                if (entry != null) {
+                    return NodeReply.refusedBy(entry.value());
+                }
+                put(key, value, Duration.ofMillis(ttlMillis));
+                return NodeReply.OK;
+            }
+        });
+    }
+
+    @Override
     public CompletableFuture<NodeReply> acquireOrExtend(String key, String value, long ttlMillis) {
         acquireCalls.incrementAndGet();
         return reply(() -> {

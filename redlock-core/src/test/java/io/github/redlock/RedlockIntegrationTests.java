@@ -250,6 +250,32 @@ class RedlockIntegrationTests {
     }
 
     @Test
+    void aRequestThatDoesNotRetryWhenHeldGivesUpAtOnceOnAHolder() {
+        Lease held = redlock(5).lock("tick", TTL).orElseThrow();
+
+        LockResult result = redlock(5).tryLock(LockRequest.of("tick", TTL).withRetryWhenHeld(false));
+
+        assertThat(result.failure()).isEqualTo(LockFailure.CONTENDED);
+        assertThat(result.attempts()).isEqualTo(1);
+        for (int i = 0; i < 5; i++) {
+            assertThat(get(i, "tick")).isEqualTo(held.value());
+        }
+    }
+
+    @Test
+    void aRequestThatDoesNotRetryWhenHeldRetriesASplitVote() {
+        // Three other clients each hold one node, for a moment, as when many instances fire at once.
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("SET", "tick", "other-" + i, "PX", "150");
+        }
+
+        LockResult result = redlock(5).tryLock(LockRequest.of("tick", TTL).withRetryWhenHeld(false));
+
+        assertThat(result.isAcquired()).as("%s", result).isTrue();
+        assertThat(result.attempts()).isGreaterThan(1);
+    }
+
+    @Test
     void retryCountZeroMakesExactlyOneAttempt() {
         for (int i = 0; i < 3; i++) {
             redis.node(i).command("SET", "foo", "foreign", "PX", "60000");

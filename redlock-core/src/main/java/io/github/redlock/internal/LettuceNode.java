@@ -10,6 +10,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -96,6 +97,27 @@ public final class LettuceNode implements Node {
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
         return call(c -> c.set(key, value, SetArgs.Builder.nx().px(ttlMillis)),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
+    }
+
+    /**
+     * Sent as EVAL, like {@link #acquireOrExtend}: it can create the key, so it must not run late.
+     * Answers 1 when it set the key, otherwise the holder's value (works on Redis 6.2 and 7.x).
+     */
+    @Override
+    public CompletableFuture<NodeReply> acquireOrReportHolder(String key, String value, long ttlMillis) {
+        String[] keys = {key};
+        return call(c -> c.<List<Object>>eval(Scripts.ACQUIRE_OR_REPORT_HOLDER.text(), ScriptOutputType.MULTI, keys,
+                value, Long.toString(ttlMillis)), LettuceNode::acquireReply);
+    }
+
+    private static NodeReply acquireReply(@Nullable List<Object> reply) {
+        if (reply == null || reply.isEmpty()) {
+            return NodeReply.error("unexpected reply to the lock script");
+        }
+        if (Long.valueOf(1).equals(reply.get(0))) {
+            return NodeReply.OK;
+        }
+        return reply.size() > 1 && reply.get(1) instanceof String holder ? NodeReply.refusedBy(holder) : NodeReply.REFUSED;
     }
 
     /**

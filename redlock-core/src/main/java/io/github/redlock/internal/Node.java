@@ -15,6 +15,13 @@ public interface Node extends AutoCloseable {
     /** {@code SET key value NX PX ttl}: OK when set, REFUSED when the key exists. */
     CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis);
 
+    /**
+     * As {@link #acquire}, and when the key exists the REFUSED reply carries the value it holds
+     * ({@link NodeReply#holder()}), read atomically with the refusal, so that a caller can tell one
+     * holder with a majority from a split vote.
+     */
+    CompletableFuture<NodeReply> acquireOrReportHolder(String key, String value, long ttlMillis);
+
     /** Sets the key when free, or renews its TTL when it holds {@code value}; REFUSED when it holds another value. */
     CompletableFuture<NodeReply> acquireOrExtend(String key, String value, long ttlMillis);
 

@@ -8,8 +8,10 @@ import org.jspecify.annotations.Nullable;
  * @param status the kind of answer
  * @param detail for {@link Status#ERROR} and {@link Status#TIMEOUT}, a short description (no secrets)
  * @param latencyNanos time from sending to the answer, or -1 when not measured
+ * @param holder for {@link Status#REFUSED} answers to {@link Node#acquireOrReportHolder}, the value
+ *        the key holds; otherwise {@code null}. A lock's secret: never log it.
  */
-public record NodeReply(Status status, @Nullable String detail, long latencyNanos) {
+public record NodeReply(Status status, @Nullable String detail, long latencyNanos, @Nullable String holder) {
 
     public enum Status {
         /** The node did what was asked (key set, released or extended). */
@@ -25,12 +27,21 @@ public record NodeReply(Status status, @Nullable String detail, long latencyNano
     public static final NodeReply OK = new NodeReply(Status.OK, null, -1);
     public static final NodeReply REFUSED = new NodeReply(Status.REFUSED, null, -1);
 
+    public NodeReply(Status status, @Nullable String detail, long latencyNanos) {
+        this(status, detail, latencyNanos, null);
+    }
+
     public static NodeReply error(String detail) {
         return new NodeReply(Status.ERROR, detail, -1);
     }
 
     public static NodeReply timeout(String detail) {
         return new NodeReply(Status.TIMEOUT, detail, -1);
+    }
+
+    /** REFUSED because the key holds {@code holder}. */
+    public static NodeReply refusedBy(String holder) {
+        return new NodeReply(Status.REFUSED, null, -1, holder);
     }
 
     public boolean isOk() {

@@ -22,6 +22,16 @@ final class Scripts {
             end
             return 0""");
 
+    /**
+     * Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free and answers {1}, else answers {0, the value
+     * the key holds}. A script rather than {@code SET ... NX GET}, which Redis accepts only from 7.0 on.
+     */
+    static final Script ACQUIRE_OR_REPORT_HOLDER = new Script("""
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+              return {1}
+            end
+            return {0, redis.call('GET', KEYS[1])}""");
+
     /** Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free, renews it when it holds ARGV[1], else 0. */
     static final Script ACQUIRE_OR_EXTEND = new Script("""
             if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then

@@ -1,0 +1,131 @@
+package io.github.redlock;
+
+import java.time.Duration;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to lock and how hard to try, for {@link Redlock#tryLock(LockRequest)} and
+ * {@link Redlock#tryLockAsync(LockRequest)}. Immutable: each {@code with} method returns a copy.
+ *
+ * <pre>{@code
+ * // a scheduled tick: if another instance holds it, this tick is theirs
+ * LockResult result = redlock.tryLock(LockRequest.of("nightly-report", Duration.ofSeconds(10))
+ *         .withRetryWhenHeld(false));
+ * }</pre>
+ */
+public final class LockRequest {
+
+    private static final long MAX_TTL_MILLIS = Long.MAX_VALUE / 4_000_000L;
+
+    private final String resource;
+    private final Duration ttl;
+    private final Duration waitTime;
+    private final boolean retryWhenHeld;
+
+    private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld) {
+        this.resource = resource;
+        this.ttl = ttl;
+        this.waitTime = waitTime;
+        this.retryWhenHeld = retryWhenHeld;
+    }
+
+    /**
+     * A request for {@code resource} with a random value, for {@code ttl}; no wait beyond the
+     * configured retries, retrying also while the lock is held elsewhere.
+     *
+     * @throws IllegalArgumentException for a blank resource, one with an unpaired surrogate
+     *         character (it has no UTF-8 encoding), or a TTL below 1 ms
+     */
+    public static LockRequest of(String resource, Duration ttl) {
+        requireWellFormed("resource", resource);
+        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true);
+    }
+
+    /**
+     * Keeps retrying until the lock is acquired or {@code waitTime} has passed (at least
+     * {@code retryCount + 1} attempts in any case); default zero.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public LockRequest withWaitTime(Duration waitTime) {
+        if (waitTime == null || waitTime.isNegative()) {
+            throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
+        }
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld);
+    }
+
+    /**
+     * Whether to retry when the lock is held elsewhere; default true. With false, an attempt refused
+     * because one other client holds the lock on a majority of the nodes ends the call at once as
+     * {@link LockFailure#CONTENDED}, whatever {@code retryCount} and {@link #waitTime()} say: for work
+     * that only one of many instances should do each time, such as a scheduled tick. Attempts that
+     * fail for other reasons are still retried: unreachable nodes, and split votes, where several
+     * clients each got some nodes and none a majority (the one holding the most nodes retries first,
+     * the others after it, so that one of them wins). Telling the two apart reads the holders' values
+     * on the refusing nodes, atomically with the refusal, by a Lua script (Redis 6.2 and later).
+     */
+    public LockRequest withRetryWhenHeld(boolean retryWhenHeld) {
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld);
+    }
+
+    public String resource() {
+        return resource;
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    public Duration waitTime() {
+        return waitTime;
+    }
+
+    public boolean retryWhenHeld() {
+        return retryWhenHeld;
+    }
+
+    @Override
+    public String toString() {
+        return "LockRequest[" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
+                + "]";
+    }
+
+    static Duration requireTtl(@Nullable Duration ttl) {
+        if (ttl == null || ttl.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
+        }
+        if (ttl.compareTo(Duration.ofMillis(MAX_TTL_MILLIS)) > 0) {
+            throw new IllegalArgumentException("ttl is too large: " + ttl);
+        }
+        return ttl;
+    }
+
+    /** Rejects null, blank, and strings that have no UTF-8 encoding. */
+    static void requireWellFormed(String what, @Nullable String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be null or blank");
+        }
+        int bad = unpairedSurrogate(text);
+        if (bad >= 0) {
+            // Keys and values go to Redis as UTF-8, where an unpaired surrogate becomes '?': two
+            // different names would then share one lock.
+            throw new IllegalArgumentException(what + " must be well-formed Unicode: unpaired surrogate U+"
+                    + Integer.toHexString(text.charAt(bad)).toUpperCase(Locale.ROOT) + " at index " + bad
+                    + " has no UTF-8 encoding");
+        }
+    }
+
+    /** The index of the first unpaired surrogate in {@code text}, or -1. */
+    static int unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
