@@ -68,18 +68,34 @@ public @interface DistributedLock {
     /**
      * How long to keep trying while the lock is held elsewhere, in {@link #timeUnit()}. Default 0:
      * one attempt with the engine's retries ({@code redlock.retry-count}, {@code redlock.retry-delay}),
-     * then give up.
+     * then give up. For a {@code @Scheduled} method, default 0 means a tick held by another instance
+     * is skipped at once, without retries (it is theirs); only unreachable nodes and split votes,
+     * where several instances fired at once and none got a majority, are retried. A positive
+     * {@code waitTime} waits for the lock also on scheduled methods.
      */
     long waitTime() default 0;
 
     /**
      * The minimum time the lock is held, in {@link #timeUnit()}, counted from acquisition (ShedLock's
-     * {@code lockAtLeastFor}). When the method finishes sooner, the lock is not released but left to
+     * {@code lockAtLeastFor}). When the method finishes sooner, the lock is not released but set to
      * expire once this much time has passed, so that another instance whose clock or scheduler is a
-     * little late does not run the same scheduled tick again. Default 0: release at once. Must not
-     * exceed an explicit {@link #ttl()}.
+     * little late does not run the same scheduled tick again; it is kept also when the application
+     * shuts down. Must not exceed an explicit {@link #ttl()}.
+     *
+     * <p>Default {@link #DEFAULT_HOLD}: for a {@code @Scheduled} method, half the time from the tick to
+     * the next fire time (by the scheduler's clock; the shortest of several {@code @Schedules};
+     * {@code fixedDelay} counts as a period of that delay), capped by the TTL, so instances whose
+     * clocks differ by less than that skip the tick instead of repeating it, and the next tick is
+     * never blocked. For other methods, none. {@code 0} releases the lock as soon as the method
+     * returns.
      */
-    long minHoldTime() default 0;
+    long minHoldTime() default DEFAULT_HOLD;
+
+    /**
+     * The default of {@link #minHoldTime()}: half the time to the next tick for {@code @Scheduled}
+     * methods, none for others.
+     */
+    long DEFAULT_HOLD = -1;
 
     /** What to do when the lock is not acquired; default {@link LockFailurePolicy#SKIP}. */
     LockFailurePolicy onFailure() default LockFailurePolicy.SKIP;

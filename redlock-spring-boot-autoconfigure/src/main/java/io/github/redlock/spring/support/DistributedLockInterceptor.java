@@ -3,6 +3,7 @@ package io.github.redlock.spring.support;
 import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockNotAcquiredException;
+import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.LockFailurePolicy;
@@ -40,6 +41,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
     private final Duration defaultTtl;
     private final @Nullable BeanResolver beanResolver;
     private final LeaseRenewer renewer = new LeaseRenewer();
+    private final SchedulerClocks clocks;
     private final Set<Method> warnedWithoutRedlock = ConcurrentHashMap.newKeySet();
 
     /**
@@ -56,6 +58,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         this.listener = listener;
         this.defaultTtl = defaultTtl;
         this.beanResolver = beanFactory != null ? new BeanFactoryResolver(beanFactory) : null;
+        this.clocks = new SchedulerClocks(beanFactory);
     }
 
     @Override
@@ -81,9 +84,13 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
             return withoutRedlock(operation, key);
         }
         Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
+        Duration minHold = minHold(operation, ttl);
         LockResult result;
         try {
-            result = engine.tryLock(key, ttl, operation.waitTime());
+            // A scheduled tick held by another instance is theirs: retrying could only run it twice.
+            boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
+            result = engine.tryLock(LockRequest.of(key, ttl).withWaitTime(operation.waitTime())
+                    .withRetryWhenHeld(retryWhenHeld));
         } catch (RuntimeException e) {
             listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
             return failedWithError(operation, key, e);
@@ -93,12 +100,28 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
             return notAcquired(operation, result);
         }
         listener.acquired(operation.resource(), since(start));
-        return proceedLocked(invocation, operation, engine, result.leaseOrThrow(), ttl, listener);
+        return proceedLocked(invocation, operation, engine, result.leaseOrThrow(), ttl, minHold, listener);
+    }
+
+    /**
+     * The explicit minimum hold; or, for a scheduled method, half the time to its next tick by its
+     * scheduler's clock, read when the tick fires; otherwise none. Never longer than the TTL.
+     */
+    private Duration minHold(LockOperation operation, Duration ttl) {
+        Duration explicit = operation.minHoldTime();
+        if (explicit != null) {
+            return explicit;
+        }
+        ScheduledHold schedule = operation.schedule();
+        if (schedule == null) {
+            return Duration.ZERO;
+        }
+        Duration hold = schedule.holdAt(clocks.clock(schedule.scheduler()).instant());
+        return hold.compareTo(ttl) < 0 ? hold : ttl;
     }
 
     private @Nullable Object proceedLocked(MethodInvocation invocation, LockOperation operation, Redlock engine, Lease lease,
-            Duration ttl, DistributedLockListener listener) throws Throwable {
-        long acquiredAt = System.nanoTime();
+            Duration ttl, Duration minHold, DistributedLockListener listener) throws Throwable {
         AtomicReference<Lease> current = new AtomicReference<>(lease);
         LeaseRenewer.Renewal renewal = null;
         Runnable running = null;
@@ -115,12 +138,12 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
             if (running != null) {
                 running.run();
             }
-            finish(operation, engine, current.get(), ttl, acquiredAt, listener);
+            finish(operation, engine, current.get(), ttl, minHold, listener);
         }
     }
 
-    /** Releases the lease, or leaves it until the minimum hold time; reports a lease that ran out. Never throws. */
-    private void finish(LockOperation operation, Redlock engine, Lease lease, Duration ttl, long acquiredAt,
+    /** Releases the lease, or keeps it until the minimum hold is over; reports a lease that ran out. Never throws. */
+    private void finish(LockOperation operation, Redlock engine, Lease lease, Duration ttl, Duration minHold,
             DistributedLockListener listener) {
         try {
             if (!lease.isValid()) {
@@ -131,19 +154,9 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
                 engine.release(lease);
                 return;
             }
-            Duration holdLeft = operation.minHoldTime().minusNanos(System.nanoTime() - acquiredAt);
-            if (holdLeft.toMillis() >= 1) {
-                // Keep the lock: shorten it to expire when the minimum hold time is over. Should this
-                // fail, the key keeps its TTL, which is longer: still held at least that long.
-                if (engine.extend(lease, holdLeft).isEmpty() && LOG.isDebugEnabled()) {
-                    LOG.debug("Could not shorten the lock on '" + lease.resource() + "' to its minimum hold time; it expires"
-                            + " with its TTL instead");
-                }
-                return;
-            }
-            if (!engine.release(lease) && LOG.isDebugEnabled()) {
-                LOG.debug("The lock on '" + lease.resource() + "' was not confirmed released by a quorum of nodes; it"
-                        + " expires with its TTL");
+            if (!engine.release(lease, minHold) && LOG.isDebugEnabled()) {
+                LOG.debug("The lock on '" + lease.resource() + "' was not confirmed released (or kept for its minimum hold)"
+                        + " by a quorum of nodes; it expires with its TTL");
             }
         } catch (RuntimeException e) {
             LOG.warn("Could not release the lock on '" + lease.resource() + "' of " + operation.description()

@@ -138,8 +138,9 @@ public final class DistributedLockOperationSource {
                     + ". Use a longer ttl or a coarser timeUnit.");
         }
         Duration waitTime = duration(method, "waitTime", lock.waitTime(), lock);
-        Duration minHoldTime = duration(method, "minHoldTime", lock.minHoldTime(), lock);
-        if (ttl != null && minHoldTime.compareTo(ttl) > 0) {
+        Duration minHoldTime = lock.minHoldTime() == DistributedLock.DEFAULT_HOLD ? null
+                : duration(method, "minHoldTime", lock.minHoldTime(), lock);
+        if (ttl != null && minHoldTime != null && minHoldTime.compareTo(ttl) > 0) {
             throw invalid(method, "minHoldTime (" + minHoldTime + ") exceeds ttl (" + ttl + "): the lock cannot be held"
                     + " longer than it lives. Shorten minHoldTime or lengthen ttl.");
         }
@@ -150,14 +151,16 @@ public final class DistributedLockOperationSource {
                     + " when the call is skipped. Return a wrapper type or Optional, or use onFailure = LockFailurePolicy.THROW.");
         }
         Object skipValue = returnType == Optional.class ? Optional.empty() : null;
-        return new LockOperation(method, targetClass, resource, resolved, expression, ttl, waitTime, minHoldTime, policy,
-                lock.autoExtend(), skipValue);
+        ScheduledHold schedule = ScheduledHold.of(method, placeholders, problem -> invalid(method, problem));
+        return new LockOperation(method, targetClass, resource, resolved, expression, ttl, waitTime, minHoldTime, schedule,
+                policy, lock.autoExtend(), skipValue);
     }
 
     private static Duration duration(Method method, String name, long value, DistributedLock lock) {
         if (value < 0) {
             throw invalid(method, name + " must not be negative, got " + value + ". Use a positive value"
-                    + ("ttl".equals(name) ? ", or 0 for redlock.default-ttl." : ", or 0 for none."));
+                    + ("ttl".equals(name) ? ", or 0 for redlock.default-ttl."
+                    : "minHoldTime".equals(name) ? ", 0 for none, or leave it out for the default." : ", or 0 for none."));
         }
         return Duration.of(value, lock.timeUnit().toChronoUnit());
     }

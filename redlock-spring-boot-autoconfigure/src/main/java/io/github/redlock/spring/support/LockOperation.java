@@ -32,7 +32,8 @@ public final class LockOperation {
     private final @Nullable Expression expression;
     private final @Nullable Duration ttl;
     private final Duration waitTime;
-    private final Duration minHoldTime;
+    private final @Nullable Duration minHoldTime;
+    private final @Nullable ScheduledHold schedule;
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
     private final @Nullable Object skipValue;
@@ -41,8 +42,8 @@ public final class LockOperation {
     private final List<PropertyAccessor> propertyAccessors;
 
     LockOperation(Method method, Class<?> targetClass, String resource, String literal, @Nullable Expression expression,
-            @Nullable Duration ttl, Duration waitTime, Duration minHoldTime, LockFailurePolicy policy, boolean autoExtend,
-            @Nullable Object skipValue) {
+            @Nullable Duration ttl, Duration waitTime, @Nullable Duration minHoldTime, @Nullable ScheduledHold schedule,
+            LockFailurePolicy policy, boolean autoExtend, @Nullable Object skipValue) {
         this.method = method;
         this.targetClass = targetClass;
         this.resource = resource;
@@ -51,6 +52,7 @@ public final class LockOperation {
         this.ttl = ttl;
         this.waitTime = waitTime;
         this.minHoldTime = minHoldTime;
+        this.schedule = schedule;
         this.policy = policy;
         this.autoExtend = autoExtend;
         this.skipValue = skipValue;
@@ -82,8 +84,22 @@ public final class LockOperation {
         return waitTime;
     }
 
-    public Duration minHoldTime() {
+    /** The minimum hold as written, or {@code null} when left to the default (see {@link #schedule()}). */
+    public @Nullable Duration minHoldTime() {
         return minHoldTime;
+    }
+
+    /**
+     * Whether the method is {@code @Scheduled}: each call is then a tick that at most one instance
+     * runs, so an attempt refused by another holder is not retried (unless {@code waitTime} is set).
+     */
+    public boolean isScheduled() {
+        return schedule != null;
+    }
+
+    /** The method's schedules, for its default minimum hold; null when it is not {@code @Scheduled}. */
+    @Nullable ScheduledHold schedule() {
+        return schedule;
     }
 
     public LockFailurePolicy policy() {
@@ -160,7 +176,8 @@ public final class LockOperation {
     @Override
     public String toString() {
         return "LockOperation[" + description() + ", resource=" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime
-                + ", minHoldTime=" + minHoldTime + ", policy=" + policy + ", autoExtend=" + autoExtend + "]";
+                + ", minHoldTime=" + (minHoldTime != null ? minHoldTime : "default") + ", scheduled=" + isScheduled()
+                + ", policy=" + policy + ", autoExtend=" + autoExtend + "]";
     }
 
     /** The names found once for the operation's method (the discoverer looks them up again on each call). */

@@ -8,10 +8,12 @@ import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.LockFailurePolicy;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.env.MockEnvironment;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.util.ReflectionUtils;
 
 class DistributedLockOperationSourceTests {
@@ -84,7 +86,8 @@ class DistributedLockOperationSourceTests {
         assertThat(operation.resolveKey(new Object[0], new Jobs(), null)).isEqualTo("nightly-report");
         assertThat(operation.ttl()).isEqualTo(Duration.ofSeconds(10));
         assertThat(operation.waitTime()).isZero();
-        assertThat(operation.minHoldTime()).isZero();
+        assertThat(operation.minHoldTime()).as("the default").isNull();
+        assertThat(operation.isScheduled()).isFalse();
         assertThat(operation.policy()).isEqualTo(LockFailurePolicy.SKIP);
         assertThat(operation.autoExtend()).isFalse();
         assertThat(operation.skipValue()).isNull();
@@ -170,6 +173,65 @@ class DistributedLockOperationSourceTests {
         assertThat(operation).isNotNull();
         assertThat(operation.resolveKey(new Object[] {"daily"}, new ReportsImpl(), null)).isEqualTo("reports:daily");
         assertThat(source.hasLockedMethods(ReportsImpl.class)).isTrue();
+    }
+
+    static class ScheduledJobs {
+
+        @Scheduled(cron = "${app.cron:*/2 * * * * *}")
+        @DistributedLock(resource = "tick", ttl = 10)
+        public void cron() {
+        }
+
+        @Scheduled(fixedRate = 4, timeUnit = TimeUnit.SECONDS)
+        @DistributedLock(resource = "rate", ttl = 10, minHoldTime = 0)
+        public void releasedAtOnce() {
+        }
+
+        @Scheduled(fixedDelayString = "PT6S")
+        @Scheduled(fixedRate = 8000)
+        @DistributedLock(resource = "both", ttl = 10)
+        public void twoSchedules() {
+        }
+    }
+
+    @Test
+    void scheduledMethodsAreTicksWithTheDefaultHoldUnlessOneIsWritten() {
+        LockOperation cron = operation(ScheduledJobs.class, "cron");
+        assertThat(cron.isScheduled()).isTrue();
+        assertThat(cron.minHoldTime()).isNull();
+        assertThat(cron.schedule()).isNotNull();
+        assertThat(cron.schedule().holdAt(Instant.parse("2026-12-01T10:00:00.010Z"))).isEqualTo(Duration.ofMillis(995));
+
+        LockOperation explicit = operation(ScheduledJobs.class, "releasedAtOnce");
+        assertThat(explicit.isScheduled()).isTrue();
+        assertThat(explicit.minHoldTime()).isZero();
+
+        LockOperation both = operation(ScheduledJobs.class, "twoSchedules");
+        assertThat(both.schedule().holdAt(Instant.EPOCH)).as("the shorter schedule's").isEqualTo(Duration.ofSeconds(3));
+    }
+
+    static class UnreadableCron {
+        @Scheduled(cron = "#{@cronHolder.expression}")
+        @DistributedLock(resource = "x")
+        public void job() {
+        }
+    }
+
+    static class NegativeHold {
+        @DistributedLock(resource = "x", minHoldTime = -2)
+        public void job() {
+        }
+    }
+
+    @Test
+    void aScheduleThatCannotBeReadIsRejectedWithTheFix() {
+        assertRejected(UnreadableCron.class, "cannot be read");
+        assertRejected(UnreadableCron.class, "Set minHoldTime explicitly");
+    }
+
+    @Test
+    void aNegativeMinHoldTimeOtherThanTheDefaultIsRejected() {
+        assertRejected(NegativeHold.class, "minHoldTime must not be negative, got -2");
     }
 
     static class BlankResource {

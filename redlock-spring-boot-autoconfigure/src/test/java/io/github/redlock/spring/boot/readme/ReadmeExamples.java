@@ -45,9 +45,21 @@ final class ReadmeExamples {
     public static class NightlyReport {
 
         @Scheduled(cron = "0 0 2 * * *")
-        @DistributedLock(resource = "nightly-report", ttl = 10, timeUnit = TimeUnit.MINUTES, minHoldTime = 1)
+        @DistributedLock(resource = "nightly-report", ttl = 10, timeUnit = TimeUnit.MINUTES)
         public void run() {
-            // runs on one instance per night; the lock is kept at least one minute
+            // runs on one instance per night, whatever the instances' clocks say
+        }
+    }
+
+    // --- Scheduled jobs on several instances -----------------------------------------------------
+
+    @Component
+    public static class CacheSweep {
+
+        @Scheduled(cron = "*/2 * * * * *")
+        @DistributedLock(resource = "cache-sweep", ttl = 10)
+        public void run() {
+            // takes a few milliseconds; runs once every 2 s across all instances
         }
     }
 
