@@ -17,8 +17,10 @@ public class InvoiceSender {
     }
 
     /**
-     * Returns normally without sending when another instance holds this region's lock. The
-     * minimum hold time stops a late instance from sending the same tick again (see {@link ReportJob}).
+     * Returns normally without sending when another instance holds this region's lock. This method
+     * is called by a scheduled job but is not {@code @Scheduled} itself, so the tick defaults do not
+     * apply to it: it states its minimum hold (below the 2 s between ticks), which also outlasts the
+     * other instances' retries (about a second with the default {@code redlock.retry-*}).
      */
     @DistributedLock(resource = "sample:invoices:#{#region}", ttl = 10_000, minHoldTime = 1_500,
             timeUnit = TimeUnit.MILLISECONDS)

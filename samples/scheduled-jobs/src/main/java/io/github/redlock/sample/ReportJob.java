@@ -1,17 +1,15 @@
 package io.github.redlock.sample;
 
 import io.github.redlock.spring.DistributedLock;
-import java.util.concurrent.TimeUnit;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
  * A report that every instance schedules, and exactly one instance produces per tick.
  *
- * <p>The minimum hold time keeps the lock until shortly before the next tick. Without it, an
- * instance that fires a few milliseconds late (a busy scheduler, a skewed clock) or whose lock
- * attempt is retried could take the lock right after the first instance released it, and run
- * the same tick a second time.
+ * <p>The defaults for a {@code @Scheduled} method do the rest: an instance that finds the tick
+ * taken skips it at once instead of retrying, and the lock is kept for half the time to the next
+ * tick, so an instance that fires late (a busy scheduler, a skewed clock) finds it still taken.
  */
 @Component
 public class ReportJob {
@@ -25,7 +23,7 @@ public class ReportJob {
     }
 
     @Scheduled(cron = "${sample.cron.report}")
-    @DistributedLock(resource = "sample:report", ttl = 10_000, minHoldTime = 1_500, timeUnit = TimeUnit.MILLISECONDS)
+    @DistributedLock(resource = "sample:report", ttl = 10)
     public void produceReport() {
         runLog.record("report", "report", () -> work.forMillis(300));
     }

@@ -1,5 +1,6 @@
 package io.github.redlock.sample;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,17 +32,19 @@ public class RunLog {
     }
 
     private final InstanceId instance;
+    private final Clock schedulerClock;
     private final Duration tickLength;
     private final List<Run> runs = new CopyOnWriteArrayList<>();
 
-    public RunLog(InstanceId instance, @Value("${sample.tick:2s}") Duration tickLength) {
+    public RunLog(InstanceId instance, Clock schedulerClock, @Value("${sample.tick:2s}") Duration tickLength) {
         this.instance = instance;
+        this.schedulerClock = schedulerClock;
         this.tickLength = tickLength;
     }
 
     /** Runs {@code work} as one run of {@code job} for {@code key}, recording and logging it. */
     public <T> T record(String job, String key, Supplier<T> work) {
-        Instant now = Instant.now();
+        Instant now = schedulerClock.instant(); // the tick as this instance's scheduler counts it
         long tickMillis = tickLength.toMillis();
         Instant tick = Instant.ofEpochMilli(now.toEpochMilli() / tickMillis * tickMillis);
         long start = System.nanoTime();

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one-command demo: starts 3 local Redis nodes (unless {@code --servers} names real ones),
- * runs two instances of the sample application against them as separate processes, lets their
+ * runs two (or {@code --instances}) instances, their scheduler clocks {@code --skew} apart, of the sample application against them as separate processes, lets their
  * jobs tick for a while, then prints which instance ran each tick and exits 0 only when no tick
  * ran twice and no runs overlapped. Run it with {@code samples/demo.sh}.
  */
@@ -46,13 +46,14 @@ public final class Demo {
         try {
             Path logs = Files.createDirectories(Path.of("target", "demo"));
             for (int i = 0; i < options.instances(); i++) {
-                instances.add(Instance.start("instance-" + (char) ('A' + i), servers, logs));
+                instances.add(Instance.start("instance-" + (char) ('A' + i), servers, options.clockOffset(i), logs));
             }
-            log("started %d instances against %s; logs in %s", instances.size(), servers, logs.toAbsolutePath());
+            log("started %d instances against %s, scheduler clocks up to %d ms apart; logs in %s", instances.size(),
+                    servers, options.skew().toMillis(), logs.toAbsolutePath());
             for (Instance instance : instances) {
                 awaitReady(instance);
             }
-            log("both ready; letting the jobs tick for %d s", options.duration().toSeconds());
+            log("all ready; letting the jobs tick for %d s", options.duration().toSeconds());
             Thread.sleep(options.duration().toMillis()); // the observation window, not synchronisation
             List<Run> runs = new ArrayList<>();
             Map<String, Map<String, Double>> counters = new LinkedHashMap<>();
@@ -115,7 +116,7 @@ public final class Demo {
     /** One application process. */
     record Instance(String id, int port, Process process, Path log) {
 
-        static Instance start(String id, List<String> servers, Path logs) throws IOException {
+        static Instance start(String id, List<String> servers, Duration clockOffset, Path logs) throws IOException {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
@@ -125,6 +126,7 @@ public final class Demo {
             Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), ScheduledJobsApplication.class.getName(),
                     "--server.port=" + port, "--sample.instance-id=" + id,
+                    "--sample.clock-offset=" + clockOffset.toMillis() + "ms",
                     "--redlock.servers=" + String.join(",", servers))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new Instance(id, port, process, log);

@@ -7,13 +7,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The README's demo, shortened: two real application processes, three real Redis nodes. */
+/**
+ * The README's demo, shortened: three real application processes whose scheduler clocks are up to
+ * 400 ms apart, three real Redis nodes, default lock settings.
+ */
 class DemoIntegrationTests {
 
     @Test
     @Timeout(300)
-    void everyTickRunsExactlyOnceAcrossTwoInstances() throws Exception {
-        DemoReport report = new Demo().run(new DemoOptions(Duration.ofSeconds(12), List.of(), 2));
+    void everyTickRunsExactlyOnceAcrossThreeInstancesWithSkewedClocks() throws Exception {
+        DemoReport report = new Demo().run(new DemoOptions(Duration.ofSeconds(12), List.of(), 3, Duration.ofMillis(400)));
         System.out.print(report.render());
 
         assertThat(report.runs()).as("jobs ran").isGreaterThanOrEqualTo(6);
