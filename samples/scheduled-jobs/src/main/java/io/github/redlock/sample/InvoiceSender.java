@@ -1,7 +1,6 @@
 package io.github.redlock.sample;
 
 import io.github.redlock.spring.DistributedLock;
-import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /** Sends one region's invoices under a lock named after the region. */
@@ -17,13 +16,10 @@ public class InvoiceSender {
     }
 
     /**
-     * Returns normally without sending when another instance holds this region's lock. This method
-     * is called by a scheduled job but is not {@code @Scheduled} itself, so the tick defaults do not
-     * apply to it: it states its minimum hold (below the 2 s between ticks), which also outlasts the
-     * other instances' retries (about a second with the default {@code redlock.retry-*}).
+     * Returns normally without sending when another caller holds this region's lock, for example a
+     * resend of the region while the scheduled job is at it.
      */
-    @DistributedLock(resource = "sample:invoices:#{#region}", ttl = 10_000, minHoldTime = 1_500,
-            timeUnit = TimeUnit.MILLISECONDS)
+    @DistributedLock(resource = "sample:invoices:#{#region}", ttl = 10)
     public void send(String region) {
         runLog.record("invoices", region, () -> work.forMillis(100));
     }

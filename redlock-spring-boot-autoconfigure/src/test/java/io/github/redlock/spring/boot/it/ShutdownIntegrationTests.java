@@ -19,7 +19,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Closing the application releases the leases it holds, before the Redis connections close. */
+/**
+ * Closing the application releases the leases still in use, before the Redis connections close,
+ * and leaves those kept only for their minimum hold to expire.
+ */
 class ShutdownIntegrationTests {
 
     @RegisterExtension
@@ -55,15 +58,20 @@ class ShutdownIntegrationTests {
                 });
     }
 
-    /** Holds a lease directly and one left by a minimum hold time, then closes the context. */
+    /**
+     * Holds a lease directly and one kept for its minimum hold, then closes the context: the first is
+     * released, the second kept, so that a restart right after a short scheduled run does not let
+     * another instance run the same tick.
+     */
     private static void holdAndClose(ConfigurableApplicationContext context, String name) {
         context.getBean(Redlock.class).tryLock(name + "-direct", Duration.ofSeconds(60)).leaseOrThrow();
         context.getBean(Job.class).quick(name + "-min-hold");
         assertThat(RedisKeys.holders(redis, name + "-direct")).isPositive();
         assertThat(RedisKeys.holders(redis, name + "-min-hold")).isPositive();
+        int minHoldHolders = RedisKeys.holders(redis, name + "-min-hold");
         context.close();
         assertThat(RedisKeys.holders(redis, name + "-direct")).isZero();
-        assertThat(RedisKeys.holders(redis, name + "-min-hold")).isZero();
+        assertThat(RedisKeys.holders(redis, name + "-min-hold")).isEqualTo(minHoldHolders);
     }
 
     private static String servers() {

@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Configuration;
  * on machines whose clocks differ still run each tick once.
  */
 @Configuration(proxyBeanMethods = false)
-public class SchedulerClock {
+public class SchedulerClockConfiguration {
 
     @Bean
     Clock schedulerClock(@Value("${sample.clock-offset:0ms}") Duration offset) {
