@@ -22,6 +22,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -41,6 +42,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * servers. Each instance is its own application context whose scheduler runs on a clock offset
  * from the others', as instances on different machines do. Counts are asserted, never timings.
  */
+@Timeout(90) // at most 10 context starts plus (TICKS + 6) ticks of 2 s
 class ScheduledTicksIntegrationTests {
 
     @RegisterExtension
