@@ -15,8 +15,8 @@ out=benchmarks/results
 mkdir -p "$out"
 start=$(date +%s)
 
-echo "Building (./mvnw -pl benchmarks -am package -DskipTests)..."
-./mvnw -B -q -pl benchmarks -am package -DskipTests
+echo "Building (./mvnw -pl benchmarks -am package -DskipTests -Pbenchmarks)..."
+./mvnw -B -q -pl benchmarks -am package -DskipTests -Pbenchmarks
 jar=benchmarks/target/benchmarks.jar
 
 {
