@@ -337,8 +337,8 @@ class DistributedLockIntegrationTests {
 
         private static final long serialVersionUID = 1L;
 
-        final List<Integer> lockHoldersAtBegin = new CopyOnWriteArrayList<>();
-        final List<Integer> lockHoldersAtCommit = new CopyOnWriteArrayList<>();
+        final CopyOnWriteArrayList<Integer> lockHoldersAtBegin = new CopyOnWriteArrayList<>();
+        final CopyOnWriteArrayList<Integer> lockHoldersAtCommit = new CopyOnWriteArrayList<>();
 
         @Override
         protected Object doGetTransaction() {
