@@ -57,7 +57,11 @@ public final class LockResult {
         return lease;
     }
 
-    /** Why the lock was not acquired. @throws IllegalStateException when it was acquired */
+    /**
+     * Why the lock was not acquired.
+     *
+     * @throws IllegalStateException when it was acquired
+     */
     public LockFailure failure() {
         if (failure == null) {
             throw new IllegalStateException("the lock on '" + resource + "' was acquired");
