@@ -112,11 +112,13 @@ final class LockEngine {
     /**
      * Starts acquiring: at least {@code retryCount + 1} attempts, more while they fit before
      * {@code waitNanos} has passed. Without {@code retryWhenHeld}, an attempt refused by one holder
-     * with a majority ends it at once; {@code command} must then report the holders' values.
+     * with a majority ends it at once, and {@code command} is replaced by one that reports the
+     * holders' values (plain {@code SET NX} does not), needed to tell a holder from a split vote.
      */
     Acquisition acquire(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos,
             boolean retryWhenHeld) {
-        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, command, waitNanos, retryWhenHeld);
+        NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
+        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, sent, waitNanos, retryWhenHeld);
         attempt(acquisition);
         return acquisition;
     }

@@ -232,9 +232,7 @@ public final class Redlock implements AutoCloseable {
 
     private LockEngine.Acquisition start(LockRequest request, String value, LockEngine.NodeCommand command) {
         requireOpen();
-        // Telling a holder from a split vote needs the holders' values, which plain SET NX does not return.
-        LockEngine.NodeCommand sent = request.retryWhenHeld() ? command : Node::acquireOrReportHolder;
-        return engine.acquire(request.resource(), value, request.ttl().toMillis(), sent, request.waitTime().toNanos(),
+        return engine.acquire(request.resource(), value, request.ttl().toMillis(), command, request.waitTime().toNanos(),
                 request.retryWhenHeld());
     }
 
