@@ -4,9 +4,13 @@ import io.github.redlock.internal.ServerAddress;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,8 +18,33 @@ import org.jspecify.annotations.Nullable;
  * {@link Redlock#builder()}); every setter states its default. Invalid values are rejected by
  * {@code build()} with an {@link IllegalArgumentException} naming the setting; nothing is sent to
  * Redis before that.
+ *
+ * @throws InvalidRedlockSettingException from {@code build()}, naming the setting (and, for a
+ *         server, its index in the list)
  */
 public final class RedlockOptions {
+
+    // The one definition of each default: the builders, the Spring Boot properties and their
+    // metadata start from these; a test checks the README's table against them.
+
+    /** Default of {@link Settings#retryCount(int)}. */
+    public static final int DEFAULT_RETRY_COUNT = 3;
+    /** Default of {@link Settings#retryDelay(Duration)}. */
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(200);
+    /** Default of {@link Settings#retryJitter(Duration)}. */
+    public static final Duration DEFAULT_RETRY_JITTER = Duration.ofMillis(100);
+    /** Default of {@link Settings#driftFactor(double)}. */
+    public static final double DEFAULT_DRIFT_FACTOR = 0.01;
+    /** Default of {@link Settings#timeout(Duration)}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(100);
+    /** Default of {@link Settings#connectTimeout(Duration)}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** Default of {@link Settings#reconnectInterval(Duration)}. */
+    public static final Duration DEFAULT_RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    /** Default of {@link Settings#keyPrefix(String)}: none. */
+    public static final String DEFAULT_KEY_PREFIX = "";
+    /** Default of {@link Settings#requireQuorumOnStartup(boolean)}. */
+    public static final boolean DEFAULT_REQUIRE_QUORUM_ON_STARTUP = true;
 
     private final List<String> servers;
     private final List<ServerAddress> addresses;
@@ -32,22 +61,52 @@ public final class RedlockOptions {
     private final @Nullable SslOptions sslOptions;
 
     private RedlockOptions(Settings<?> s) {
-        this.addresses = ServerAddress.parseAll(s.servers);
+        this.addresses = parseServers(s.servers);
         this.servers = List.copyOf(s.servers);
         this.retryCount = requireAtLeast("retryCount", s.retryCount, 0);
         this.retryDelay = requireNonNegative("retryDelay", s.retryDelay);
         this.retryJitter = requireNonNegative("retryJitter", s.retryJitter);
         if (!(s.driftFactor >= 0 && s.driftFactor < 1)) {
-            throw new IllegalArgumentException("driftFactor must be at least 0 and below 1, got " + s.driftFactor);
+            throw new InvalidRedlockSettingException("driftFactor", "must be at least 0 and below 1, got " + s.driftFactor);
         }
         this.driftFactor = s.driftFactor;
         this.timeout = requirePositive("timeout", s.timeout);
         this.connectTimeout = requirePositive("connectTimeout", s.connectTimeout);
         this.reconnectInterval = requirePositive("reconnectInterval", s.reconnectInterval);
-        this.keyPrefix = Objects.requireNonNull(s.keyPrefix, "keyPrefix must not be null");
+        if (s.keyPrefix == null) {
+            throw new InvalidRedlockSettingException("keyPrefix", "must not be null");
+        }
+        this.keyPrefix = s.keyPrefix;
         this.requireQuorumOnStartup = s.requireQuorumOnStartup;
         this.clientResources = s.clientResources;
         this.sslOptions = s.sslOptions;
+    }
+
+    /**
+     * Parses every URI and rejects an empty list or the same host and port twice (one server
+     * would then count two votes towards the quorum). Errors name the entry's index.
+     */
+    private static List<ServerAddress> parseServers(List<String> servers) {
+        if (servers.isEmpty()) {
+            throw new InvalidRedlockSettingException("servers",
+                    "at least one Redis server is required (3 or 5 independent masters advised)");
+        }
+        List<ServerAddress> addresses = new ArrayList<>(servers.size());
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < servers.size(); i++) {
+            ServerAddress address;
+            try {
+                address = ServerAddress.parse(servers.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRedlockSettingException("servers", i, String.valueOf(e.getMessage()));
+            }
+            if (!seen.add(address.identity())) {
+                throw new InvalidRedlockSettingException("servers", i, "Redis server " + address
+                        + " is listed twice; each server may appear once, or it would count two votes towards the quorum");
+            }
+            addresses.add(address);
+        }
+        return List.copyOf(addresses);
     }
 
     /** A builder of options; {@link Redlock#builder()} offers the same settings and builds the engine. */
@@ -124,21 +183,21 @@ public final class RedlockOptions {
 
     private static int requireAtLeast(String name, int value, int min) {
         if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
+            throw new InvalidRedlockSettingException(name, "must be at least " + min + ", got " + value);
         }
         return value;
     }
 
     private static Duration requireNonNegative(String name, @Nullable Duration value) {
         if (value == null || value.isNegative()) {
-            throw new IllegalArgumentException(name + " must be zero or positive, got " + value);
+            throw new InvalidRedlockSettingException(name, "must be zero or positive, got " + value);
         }
         return value;
     }
 
     private static Duration requirePositive(String name, @Nullable Duration value) {
         if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + value);
+            throw new InvalidRedlockSettingException(name, "must be positive, got " + value);
         }
         return value;
     }
@@ -147,15 +206,15 @@ public final class RedlockOptions {
     public abstract static class Settings<B extends Settings<B>> {
 
         private List<String> servers = List.of();
-        private int retryCount = 3;
-        private Duration retryDelay = Duration.ofMillis(200);
-        private Duration retryJitter = Duration.ofMillis(100);
-        private double driftFactor = 0.01;
-        private Duration timeout = Duration.ofMillis(100);
-        private Duration connectTimeout = Duration.ofSeconds(2);
-        private Duration reconnectInterval = Duration.ofSeconds(1);
-        private String keyPrefix = "";
-        private boolean requireQuorumOnStartup = true;
+        private int retryCount = DEFAULT_RETRY_COUNT;
+        private @Nullable Duration retryDelay = DEFAULT_RETRY_DELAY;
+        private @Nullable Duration retryJitter = DEFAULT_RETRY_JITTER;
+        private double driftFactor = DEFAULT_DRIFT_FACTOR;
+        private @Nullable Duration timeout = DEFAULT_TIMEOUT;
+        private @Nullable Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private @Nullable Duration reconnectInterval = DEFAULT_RECONNECT_INTERVAL;
+        private @Nullable String keyPrefix = DEFAULT_KEY_PREFIX;
+        private boolean requireQuorumOnStartup = DEFAULT_REQUIRE_QUORUM_ON_STARTUP;
         private @Nullable ClientResources clientResources;
         private @Nullable SslOptions sslOptions;
 
@@ -178,11 +237,16 @@ public final class RedlockOptions {
 
         /** As {@link #servers(String...)}. */
         public B servers(List<String> servers) {
-            this.servers = List.copyOf(Objects.requireNonNull(servers, "servers must not be null"));
+            // Not List.copyOf: a null entry is reported by build() with its index, like a blank one.
+            Objects.requireNonNull(servers, "servers must not be null");
+            this.servers = Collections.unmodifiableList(new ArrayList<>(servers));
             return self();
         }
 
-        /** Retries after a failed attempt; default 3, so 4 attempts in all. 0 means exactly one attempt. */
+        /**
+         * Retries after a failed attempt; default {@value RedlockOptions#DEFAULT_RETRY_COUNT}, so 4
+         * attempts in all. 0 means exactly one attempt.
+         */
         public B retryCount(int retryCount) {
             this.retryCount = retryCount;
             return self();
@@ -200,7 +264,7 @@ public final class RedlockOptions {
             return self();
         }
 
-        /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); default 0.01. */
+        /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); default {@value RedlockOptions#DEFAULT_DRIFT_FACTOR}. */
         public B driftFactor(double driftFactor) {
             this.driftFactor = driftFactor;
             return self();

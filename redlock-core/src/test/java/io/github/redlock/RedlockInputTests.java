@@ -1,11 +1,13 @@
 package io.github.redlock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,24 +108,53 @@ class RedlockInputTests {
     }
 
     @Test
-    void theSameServerTwiceIsRejected() {
-        assertThatIllegalArgumentException()
+    void theSameServerTwiceIsRejectedNamingTheSecondEntry() {
+        assertThatExceptionOfType(InvalidRedlockSettingException.class)
                 .isThrownBy(() -> Redlock.builder()
-                        .servers("redis://10.0.0.1:6379", "redis://:s3cret@10.0.0.1:6379/2").build())
-                .withMessageContaining("redis://10.0.0.1:6379/2 is listed twice")
-                .withMessageNotContaining("s3cret");
+                        .servers("redis://10.0.0.2:6379", "redis://10.0.0.1:6379", "redis://:s3cret@10.0.0.1:6379/2").build())
+                .withMessageStartingWith("servers[2]: Redis server redis://10.0.0.1:6379/2 is listed twice")
+                .withMessageNotContaining("s3cret")
+                .satisfies(e -> {
+                    assertThat(e.setting()).isEqualTo("servers");
+                    assertThat(e.serverIndex()).hasValue(2);
+                    assertThat(e.reason()).doesNotContain("s3cret").contains("listed twice");
+                });
+    }
+
+    @Test
+    void aBadServerEntryIsRejectedWithItsIndex() {
+        assertThatExceptionOfType(InvalidRedlockSettingException.class)
+                .isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1", " ").build())
+                .withMessage("servers[1]: must not be blank")
+                .satisfies(e -> assertThat(e.serverIndex()).hasValue(1));
+        assertThatExceptionOfType(InvalidRedlockSettingException.class)
+                .isThrownBy(() -> RedlockOptions.builder().servers(Arrays.asList("redis://h:1", null)).build())
+                .withMessage("servers[1]: must not be blank");
+        assertThatExceptionOfType(InvalidRedlockSettingException.class)
+                .isThrownBy(() -> RedlockOptions.builder().build())
+                .satisfies(e -> {
+                    assertThat(e.setting()).isEqualTo("servers");
+                    assertThat(e.serverIndex()).isEmpty();
+                });
     }
 
     @Test
     void invalidOptionsNameTheSetting() {
+        assertThatExceptionOfType(InvalidRedlockSettingException.class).isThrownBy(() -> RedlockOptions.builder()
+                .servers("redis://h:1").retryCount(-1).build()).withMessage("retryCount: must be at least 0, got -1")
+                .satisfies(e -> {
+                    assertThat(e.setting()).isEqualTo("retryCount");
+                    assertThat(e.reason()).isEqualTo("must be at least 0, got -1");
+                    assertThat(e.serverIndex()).isEmpty();
+                });
         assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
-                .retryCount(-1).build()).withMessage("retryCount must be at least 0, got -1");
+                .timeout(Duration.ZERO).build()).withMessage("timeout: must be positive, got PT0S");
         assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
-                .timeout(Duration.ZERO).build()).withMessage("timeout must be positive, got PT0S");
+                .driftFactor(1.5).build()).withMessageStartingWith("driftFactor: must be");
         assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
-                .driftFactor(1.5).build()).withMessageStartingWith("driftFactor must be");
+                .retryDelay(Duration.ofMillis(-5)).build()).withMessageStartingWith("retryDelay: must be");
         assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
-                .retryDelay(Duration.ofMillis(-5)).build()).withMessageStartingWith("retryDelay must be");
+                .keyPrefix(null).build()).withMessage("keyPrefix: must not be null");
     }
 
     @Test

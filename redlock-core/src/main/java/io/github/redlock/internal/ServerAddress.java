@@ -1,11 +1,7 @@
 package io.github.redlock.internal;
 
 import io.lettuce.core.RedisURI;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +27,7 @@ public final class ServerAddress {
      */
     public static ServerAddress parse(@Nullable String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("Redis server URI must not be blank");
+            throw new IllegalArgumentException("must not be blank");
         }
         String trimmed = text.strip();
         String masked = mask(trimmed);
@@ -64,25 +60,11 @@ public final class ServerAddress {
     }
 
     /**
-     * Parses every URI and rejects an empty list or the same host and port twice (one server
-     * would then count two votes towards the quorum).
+     * The server's identity for duplicate checks: host and port, case-insensitive. Two URIs with the
+     * same identity are one server, which must not count two votes towards the quorum.
      */
-    public static List<ServerAddress> parseAll(List<String> servers) {
-        if (servers.isEmpty()) {
-            throw new IllegalArgumentException("at least one Redis server is required (3 or 5 independent masters advised)");
-        }
-        List<ServerAddress> addresses = new ArrayList<>(servers.size());
-        Set<String> seen = new HashSet<>();
-        for (String server : servers) {
-            ServerAddress address = parse(server);
-            String key = hostPort(address.uri).toLowerCase(Locale.ROOT);
-            if (!seen.add(key)) {
-                throw new IllegalArgumentException("Redis server " + address.display
-                        + " is listed twice; each server may appear once, or it would count two votes towards the quorum");
-            }
-            addresses.add(address);
-        }
-        return List.copyOf(addresses);
+    public String identity() {
+        return hostPort(uri).toLowerCase(Locale.ROOT);
     }
 
     /** The text after the host's colon, or null when the URI gives no port. */

@@ -45,7 +45,6 @@ public final class RedlockAutoConfiguration {
     @Conditional(RedlockServersCondition.class)
     Redlock redlock(RedlockProperties properties, ObjectProvider<DataRedisLockServer> dataRedisServer,
             ObjectProvider<RedlockBuilderCustomizer> customizers, List<ClientResources> clientResources) {
-        RedlockPropertiesMapper.validate(properties);
         List<String> servers = properties.getServers();
         if (servers.isEmpty()) {
             DataRedisLockServer server = dataRedisServer.getIfAvailable();
@@ -56,8 +55,8 @@ public final class RedlockAutoConfiguration {
                         + " of that server loses or blocks them. List 3 or 5 independent Redis masters in redlock.servers.");
             }
         }
-        RedlockPropertiesMapper.validateServers(RedlockServersCondition.SERVERS, servers);
-        Redlock.Builder builder = RedlockPropertiesMapper.builder(properties, servers);
+        Redlock.Builder builder = Redlock.builder()
+                .options(RedlockPropertiesMapper.options(properties, RedlockServersCondition.SERVERS, servers));
         if (clientResources.size() == 1) {
             builder.clientResources(clientResources.get(0));
         }

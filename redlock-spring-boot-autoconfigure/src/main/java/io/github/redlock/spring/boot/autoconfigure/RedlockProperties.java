@@ -1,5 +1,6 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.RedlockOptions;
 import io.github.redlock.spring.support.DistributedLockAdvisor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,7 +9,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration of Redlock ({@code redlock.*}). Durations take Spring Boot's forms ({@code 200ms},
- * {@code 10s}, {@code PT0.2S}); a plain number is milliseconds.
+ * {@code 10s}, {@code PT0.2S}); a plain number is milliseconds. The engine's settings start from
+ * the core's defaults ({@link RedlockOptions}); the configuration metadata states them too
+ * ({@code additional-spring-configuration-metadata.json}), and a test keeps both and the README in step.
  */
 @ConfigurationProperties("redlock")
 public class RedlockProperties {
@@ -27,37 +30,37 @@ public class RedlockProperties {
     private List<String> servers = new ArrayList<>();
 
     /** Retries after a failed lock attempt (so retry-count + 1 attempts); 0 makes a single attempt. */
-    private int retryCount = 3;
+    private int retryCount = RedlockOptions.DEFAULT_RETRY_COUNT;
 
     /** Base delay before each retry of a lock attempt. */
-    private Duration retryDelay = Duration.ofMillis(200);
+    private Duration retryDelay = RedlockOptions.DEFAULT_RETRY_DELAY;
 
     /** Upper bound of the random delay added to each retry, so competing instances fall out of step. */
-    private Duration retryJitter = Duration.ofMillis(100);
+    private Duration retryJitter = RedlockOptions.DEFAULT_RETRY_JITTER;
 
     /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); at least 0 and below 1. */
-    private double driftFactor = 0.01;
+    private double driftFactor = RedlockOptions.DEFAULT_DRIFT_FACTOR;
 
     /** How long to wait for one node's answer to one command. Keep it far below your TTLs. */
-    private Duration timeout = Duration.ofMillis(100);
+    private Duration timeout = RedlockOptions.DEFAULT_TIMEOUT;
 
     /** How long to wait for a node's connection, at startup and when reconnecting. */
-    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration connectTimeout = RedlockOptions.DEFAULT_CONNECT_TIMEOUT;
 
     /** Minimum time between connection attempts to a node that was down at startup. */
-    private Duration reconnectInterval = Duration.ofSeconds(1);
+    private Duration reconnectInterval = RedlockOptions.DEFAULT_RECONNECT_INTERVAL;
 
     /**
      * Prepended to every resource to form the Redis key, for example "lock:" to keep lock keys apart
      * from application keys. Empty by default, so keys equal resource names.
      */
-    private String keyPrefix = "";
+    private String keyPrefix = RedlockOptions.DEFAULT_KEY_PREFIX;
 
     /**
      * Whether startup fails when fewer than a majority of the servers can be reached. When false, the
      * application starts and unreachable servers are connected later.
      */
-    private boolean requireQuorumOnStartup = true;
+    private boolean requireQuorumOnStartup = RedlockOptions.DEFAULT_REQUIRE_QUORUM_ON_STARTUP;
 
     /** TTL of @DistributedLock methods that do not set their own (ttl = 0). */
     private Duration defaultTtl = Duration.ofSeconds(30);

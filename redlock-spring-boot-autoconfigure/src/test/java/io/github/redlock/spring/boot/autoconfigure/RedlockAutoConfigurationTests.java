@@ -136,7 +136,7 @@ class RedlockAutoConfigurationTests {
 
     @Test
     void negativeRetryCountIsRejectedNamingTheProperty() {
-        assertRejected("redlock.retry-count=-1", "redlock.retry-count: must be 0 or more, got -1");
+        assertRejected("redlock.retry-count=-1", "redlock.retry-count: must be at least 0, got -1");
     }
 
     @Test
