@@ -81,8 +81,8 @@ public final class Redlock implements AutoCloseable {
         this.options = options;
         this.ticker = Ticker.SYSTEM;
         ClientResources shared = options.clientResources();
-        this.ownedResources = shared != null ? null : DefaultClientResources.create();
-        ClientResources resources = shared != null ? shared : ownedResources;
+        ClientResources resources = shared != null ? shared : DefaultClientResources.create();
+        this.ownedResources = shared != null ? null : resources;
         // Per-node timeouts, 10 ms precision: a wheel never wakes its thread to add or cancel one.
         this.timeouts = new HashedWheelTimer(new DefaultThreadFactory("redlock-timeouts", true), 10, TimeUnit.MILLISECONDS);
         this.client = RedisClient.create(resources);
@@ -401,7 +401,8 @@ public final class Redlock implements AutoCloseable {
         for (Lease lease : heldLeases()) {
             releases.add(releaseAsync(lease).toCompletableFuture());
         }
-        await(CompletableFuture.allOf(releases.toArray(CompletableFuture<?>[]::new)), releaseBound(), null);
+        await(CompletableFuture.allOf(releases.toArray(CompletableFuture<?>[]::new)).thenApply(done -> true),
+                releaseBound(), false);
         engine.nodes().forEach(Node::close);
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

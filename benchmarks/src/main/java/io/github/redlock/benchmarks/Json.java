@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A minimal JSON reader for JMH's result file: objects become {@code Map}, arrays {@code List},
@@ -19,9 +20,9 @@ final class Json {
         this.text = text;
     }
 
-    static Object parse(String text) {
+    static @Nullable Object parse(String text) {
         Json json = new Json(text);
-        Object value = json.value();
+        @Nullable Object value = json.value();
         json.skipSpace();
         if (json.pos != text.length()) {
             throw json.error("trailing characters");
@@ -29,8 +30,17 @@ final class Json {
         return value;
     }
 
+    /** The member {@code name} of a parsed object, which must be present and not null. */
+    static Object member(@Nullable Map<?, ?> object, String name) {
+        Object value = object == null ? null : object.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("JMH result has no '" + name + "'");
+        }
+        return value;
+    }
+
     /** A number, or NaN for null, a non-number string or a missing value. */
-    static double number(Object value) {
+    static double number(@Nullable Object value) {
         if (value instanceof Double d) {
             return d;
         }
@@ -44,7 +54,7 @@ final class Json {
         return Double.NaN;
     }
 
-    private Object value() {
+    private @Nullable Object value() {
         skipSpace();
         if (pos >= text.length()) {
             throw error("unexpected end");
@@ -68,8 +78,8 @@ final class Json {
         }
     }
 
-    private Map<String, Object> object() {
-        Map<String, Object> map = new LinkedHashMap<>();
+    private Map<String, @Nullable Object> object() {
+        Map<String, @Nullable Object> map = new LinkedHashMap<>();
         pos++;
         skipSpace();
         if (peek() == '}') {
@@ -92,8 +102,8 @@ final class Json {
         }
     }
 
-    private List<Object> array() {
-        List<Object> list = new ArrayList<>();
+    private List<@Nullable Object> array() {
+        List<@Nullable Object> list = new ArrayList<>();
         pos++;
         skipSpace();
         if (peek() == ']') {
@@ -154,7 +164,7 @@ final class Json {
         return Double.valueOf(text.substring(start, pos));
     }
 
-    private Object literal(String word, Object value) {
+    private @Nullable Object literal(String word, @Nullable Object value) {
         if (!text.startsWith(word, pos)) {
             throw error("expected " + word);
         }

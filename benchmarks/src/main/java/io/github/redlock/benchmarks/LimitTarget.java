@@ -56,7 +56,7 @@ final class LimitTarget implements LockTarget {
             commands.add(connection.async());
         }
         this.quorum = uris.size() / 2 + 1;
-        String sha = null;
+        String sha = "";
         for (StatefulRedisConnection<String, String> connection : connections) {
             sha = connection.sync().scriptLoad(RELEASE_SCRIPT);
         }

@@ -8,7 +8,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns JMH's JSON results into markdown tables: throughput, p50/p99, allocation per cycle, the
@@ -56,23 +58,23 @@ public final class Report {
 
     static Report parse(String json) {
         List<Row> rows = new ArrayList<>();
-        for (Object item : (List<?>) Json.parse(json)) {
+        for (Object item : (List<?>) Objects.requireNonNull(Json.parse(json), "JMH result is null")) {
             Map<?, ?> result = (Map<?, ?>) item;
-            String benchmark = (String) result.get("benchmark");
+            String benchmark = (String) Json.member(result, "benchmark");
             String[] parts = benchmark.split("\\.");
             String benchmarkClass = parts[parts.length - 2];
             Map<?, ?> params = (Map<?, ?>) result.get("params");
             String impl = params == null ? "?" : String.valueOf(params.get("impl"));
             int nodes = params == null ? 0 : Integer.parseInt(String.valueOf(params.get("nodes")));
             int threads = (int) Json.number(result.get("threads"));
-            Map<?, ?> primary = (Map<?, ?>) result.get("primaryMetric");
-            Map<?, ?> secondary = (Map<?, ?>) result.get("secondaryMetrics");
+            Map<?, ?> primary = (Map<?, ?>) Json.member(result, "primaryMetric");
+            @Nullable Map<?, ?> secondary = (Map<?, ?>) result.get("secondaryMetrics");
             double score = Json.number(primary.get("score"));
             String unit = String.valueOf(primary.get("scoreUnit"));
             double alloc = secondary(secondary, "gc.alloc.rate.norm");
             if ("sample".equals(result.get("mode"))) {
                 double scale = micros(unit);
-                Map<?, ?> percentiles = (Map<?, ?>) primary.get("scorePercentiles");
+                Map<?, ?> percentiles = (Map<?, ?>) Json.member(primary, "scorePercentiles");
                 double mean = score * scale;
                 rows.add(new Row(benchmarkClass, impl, nodes, threads, threads * 1e6 / mean, mean,
                         Json.number(percentiles.get("50.0")) * scale, Json.number(percentiles.get("99.0")) * scale,
@@ -86,7 +88,7 @@ public final class Report {
         return new Report(rows);
     }
 
-    private static double secondary(Map<?, ?> secondary, String name) {
+    private static double secondary(@Nullable Map<?, ?> secondary, String name) {
         if (secondary == null || !(secondary.get(name) instanceof Map<?, ?> metric)) {
             return Double.NaN;
         }

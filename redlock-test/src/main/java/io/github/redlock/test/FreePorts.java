@@ -91,7 +91,7 @@ final class FreePorts {
         Path range = Paths.get("/proc/sys/net/ipv4/ip_local_port_range");
         try {
             String text = Files.readString(range, StandardCharsets.US_ASCII).strip();
-            return Integer.parseInt(text.split("\\s+")[0]);
+            return Integer.parseInt(text.split("\\s+", 2)[0]);
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL_LOW;
         }

@@ -183,7 +183,7 @@ public final class RedisServerBinary {
         if (pathVariable == null) {
             return null;
         }
-        for (String directory : pathVariable.split(Pattern.quote(File.pathSeparator))) {
+        for (String directory : pathVariable.split(Pattern.quote(File.pathSeparator), -1)) {
             if (directory.isEmpty()) {
                 continue;
             }

@@ -11,6 +11,7 @@ import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,7 +139,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
             if (running != null) {
                 running.run();
             }
-            finish(operation, engine, current.get(), ttl, minHold, listener);
+            finish(operation, engine, Objects.requireNonNull(current.get()), ttl, minHold, listener);
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.redlock.spring.support;
 import io.github.redlock.Lease;
 import io.github.redlock.Redlock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -98,7 +99,7 @@ final class LeaseRenewer implements AutoCloseable {
                     cancel();
                     return;
                 }
-                Lease current = lease.get();
+                Lease current = Objects.requireNonNull(lease.get());
                 if (!current.isValid()) {
                     LOG.warn("The lock on '" + current.resource() + "' of " + description
                             + " expired before it could be renewed; another instance may acquire it while the method runs");
@@ -115,7 +116,8 @@ final class LeaseRenewer implements AutoCloseable {
                             + " ms unless a later renewal succeeds");
                 }
             } catch (RuntimeException e) {
-                LOG.warn("Could not renew the lock on '" + lease.get().resource() + "' of " + description, e);
+                LOG.warn("Could not renew the lock on '" + Objects.requireNonNull(lease.get()).resource() + "' of "
+                        + description, e);
             } finally {
                 lock.unlock();
             }

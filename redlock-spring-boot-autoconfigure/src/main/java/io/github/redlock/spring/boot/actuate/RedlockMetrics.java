@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,8 +45,8 @@ public class RedlockMetrics implements DistributedLockListener {
     @Override
     public void notAcquired(String resource, FailureReason reason, Duration latency) {
         Meters m = meters(resource);
-        m.failures.get(reason).increment();
-        m.failedTime.get(reason).record(latency);
+        m.failures[reason.ordinal()].increment();
+        m.failedTime[reason.ordinal()].record(latency);
     }
 
     @Override
@@ -70,8 +69,8 @@ public class RedlockMetrics implements DistributedLockListener {
 
         final Counter acquisitions;
         final Timer acquiredTime;
-        final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
-        final Map<FailureReason, Timer> failedTime = new EnumMap<>(FailureReason.class);
+        final Counter[] failures = new Counter[FailureReason.values().length];
+        final Timer[] failedTime = new Timer[FailureReason.values().length];
         final LongTaskTimer held;
         final Counter expired;
 
@@ -80,10 +79,10 @@ public class RedlockMetrics implements DistributedLockListener {
                     .tag(RESOURCE, resource).register(registry);
             acquiredTime = acquireTimer(registry, resource, "acquired");
             for (FailureReason reason : FailureReason.values()) {
-                failures.put(reason, Counter.builder("redlock.failures")
+                failures[reason.ordinal()] = Counter.builder("redlock.failures")
                         .description("Locks not acquired by @DistributedLock methods, which then did not run")
-                        .tag(RESOURCE, resource).tag("reason", reason.tagValue()).register(registry));
-                failedTime.put(reason, acquireTimer(registry, resource, reason.tagValue()));
+                        .tag(RESOURCE, resource).tag("reason", reason.tagValue()).register(registry);
+                failedTime[reason.ordinal()] = acquireTimer(registry, resource, reason.tagValue());
             }
             held = LongTaskTimer.builder("redlock.held").description("@DistributedLock methods running under their lock")
                     .tag(RESOURCE, resource).register(registry);
