@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The issue's targets, measured so that a busy, shared machine skews them much less: the clients
+ * The performance targets of docs/benchmarks.md ("Targets"), measured so that a busy, shared machine skews them much less: the clients
  * compared run in one JVM against the same nodes, one thread calling them in turn cycle by cycle,
  * or 16 threads running each in alternating one-second phases whose order changes every round, so
  * load that comes and goes hits them alike. JMH runs each client in its own fork, one after the
@@ -36,7 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
  * {@link ContendedBenchmark} (a refused try pauses 0.1 ms); critical sections per second and the
- * p50 of granted cycles. The issue sets no target for it.
+ * p50 of granted cycles, reported without a target.
  */
 public final class PairedCheck {
 

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Turns JMH's JSON results into markdown tables: throughput, p50/p99, allocation per cycle, the
- * ratios against the limit and Redisson's RedLock measured in the same run, and the issue's targets.
+ * ratios against the limit and Redisson's RedLock measured in the same run, and the targets of docs/benchmarks.md.
  *
  * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.Report results.json [more.json ...]</pre>
  * With several files, a result in a later file replaces the one for the same benchmark, client,
@@ -164,7 +164,7 @@ public final class Report {
         return out.toString();
     }
 
-    /** The targets, each with the measured ratio and MET / MISSED (or NOT MEASURED). */
+    /** The targets listed in docs/benchmarks.md, each with the measured ratio and MET / MISSED (or NOT MEASURED). */
     String targets() {
         StringBuilder out = new StringBuilder("### Targets\n\n| target | measured | verdict |\n|---|---|---|\n");
         Optional<Row> engine1 = find("CycleBenchmark", "engine", 5, 1);

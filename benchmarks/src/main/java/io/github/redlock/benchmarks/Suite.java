@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The whole comparison in one run, sized for a 2-core machine (about 7 minutes): every shape of
- * the issue, each client in its own forked JVM (one fork), all with {@code -prof gc}: warm-up
+ * docs/benchmarks.md, each client in its own forked JVM (one fork), all with {@code -prof gc}: warm-up
  * iterations of 1 s until the engine's code is compiled (4 to 16, see {@link #warmupSeconds}),
  * then 2 measured iterations of 1 s.
  * Writes JMH's JSON to {@code <out>/results.json}; {@link Report} turns it into tables.

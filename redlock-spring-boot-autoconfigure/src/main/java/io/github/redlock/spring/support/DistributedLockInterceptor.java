@@ -12,7 +12,6 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -208,66 +207,5 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
     @Override
     public void close() {
         renewer.close();
-    }
-
-    /**
-     * Calls the listeners in order; one that throws is logged and neither stops the others nor
-     * disturbs the locked call (so a lock is always released).
-     */
-    public static DistributedLockListener composite(List<DistributedLockListener> listeners) {
-        return new CompositeListener(List.copyOf(listeners));
-    }
-
-    private record CompositeListener(List<DistributedLockListener> listeners) implements DistributedLockListener {
-
-        @Override
-        public void acquired(String resource, Duration latency) {
-            each(l -> l.acquired(resource, latency));
-        }
-
-        @Override
-        public void notAcquired(String resource, FailureReason reason, Duration latency) {
-            each(l -> l.notAcquired(resource, reason, latency));
-        }
-
-        @Override
-        public Runnable running(String resource) {
-            Runnable[] ends = new Runnable[listeners.size()];
-            for (int i = 0; i < ends.length; i++) {
-                DistributedLockListener l = listeners.get(i);
-                ends[i] = Optional.ofNullable(call(() -> l.running(resource))).orElse(() -> { });
-            }
-            return () -> {
-                for (Runnable end : ends) {
-                    call(() -> {
-                        end.run();
-                        return null;
-                    });
-                }
-            };
-        }
-
-        @Override
-        public void expired(String resource) {
-            each(l -> l.expired(resource));
-        }
-
-        private void each(java.util.function.Consumer<DistributedLockListener> call) {
-            for (DistributedLockListener l : listeners) {
-                call(() -> {
-                    call.accept(l);
-                    return null;
-                });
-            }
-        }
-
-        private static <T> @Nullable T call(Supplier<T> call) {
-            try {
-                return call.get();
-            } catch (RuntimeException e) {
-                LOG.warn("A DistributedLockListener failed", e);
-                return null;
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.github.redlock.spring.support;
 
 import io.github.redlock.LockFailure;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -35,6 +36,14 @@ public interface DistributedLockListener {
      * the same time. The TTL is too short for this method (or auto-extend failed).
      */
     default void expired(String resource) {
+    }
+
+    /**
+     * One listener that calls {@code listeners} in order; one that throws is logged and neither
+     * stops the others nor disturbs the locked call (so a lock is always released).
+     */
+    static DistributedLockListener composite(List<DistributedLockListener> listeners) {
+        return new CompositeDistributedLockListener(List.copyOf(listeners));
     }
 
     /** Why a lock was not acquired, as reported to listeners and in the {@code reason} tag. */

@@ -32,7 +32,7 @@ class DistributedLockInterceptorTests {
         beans.registerSingleton("tenant", new Tenant("acme"));
         try (DistributedLockInterceptor interceptor = new DistributedLockInterceptor(
                 new DistributedLockOperationSource(new MockEnvironment()), () -> null,
-                () -> DistributedLockInterceptor.composite(List.of()), Duration.ofSeconds(10), beans)) {
+                () -> DistributedLockListener.composite(List.of()), Duration.ofSeconds(10), beans)) {
             ProxyFactory factory = new ProxyFactory(new Jobs());
             factory.setProxyTargetClass(true);
             factory.addAdvice(interceptor);

@@ -47,7 +47,7 @@ public final class DistributedLockAutoConfiguration {
         RedlockPropertiesMapper.validateDefaultTtl(properties);
         DistributedLockOperationSource operations = new DistributedLockOperationSource(environment);
         DistributedLockInterceptor interceptor = new DistributedLockInterceptor(operations, new RedlockLookup(redlock),
-                SingletonSupplier.of(() -> DistributedLockInterceptor.composite(listeners.orderedStream().toList())),
+                SingletonSupplier.of(() -> DistributedLockListener.composite(listeners.orderedStream().toList())),
                 properties.getDefaultTtl(), beanFactory);
         DistributedLockAdvisor advisor = new DistributedLockAdvisor(operations, interceptor);
         advisor.setOrder(properties.getAdvice().getOrder());
