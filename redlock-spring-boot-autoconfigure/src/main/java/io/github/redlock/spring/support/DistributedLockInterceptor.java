@@ -1,6 +1,5 @@
 package io.github.redlock.spring.support;
 
-import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockRequest;
@@ -11,10 +10,12 @@ import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -69,38 +70,103 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         if (operation == null) {
             return invocation.proceed();
         }
-        DistributedLockListener listener = this.listener.get();
-        long start = System.nanoTime();
-        String key;
-        try {
-            key = operation.resolveKey(invocation.getArguments(), target, beanResolver);
-        } catch (RuntimeException e) {
-            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
-            throw e;
+        ResultType resultType = operation.resultType();
+        if (resultType.kind() == ResultType.Kind.REACTIVE) {
+            return ReactiveResults.locked(resultType.adapter(), () -> acquireAsync(invocation, operation), invocation::proceed);
         }
+        HeldLock held;
+        try {
+            held = acquire(invocation, operation);
+        } catch (RuntimeException e) {
+            return resultType.failed(e);
+        }
+        if (held == null) {
+            return resultType.skipped();
+        }
+        if (resultType.kind() == ResultType.Kind.STAGE) {
+            return proceedUntilComplete(invocation, held);
+        }
+        try {
+            return invocation.proceed();
+        } finally {
+            held.finish();
+        }
+    }
+
+    /**
+     * Takes the lock, blocking the calling thread. Returns null when the call is to be skipped;
+     * throws when it is to fail (under {@code THROW}, or when the resource cannot be evaluated).
+     */
+    private @Nullable HeldLock acquire(MethodInvocation invocation, LockOperation operation) {
+        Attempt attempt = new Attempt(operation);
+        String key = attempt.resolveKey(invocation);
         Redlock engine = redlock.get();
         if (engine == null) {
-            listener.notAcquired(operation.resource(), FailureReason.UNAVAILABLE, since(start));
-            return withoutRedlock(operation, key);
+            return attempt.withoutRedlock(key);
         }
-        Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
-        Duration minHold = minHold(operation, ttl);
         LockResult result;
         try {
-            // A scheduled tick held by another instance is theirs: retrying could only run it twice.
-            boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
-            result = engine.tryLock(LockRequest.of(key, ttl).withWaitTime(operation.waitTime())
-                    .withRetryWhenHeld(retryWhenHeld));
+            result = engine.tryLock(attempt.request(key));
         } catch (RuntimeException e) {
-            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
-            return failedWithError(operation, key, e);
+            return attempt.failedWithError(key, e);
         }
-        if (!result.isAcquired()) {
-            listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
-            return notAcquired(operation, result);
+        return attempt.decide(engine, result);
+    }
+
+    /** As {@link #acquire}, without blocking: the stage completes with null to skip, or fails to fail. */
+    private CompletionStage<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation) {
+        try {
+            Attempt attempt = new Attempt(operation);
+            String key = attempt.resolveKey(invocation);
+            Redlock engine = redlock.get();
+            if (engine == null) {
+                return CompletableFuture.completedFuture(attempt.withoutRedlock(key));
+            }
+            return engine.tryLockAsync(attempt.request(key))
+                    .handle((result, error) -> error != null ? attempt.failedWithError(key, unwrap(error))
+                            : attempt.decide(engine, result));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        listener.acquired(operation.resource(), since(start));
-        return proceedLocked(invocation, operation, engine, result.leaseOrThrow(), ttl, minHold, listener);
+    }
+
+    /**
+     * Runs a method that returns a {@link CompletionStage}; the lock is held until the stage
+     * completes. The returned future completes after the release was answered, and cancelling it
+     * cancels the method's own future (when it is one).
+     */
+    private @Nullable Object proceedUntilComplete(MethodInvocation invocation, HeldLock held) throws Throwable {
+        Object result;
+        try {
+            result = invocation.proceed();
+        } catch (Throwable e) {
+            held.finish();
+            throw e;
+        }
+        if (!(result instanceof CompletionStage<?> stage)) {
+            held.finish();
+            return result;
+        }
+        CompletableFuture<@Nullable Object> returned = new CompletableFuture<>();
+        stage.whenComplete((value, error) -> held.finishAsync().whenComplete((ignored, never) -> {
+            if (error != null) {
+                returned.completeExceptionally(error);
+            } else {
+                returned.complete(value);
+            }
+        }));
+        if (stage instanceof Future<?> future) {
+            returned.whenComplete((value, error) -> {
+                if (returned.isCancelled()) {
+                    future.cancel(true);
+                }
+            });
+        }
+        return returned;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     /**
@@ -120,83 +186,82 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         return hold.compareTo(ttl) < 0 ? hold : ttl;
     }
 
-    private @Nullable Object proceedLocked(MethodInvocation invocation, LockOperation operation, Redlock engine, Lease lease,
-            Duration ttl, Duration minHold, DistributedLockListener listener) throws Throwable {
-        AtomicReference<Lease> current = new AtomicReference<>(lease);
-        LeaseRenewer.Renewal renewal = null;
-        Runnable running = null;
-        try {
-            if (operation.autoExtend()) {
-                renewal = renewer.start(engine, current, ttl, operation.description());
-            }
-            running = listener.running(operation.resource());
-            return invocation.proceed();
-        } finally {
-            if (renewal != null) {
-                renewal.stop();
-            }
-            if (running != null) {
-                running.run();
-            }
-            finish(operation, engine, Objects.requireNonNull(current.get()), ttl, minHold, listener);
-        }
-    }
+    /** One call's attempt to take its lock: what it reports to the listeners and what it returns. */
+    private final class Attempt {
 
-    /** Releases the lease, or keeps it until the minimum hold is over; reports a lease that ran out. Never throws. */
-    private void finish(LockOperation operation, Redlock engine, Lease lease, Duration ttl, Duration minHold,
-            DistributedLockListener listener) {
-        try {
-            if (!lease.isValid()) {
-                LOG.warn("@DistributedLock method " + operation.description() + " ran longer than its lock on '"
-                        + lease.resource() + "' was valid (ttl " + ttl.toMillis() + " ms): another instance may have run"
-                        + " at the same time. Increase ttl, or set autoExtend = true.");
-                listener.expired(operation.resource());
-                engine.release(lease);
-                return;
-            }
-            if (!engine.release(lease, minHold) && LOG.isDebugEnabled()) {
-                LOG.debug("The lock on '" + lease.resource() + "' was not confirmed released (or kept for its minimum hold)"
-                        + " by a quorum of nodes; it expires with its TTL");
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Could not release the lock on '" + lease.resource() + "' of " + operation.description()
-                    + "; it expires with its TTL", e);
-        }
-    }
+        private final LockOperation operation;
+        private final DistributedLockListener listener = DistributedLockInterceptor.this.listener.get();
+        private final long start = System.nanoTime();
+        private final Duration ttl;
+        private final Duration minHold;
 
-    private @Nullable Object notAcquired(LockOperation operation, LockResult result) {
-        if (operation.policy() == LockFailurePolicy.THROW) {
-            throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
+        Attempt(LockOperation operation) {
+            this.operation = operation;
+            this.ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
+            this.minHold = minHold(operation, ttl);
         }
-        if (result.failure() == LockFailure.CONTENDED) {
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource() + "' is held elsewhere");
+
+        String resolveKey(MethodInvocation invocation) {
+            try {
+                return operation.resolveKey(invocation.getArguments(), invocation.getThis(), beanResolver);
+            } catch (RuntimeException e) {
+                listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+                throw e;
             }
-        } else {
-            LOG.warn("Skipped " + operation.description() + ": " + result);
         }
-        return operation.skipValue();
-    }
 
-    private @Nullable Object failedWithError(LockOperation operation, String key, RuntimeException error) {
-        if (operation.policy() == LockFailurePolicy.THROW) {
-            throw error;
+        LockRequest request(String key) {
+            // A scheduled tick held by another instance is theirs: retrying could only run it twice.
+            boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
+            return LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld);
         }
-        LOG.warn("Skipped " + operation.description() + ": locking '" + key + "' failed", error);
-        return operation.skipValue();
-    }
 
-    private @Nullable Object withoutRedlock(LockOperation operation, String key) {
-        if (warnedWithoutRedlock.add(operation.method())) {
-            LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one @Primary):"
-                    + " @DistributedLock method "
-                    + operation.description() + " is " + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
-                    + " on every call; it never runs without its lock");
+        @Nullable HeldLock decide(Redlock engine, LockResult result) {
+            if (!result.isAcquired()) {
+                listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
+                return notAcquired(result);
+            }
+            listener.acquired(operation.resource(), since(start));
+            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener, renewer);
         }
-        if (operation.policy() == LockFailurePolicy.THROW) {
-            throw new LockNotAcquiredException(key, LockFailure.UNAVAILABLE, List.of());
+
+        private @Nullable HeldLock notAcquired(LockResult result) {
+            if (operation.policy() == LockFailurePolicy.THROW) {
+                throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
+            }
+            if (result.failure() == LockFailure.CONTENDED) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource()
+                            + "' is held elsewhere");
+                }
+            } else {
+                LOG.warn("Skipped " + operation.description() + ": " + result);
+            }
+            return null;
         }
-        return operation.skipValue();
+
+        @Nullable HeldLock failedWithError(String key, Throwable error) {
+            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+            if (operation.policy() == LockFailurePolicy.THROW) {
+                throw error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
+            }
+            LOG.warn("Skipped " + operation.description() + ": locking '" + key + "' failed", error);
+            return null;
+        }
+
+        @Nullable HeldLock withoutRedlock(String key) {
+            listener.notAcquired(operation.resource(), FailureReason.UNAVAILABLE, since(start));
+            if (warnedWithoutRedlock.add(operation.method())) {
+                LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one"
+                        + " @Primary): @DistributedLock method " + operation.description() + " is "
+                        + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
+                        + " on every call; it never runs without its lock");
+            }
+            if (operation.policy() == LockFailurePolicy.THROW) {
+                throw new LockNotAcquiredException(key, LockFailure.UNAVAILABLE, List.of());
+            }
+            return null;
+        }
     }
 
     private static Duration since(long startNanos) {

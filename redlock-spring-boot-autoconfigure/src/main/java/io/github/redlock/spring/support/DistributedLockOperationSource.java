@@ -6,7 +6,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
@@ -150,10 +149,10 @@ public final class DistributedLockOperationSource {
             throw invalid(method, "it returns the primitive type " + returnType.getName() + ", which has no value to return"
                     + " when the call is skipped. Return a wrapper type or Optional, or use onFailure = LockFailurePolicy.THROW.");
         }
-        Object skipValue = returnType == Optional.class ? Optional.empty() : null;
+        ResultType resultType = ResultType.of(method, problem -> invalid(method, problem));
         ScheduledHold schedule = ScheduledHold.of(method, placeholders, problem -> invalid(method, problem));
         return new LockOperation(method, targetClass, resource, resolved, expression, ttl, waitTime, minHoldTime, schedule,
-                policy, lock.autoExtend(), skipValue);
+                policy, lock.autoExtend(), resultType);
     }
 
     private static Duration duration(Method method, String name, long value, DistributedLock lock) {

@@ -36,14 +36,14 @@ public final class LockOperation {
     private final @Nullable ScheduledHold schedule;
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
-    private final @Nullable Object skipValue;
+    private final ResultType resultType;
     private final @Nullable ArgumentReference argument;
     private final ParameterNameDiscoverer parameterNames;
     private final List<PropertyAccessor> propertyAccessors;
 
     LockOperation(Method method, Class<?> targetClass, String resource, String literal, @Nullable Expression expression,
             @Nullable Duration ttl, Duration waitTime, @Nullable Duration minHoldTime, @Nullable ScheduledHold schedule,
-            LockFailurePolicy policy, boolean autoExtend, @Nullable Object skipValue) {
+            LockFailurePolicy policy, boolean autoExtend, ResultType resultType) {
         this.method = method;
         this.targetClass = targetClass;
         this.resource = resource;
@@ -55,7 +55,7 @@ public final class LockOperation {
         this.schedule = schedule;
         this.policy = policy;
         this.autoExtend = autoExtend;
-        this.skipValue = skipValue;
+        this.resultType = resultType;
         // A fixed key needs no parameter names: look them up only for templates.
         @Nullable String @Nullable [] names = expression != null ? PARAMETER_NAMES.getParameterNames(method) : null;
         this.parameterNames = new FixedParameterNames(names);
@@ -110,9 +110,17 @@ public final class LockOperation {
         return autoExtend;
     }
 
-    /** What a skipped call returns: {@code null}, or {@code Optional.empty()}. */
+    /**
+     * What a skipped call returns: {@code null}, {@code Optional.empty()}, a future completed with
+     * {@code null}, or the reactive type's empty publisher.
+     */
     public @Nullable Object skipValue() {
-        return skipValue;
+        return resultType.skipped();
+    }
+
+    /** How the advice follows the method's result to its end. */
+    ResultType resultType() {
+        return resultType;
     }
 
     /** Whether the resource is a template with SpEL expressions (otherwise the key is fixed). */

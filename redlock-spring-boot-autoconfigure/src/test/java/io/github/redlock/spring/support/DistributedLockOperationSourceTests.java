@@ -305,6 +305,87 @@ class DistributedLockOperationSourceTests {
         }
     }
 
+    static class PlainFuture {
+        @DistributedLock(resource = "x")
+        public java.util.concurrent.Future<String> job() {
+            return java.util.concurrent.CompletableFuture.completedFuture("done");
+        }
+    }
+
+    static class FutureTaskResult {
+        @DistributedLock(resource = "x")
+        public java.util.concurrent.FutureTask<String> job() {
+            return new java.util.concurrent.FutureTask<>(() -> "done");
+        }
+    }
+
+    static class OwnStage {
+        @DistributedLock(resource = "x")
+        public OwnStageType job() {
+            return new OwnStageType();
+        }
+    }
+
+    static class OwnStageType extends java.util.concurrent.CompletableFuture<String> {
+    }
+
+    static class UnadaptedPublisher {
+        @DistributedLock(resource = "x")
+        public OwnPublisher job() {
+            return subscriber -> { };
+        }
+    }
+
+    interface OwnPublisher extends java.util.concurrent.Flow.Publisher<String> {
+    }
+
+    static class AsyncResults {
+        @DistributedLock(resource = "x")
+        public java.util.concurrent.CompletableFuture<String> future() {
+            return java.util.concurrent.CompletableFuture.completedFuture("done");
+        }
+
+        @DistributedLock(resource = "x")
+        public java.util.concurrent.CompletionStage<String> stage() {
+            return java.util.concurrent.CompletableFuture.completedFuture("done");
+        }
+
+        @DistributedLock(resource = "x")
+        public reactor.core.publisher.Mono<String> mono() {
+            return reactor.core.publisher.Mono.just("done");
+        }
+
+        @DistributedLock(resource = "x")
+        public reactor.core.publisher.Flux<String> flux() {
+            return reactor.core.publisher.Flux.just("done");
+        }
+    }
+
+    @Test
+    void futuresThatCannotReportCompletionAreRejected() {
+        assertRejected(PlainFuture.class, "java.util.concurrent.Future, which cannot report its completion");
+        assertRejected(PlainFuture.class, "Return CompletableFuture or CompletionStage instead");
+        assertRejected(FutureTaskResult.class, "java.util.concurrent.FutureTask");
+        assertRejected(OwnStage.class, "Declare CompletableFuture or CompletionStage");
+    }
+
+    @Test
+    void publishersWithoutAReactiveAdapterAreRejected() {
+        assertRejected(UnadaptedPublisher.class, "a reactive type without an adapter");
+    }
+
+    @Test
+    void stagesAndReactiveTypesAreFollowedAndSkipWithTheirEmptyValue() {
+        assertThat(operation(AsyncResults.class, "future").resultType().kind()).isEqualTo(ResultType.Kind.STAGE);
+        assertThat(operation(AsyncResults.class, "stage").resultType().kind()).isEqualTo(ResultType.Kind.STAGE);
+        assertThat(operation(AsyncResults.class, "future").skipValue())
+                .isInstanceOfSatisfying(java.util.concurrent.CompletableFuture.class,
+                        future -> assertThat(future.join()).isNull());
+        assertThat(operation(AsyncResults.class, "mono").resultType().kind()).isEqualTo(ResultType.Kind.REACTIVE);
+        assertThat(operation(AsyncResults.class, "mono").skipValue()).isInstanceOf(reactor.core.publisher.Mono.class);
+        assertThat(operation(AsyncResults.class, "flux").skipValue()).isInstanceOf(reactor.core.publisher.Flux.class);
+    }
+
     @Test
     void blankResourceIsRejected() {
         assertRejected(BlankResource.class, "resource is blank");

@@ -1,0 +1,61 @@
+package io.github.redlock.spring.support;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.springframework.core.ReactiveAdapter;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Locked calls of methods that return a reactive type. The only class that uses Project Reactor,
+ * loaded only for such methods (which {@link ResultType} accepts only when Reactor is present).
+ */
+final class ReactiveResults {
+
+    /** The method's own call: {@code invocation::proceed}. */
+    @FunctionalInterface
+    interface Call {
+        @Nullable Object proceed() throws Throwable;
+    }
+
+    private ReactiveResults() {
+    }
+
+    /**
+     * A publisher of the method's type that, on each subscription, takes the lock without blocking,
+     * then calls the method and relays its publisher, and releases the lock when that completes,
+     * fails or is cancelled. Not subscribed, it takes no lock and does not call the method. When
+     * the lock is not taken, it completes empty (skip) or with the error ({@code THROW}).
+     *
+     * @param acquire completes with the held lock, with null to skip, or fails
+     */
+    static Object locked(ReactiveAdapter adapter, Supplier<CompletionStage<@Nullable HeldLock>> acquire, Call call) {
+        Flux<Object> locked = Flux.usingWhen(
+                Mono.defer(() -> Mono.fromCompletionStage(acquire.get())),
+                held -> Flux.defer(() -> publisherOf(adapter, call)),
+                held -> Mono.fromCompletionStage(held.finishAsync()),
+                (held, error) -> Mono.fromCompletionStage(held.finishAsync()),
+                held -> Mono.fromCompletionStage(held.finishAsync()));
+        return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.next());
+    }
+
+    static Object empty(ReactiveAdapter adapter) {
+        return adapter.fromPublisher(Mono.empty());
+    }
+
+    static Object error(ReactiveAdapter adapter, RuntimeException error) {
+        return adapter.fromPublisher(Mono.error(error));
+    }
+
+    private static Publisher<?> publisherOf(ReactiveAdapter adapter, Call call) {
+        Object result;
+        try {
+            result = call.proceed();
+        } catch (Throwable e) {
+            return Mono.error(e);
+        }
+        return result != null ? adapter.toPublisher(result) : Mono.empty();
+    }
+}

@@ -1,0 +1,309 @@
+package io.github.redlock.spring.boot.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.Lease;
+import io.github.redlock.LockNotAcquiredException;
+import io.github.redlock.Redlock;
+import io.github.redlock.spring.DistributedLock;
+import io.github.redlock.spring.LockFailurePolicy;
+import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfiguration;
+import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Methods that return a {@code CompletableFuture}, a {@code Mono} or a {@code Flux} hold their lock
+ * until the returned work completes, on real nodes, with two application instances.
+ */
+class AsyncMethodsIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+
+    private static final ExecutorService WORKERS = Executors.newFixedThreadPool(4);
+    private static final Sections SECTIONS = new Sections();
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(RedlockAutoConfiguration.class, DistributedLockAutoConfiguration.class))
+            .withUserConfiguration(App.class)
+            .withPropertyValues("redlock.servers=" + String.join(",", redis.uris()));
+
+    @BeforeEach
+    void reset() {
+        SECTIONS.reset();
+    }
+
+    @AfterAll
+    static void stopWorkers() {
+        WORKERS.shutdownNow();
+    }
+
+    @Test
+    void completableFutureWorkOnTwoInstancesNeverOverlaps() {
+        twoInstances(work -> work.future().join());
+        assertThat(SECTIONS.overlaps.get()).isZero();
+        assertThat(SECTIONS.runs.get()).isPositive();
+    }
+
+    @Test
+    void monoWorkOnTwoInstancesNeverOverlaps() {
+        twoInstances(work -> work.mono().block(Duration.ofSeconds(30)));
+        assertThat(SECTIONS.overlaps.get()).isZero();
+        assertThat(SECTIONS.runs.get()).isPositive();
+    }
+
+    @Test
+    void fluxWorkOnTwoInstancesNeverOverlaps() {
+        twoInstances(work -> work.flux().collectList().block(Duration.ofSeconds(30)));
+        assertThat(SECTIONS.overlaps.get()).isZero();
+        assertThat(SECTIONS.runs.get()).isPositive();
+    }
+
+    @Test
+    void aMonoNeverSubscribedTakesNoLockAndDoesNotRunTheMethod() {
+        runner.run(context -> {
+            Mono<Void> unsubscribed = context.getBean(Work.class).mono();
+            assertThat(unsubscribed).isNotNull();
+            assertThat(SECTIONS.calls.get()).isZero();
+            assertThat(RedisKeys.holders(redis, "async:mono")).isZero();
+        });
+    }
+
+    @Test
+    void cancellingTheSubscriptionReleasesTheLock() {
+        runner.run(context -> {
+            CountDownLatch started = new CountDownLatch(1);
+            Disposable subscription = context.getBean(Work.class).endless(started).subscribe();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(RedisKeys.holders(redis, "async:endless")).isPositive();
+            subscription.dispose();
+            await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:endless") == 0);
+        });
+    }
+
+    @Test
+    void cancellingTheReturnedFutureReleasesTheLockAndCancelsTheMethodsFuture() {
+        runner.run(context -> {
+            CompletableFuture<Void> endless = context.getBean(Work.class).endlessFuture();
+            assertThat(RedisKeys.holders(redis, "async:endless-future")).isPositive();
+            endless.cancel(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:endless-future") == 0);
+            assertThat(SECTIONS.cancelledFutures.get()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void anErrorReleasesTheLockAndReachesTheCaller() {
+        runner.run(context -> {
+            Work work = context.getBean(Work.class);
+            assertThatThrownBy(() -> work.failingMono().block(Duration.ofSeconds(10))).hasMessage("work failed");
+            assertThat(RedisKeys.holders(redis, "async:failing")).isZero();
+            assertThatThrownBy(() -> work.failingFuture().join()).isInstanceOf(CompletionException.class)
+                    .hasRootCauseMessage("work failed");
+            assertThat(RedisKeys.holders(redis, "async:failing-future")).isZero();
+        });
+    }
+
+    @Test
+    void notAcquiredUnderSkipGivesTheTypesEmptyValueWithoutRunningTheMethod() {
+        runner.run(context -> {
+            Work work = context.getBean(Work.class);
+            try (Lease held = context.getBean(Redlock.class).tryLock("async:held", Duration.ofSeconds(30)).leaseOrThrow()) {
+                CompletableFuture<String> future = work.heldFuture();
+                assertThat(future).isNotNull();
+                assertThat(future.join()).isNull();
+                assertThat(work.heldMono().block(Duration.ofSeconds(10))).isNull();
+                assertThat(work.heldFlux().collectList().block(Duration.ofSeconds(10))).isEmpty();
+                assertThat(SECTIONS.calls.get()).isZero();
+                assertThat(held.resource()).isEqualTo("async:held");
+            }
+        });
+    }
+
+    @Test
+    void notAcquiredUnderThrowSignalsTheErrorThroughTheType() {
+        runner.run(context -> {
+            Work work = context.getBean(Work.class);
+            try (Lease held = context.getBean(Redlock.class).tryLock("async:held", Duration.ofSeconds(30)).leaseOrThrow()) {
+                CompletableFuture<String> future = work.heldFutureOrThrow();
+                assertThat(future).isCompletedExceptionally();
+                assertThatThrownBy(future::join).hasCauseInstanceOf(LockNotAcquiredException.class);
+                Mono<String> mono = work.heldMonoOrThrow();
+                assertThatThrownBy(() -> mono.block(Duration.ofSeconds(10))).isInstanceOf(LockNotAcquiredException.class);
+                assertThat(SECTIONS.calls.get()).isZero();
+                assertThat(held.isValid()).isTrue();
+            }
+        });
+    }
+
+    /** Two instances, three callers each, calling {@code call} in a loop for a bounded number of rounds. */
+    private void twoInstances(Consumer<Work> call) {
+        runner.run(first -> runner.run(second -> {
+            List<Future<?>> callers = new ArrayList<>();
+            ExecutorService threads = Executors.newFixedThreadPool(6);
+            try {
+                for (Work work : List.of(first.getBean(Work.class), second.getBean(Work.class))) {
+                    for (int t = 0; t < 3; t++) {
+                        callers.add(threads.submit(() -> {
+                            for (int i = 0; i < 12; i++) {
+                                call.accept(work);
+                            }
+                        }));
+                    }
+                }
+                for (Future<?> caller : callers) {
+                    caller.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+        }));
+    }
+
+    /** Counts the sections that run, and those that overlap another one on the same resource. */
+    static final class Sections {
+
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final AtomicInteger runs = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger cancelledFutures = new AtomicInteger();
+
+        void reset() {
+            inside.set(0);
+            overlaps.set(0);
+            runs.set(0);
+            calls.set(0);
+            cancelledFutures.set(0);
+        }
+
+        /** The work of one call, on whatever thread the returned type runs it: 60 ms inside the section. */
+        void run() {
+            if (inside.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            try {
+                Thread.sleep(60);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+                runs.incrementAndGet();
+            }
+        }
+    }
+
+    public static class Work {
+
+        @DistributedLock(resource = "async:future", ttl = 10)
+        public CompletableFuture<Void> future() {
+            SECTIONS.calls.incrementAndGet();
+            return CompletableFuture.runAsync(SECTIONS::run, WORKERS);
+        }
+
+        @DistributedLock(resource = "async:mono", ttl = 10)
+        public Mono<Void> mono() {
+            SECTIONS.calls.incrementAndGet();
+            return Mono.<Void>fromRunnable(SECTIONS::run).subscribeOn(Schedulers.boundedElastic());
+        }
+
+        @DistributedLock(resource = "async:flux", ttl = 10)
+        public Flux<Integer> flux() {
+            SECTIONS.calls.incrementAndGet();
+            return Flux.range(1, 2).doOnNext(i -> SECTIONS.run()).subscribeOn(Schedulers.boundedElastic());
+        }
+
+        @DistributedLock(resource = "async:endless", ttl = 10)
+        public Mono<Void> endless(CountDownLatch started) {
+            return Mono.<Void>never().doOnSubscribe(s -> started.countDown());
+        }
+
+        @DistributedLock(resource = "async:endless-future", ttl = 10)
+        public CompletableFuture<Void> endlessFuture() {
+            CompletableFuture<Void> never = new CompletableFuture<>();
+            never.whenComplete((v, e) -> {
+                if (never.isCancelled()) {
+                    SECTIONS.cancelledFutures.incrementAndGet();
+                }
+            });
+            return never;
+        }
+
+        @DistributedLock(resource = "async:failing", ttl = 10)
+        public Mono<Void> failingMono() {
+            return Mono.error(new IllegalStateException("work failed"));
+        }
+
+        @DistributedLock(resource = "async:failing-future", ttl = 10)
+        public CompletableFuture<Void> failingFuture() {
+            return CompletableFuture.runAsync(() -> {
+                throw new IllegalStateException("work failed");
+            }, WORKERS);
+        }
+
+        @DistributedLock(resource = "async:held", ttl = 10)
+        public CompletableFuture<String> heldFuture() {
+            SECTIONS.calls.incrementAndGet();
+            return CompletableFuture.completedFuture("ran");
+        }
+
+        @DistributedLock(resource = "async:held", ttl = 10)
+        public Mono<String> heldMono() {
+            SECTIONS.calls.incrementAndGet();
+            return Mono.just("ran");
+        }
+
+        @DistributedLock(resource = "async:held", ttl = 10)
+        public Flux<String> heldFlux() {
+            SECTIONS.calls.incrementAndGet();
+            return Flux.just("ran");
+        }
+
+        @DistributedLock(resource = "async:held", ttl = 10, onFailure = LockFailurePolicy.THROW)
+        public CompletableFuture<String> heldFutureOrThrow() {
+            SECTIONS.calls.incrementAndGet();
+            return CompletableFuture.completedFuture("ran");
+        }
+
+        @DistributedLock(resource = "async:held", ttl = 10, onFailure = LockFailurePolicy.THROW)
+        public Mono<String> heldMonoOrThrow() {
+            SECTIONS.calls.incrementAndGet();
+            return Mono.just("ran");
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class App {
+
+        @Bean
+        Work work() {
+            return new Work();
+        }
+    }
+}
