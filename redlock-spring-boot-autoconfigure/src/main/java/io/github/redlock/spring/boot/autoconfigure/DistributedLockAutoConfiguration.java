@@ -75,12 +75,20 @@ public final class DistributedLockAutoConfiguration {
         }
     }
 
-    /** Registers an auto-proxy creator unless the context has one (Boot's AOP auto-configuration does). */
+    /**
+     * Registers an auto-proxy creator unless the context has one (Boot's AOP auto-configuration
+     * does). Ours proxies classes, as Boot's does by default: an interface-based proxy of a bean
+     * that another post-processor already proxied (for example {@code @Async} ordered first) would
+     * not be an instance of the bean's class.
+     */
     static final class AutoProxyRegistrar implements ImportBeanDefinitionRegistrar {
 
         @Override
         public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-            AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+            BeanDefinition created = AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+            if (created != null) {
+                created.getPropertyValues().add("proxyTargetClass", Boolean.TRUE);
+            }
         }
     }
 }

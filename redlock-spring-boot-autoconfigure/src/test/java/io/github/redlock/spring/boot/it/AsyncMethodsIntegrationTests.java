@@ -32,6 +32,9 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -162,13 +165,31 @@ class AsyncMethodsIntegrationTests {
         });
     }
 
-    /** Two instances, three callers each, calling {@code call} in a loop for a bounded number of rounds. */
+    @Test
+    void asyncMethodsNeverOverlapWithTheLockAdvisorOutsideAsync() {
+        twoInstances(runner.withUserConfiguration(LockOutsideAsync.class), AsyncWork.class, work -> work.run().join());
+        assertThat(SECTIONS.overlaps.get()).isZero();
+        assertThat(SECTIONS.runs.get()).isPositive();
+    }
+
+    @Test
+    void asyncMethodsNeverOverlapWithAsyncOutsideTheLockAdvisor() {
+        twoInstances(runner.withUserConfiguration(AsyncOutsideLock.class), AsyncWork.class, work -> work.run().join());
+        assertThat(SECTIONS.overlaps.get()).isZero();
+        assertThat(SECTIONS.runs.get()).isPositive();
+    }
+
     private void twoInstances(Consumer<Work> call) {
+        twoInstances(runner, Work.class, call);
+    }
+
+    /** Two instances, three callers each, calling {@code call} in a loop for a bounded number of rounds. */
+    private static <T> void twoInstances(ApplicationContextRunner runner, Class<T> bean, Consumer<T> call) {
         runner.run(first -> runner.run(second -> {
             List<Future<?>> callers = new ArrayList<>();
             ExecutorService threads = Executors.newFixedThreadPool(6);
             try {
-                for (Work work : List.of(first.getBean(Work.class), second.getBean(Work.class))) {
+                for (T work : List.of(first.getBean(bean), second.getBean(bean))) {
                     for (int t = 0; t < 3; t++) {
                         callers.add(threads.submit(() -> {
                             for (int i = 0; i < 12; i++) {
@@ -295,6 +316,38 @@ class AsyncMethodsIntegrationTests {
         public Mono<String> heldMonoOrThrow() {
             SECTIONS.calls.incrementAndGet();
             return Mono.just("ran");
+        }
+    }
+
+    public static class AsyncWork {
+
+        @Async
+        @DistributedLock(resource = "async:annotated", ttl = 10)
+        public CompletableFuture<Void> run() {
+            SECTIONS.run();
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** The default: @EnableAsync's advisor has the lowest precedence, so the lock is taken first, on the caller's thread. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAsync
+    static class LockOutsideAsync {
+
+        @Bean
+        AsyncWork asyncWork() {
+            return new AsyncWork();
+        }
+    }
+
+    /** @Async first: the lock is taken on the executor's thread, around the method's body. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAsync(order = Ordered.HIGHEST_PRECEDENCE, proxyTargetClass = true)
+    static class AsyncOutsideLock {
+
+        @Bean
+        AsyncWork asyncWork() {
+            return new AsyncWork();
         }
     }
 

@@ -9,6 +9,7 @@ import io.github.redlock.spring.support.DistributedLockListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -20,6 +21,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import reactor.core.publisher.Mono;
 
 /**
  * The Java examples of redlock-spring-boot-autoconfigure/README-section.md, so that they compile;
@@ -93,6 +95,22 @@ final class ReadmeExamples {
     }
 
     // --- With @Transactional -----------------------------------------------------------------
+
+    @Service
+    public static class ExportJobs {
+
+        @DistributedLock(resource = "export:#{#tenant}", ttl = 60)
+        public CompletableFuture<Path> export(String tenant) {
+            // the lock is held until this future completes, on whatever thread completes it
+            return CompletableFuture.supplyAsync(() -> Path.of("/exports", tenant + ".csv"));
+        }
+
+        @DistributedLock(resource = "reindex:#{#tenant}", ttl = 60, autoExtend = true)
+        public Mono<Long> reindex(String tenant) {
+            // the lock is taken when the Mono is subscribed, without blocking, and released when it ends
+            return Mono.fromCallable(() -> 42L);
+        }
+    }
 
     @Service
     public static class StockService {

@@ -64,13 +64,15 @@ class ReadmeExamplesTests {
                 .withConfiguration(AutoConfigurations.of(RedlockAutoConfiguration.class, DistributedLockAutoConfiguration.class))
                 .withBean(ReadmeExamples.NightlyReport.class).withBean(ReadmeExamples.InvoiceService.class)
                 .withBean(ReadmeExamples.ExportService.class).withBean(ReadmeExamples.StockService.class)
-                .withBean(ReadmeExamples.Cleanup.class).withBean(ReadmeExamples.CacheSweep.class).withUserConfiguration(ReadmeExamples.LockConfiguration.class)
+                .withBean(ReadmeExamples.Cleanup.class).withBean(ReadmeExamples.CacheSweep.class)
+                .withBean(ReadmeExamples.ExportJobs.class).withUserConfiguration(ReadmeExamples.LockConfiguration.class)
                 .withPropertyValues("redlock.servers=redis://127.0.0.1:1", "redlock.require-quorum-on-startup=false")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(AopUtils.isAopProxy(context.getBean(ReadmeExamples.InvoiceService.class))).isTrue();
                     assertThat(AopUtils.isAopProxy(context.getBean(ReadmeExamples.StockService.class))).isTrue();
                     assertThat(AopUtils.isAopProxy(context.getBean(ReadmeExamples.CacheSweep.class))).isTrue();
+                    assertThat(AopUtils.isAopProxy(context.getBean(ReadmeExamples.ExportJobs.class))).isTrue();
                     assertThat(context.getBean(Redlock.class).options().keyPrefix()).isEqualTo("orders:locks:");
                 });
     }
