@@ -78,6 +78,8 @@ public final class Redlock implements AutoCloseable {
     }
 
     private Redlock(RedlockOptions options) {
+        // Seeding reads the OS's entropy: at startup, not in the first lock call (maybe on an event loop).
+        Tokens.prepare();
         this.options = options;
         this.ticker = Ticker.SYSTEM;
         ClientResources shared = options.clientResources();
@@ -85,6 +87,8 @@ public final class Redlock implements AutoCloseable {
         this.ownedResources = shared != null ? null : resources;
         // Per-node timeouts, 10 ms precision: a wheel never wakes its thread to add or cancel one.
         this.timeouts = new HashedWheelTimer(new DefaultThreadFactory("redlock-timeouts", true), 10, TimeUnit.MILLISECONDS);
+        // Started now: the first newTimeout would otherwise wait for the wheel's thread to start.
+        timeouts.start();
         this.client = RedisClient.create(resources);
         ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
