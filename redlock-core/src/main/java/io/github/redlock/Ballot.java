@@ -71,6 +71,17 @@ final class Ballot {
         return complete;
     }
 
+    /** Whether node {@code index} said OK (false while it has not answered). */
+    synchronized boolean okAt(int index) {
+        NodeReply reply = replies[index];
+        return reply != null && reply.isOk();
+    }
+
+    /** How many nodes said OK so far. */
+    synchronized int okCount() {
+        return ok;
+    }
+
     synchronized boolean quorumOk() {
         return ok >= quorum;
     }

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A lock granted by {@link Redlock}. Immutable and safe to pass between threads: ownership is
- * the pair (resource, value), not the thread that acquired it.
+ * A lock granted by {@link Redlock}. Safe to pass between threads, and immutable except for
+ * {@link #nodes()}: ownership is the pair (resource, value), not the thread that acquired it.
  *
  * <p>{@link #close()} releases the lock, so a lease works in try-with-resources. The lease stays
  * valid for {@link #validity()} from the moment it was granted, measured by a monotonic clock;
@@ -23,6 +23,7 @@ public final class Lease implements AutoCloseable {
     private final long validUntilNanos;
     private final long acquiredAtNanos;
     private final Instant acquiredAt;
+    private volatile int nodes;
 
     Lease(Redlock owner, Ticker ticker, String resource, String value, long acquiredAtNanos, long grantedAtNanos,
             long validUntilNanos) {
@@ -62,6 +63,24 @@ public final class Lease implements AutoCloseable {
         return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
+    /**
+     * On how many nodes the lease's key was last known to stand: those that granted it, then more
+     * as the engine fills in the nodes that refused or did not answer, and as renewals confirm
+     * it. Never counts a node twice; may overstate a node that has since lost the key.
+     */
+    public int nodes() {
+        return nodes;
+    }
+
+    /** Records the nodes known to hold the key; only ever raises the count. */
+    void standsOn(int count) {
+        synchronized (this) {
+            if (count > nodes) {
+                nodes = count;
+            }
+        }
+    }
+
     /** The wall-clock time the lock was first granted (renewals keep it), for display only. */
     public Instant acquiredAt() {
         return acquiredAt;
@@ -85,6 +104,7 @@ public final class Lease implements AutoCloseable {
     /** Shows the resource and validity, never the value (it is the lock's secret). */
     @Override
     public String toString() {
-        return "Lease[resource=" + resource + ", validity=" + validity.toMillis() + "ms, valid=" + isValid() + "]";
+        return "Lease[resource=" + resource + ", validity=" + validity.toMillis() + "ms, valid=" + isValid() + ", nodes="
+                + nodes + "]";
     }
 }

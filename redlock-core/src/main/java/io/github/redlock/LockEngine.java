@@ -9,9 +9,12 @@ import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -40,9 +43,24 @@ final class LockEngine {
     private final Scheduler scheduler;
     private final Jitter jitter;
     private final LeaseFactory leases;
+    private final boolean fillIn;
+    private final Map<HeldKey, FillIn> fillIns = new ConcurrentHashMap<>();
+    private final LongAdder fillInsAttempted = new LongAdder();
+    private final LongAdder fillInsSucceeded = new LongAdder();
+
+    /** A lease's identity on the nodes. */
+    private record HeldKey(String key, String value) {
+    }
 
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
             LeaseFactory leases) {
+        this(nodes, options, ticker, scheduler, jitter, leases, true);
+    }
+
+    /** @param fillIn false only in tests that show what fill-in prevents */
+    LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
+            LeaseFactory leases, boolean fillIn) {
+        this.fillIn = fillIn;
         this.nodes = List.copyOf(nodes);
         this.addresses = nodes.stream().map(Node::address).toList();
         this.quorum = Quorum.of(nodes.size());
@@ -141,7 +159,16 @@ final class LockEngine {
         long validUntil = Validity.deadline(start, ttlNanos, options.driftFactor());
         if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0 && !a.cancelled.get()) {
             Lease lease = leases.create(a.resource, a.value, ballot.decidedAtNanos(), ballot.decidedAtNanos(), validUntil);
+            lease.standsOn(ballot.okCount());
+            // Registered before the caller sees the lease, so that its release always stops the fill-in.
+            FillIn filling = fillIn ? register(a.key, lease) : null;
             a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts));
+            ballot.complete().thenAccept(all -> {
+                lease.standsOn(all.okCount());
+                if (filling != null) {
+                    filling.start(missing(all));
+                }
+            });
             return;
         }
         // Failed: wait for every node (bounded by the timeout), then release on all of them, also
@@ -176,8 +203,53 @@ final class LockEngine {
         }
     }
 
+    private FillIn register(String key, Lease lease) {
+        FillIn filling = new FillIn(this, nodes, key, lease, ticker, options.retryDelay().toNanos());
+        FillIn previous = fillIns.put(new HeldKey(key, lease.value()), filling);
+        if (previous != null) {
+            previous.stop();
+        }
+        return filling;
+    }
+
+    private List<Integer> missing(Ballot ballot) {
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!ballot.okAt(i)) {
+                missing.add(i);
+            }
+        }
+        return missing;
+    }
+
+    /** Stops the fill-in of the lease holding {@code value}, if one runs: nothing is written for it afterwards. */
+    private void stopFillIn(String key, String value) {
+        FillIn filling = fillIns.remove(new HeldKey(key, value));
+        if (filling != null) {
+            filling.stop();
+        }
+    }
+
+    void fillInDone(FillIn filling) {
+        fillIns.remove(new HeldKey(filling.key(), filling.lease().value()), filling);
+    }
+
+    void fillInAttempted() {
+        fillInsAttempted.increment();
+    }
+
+    void fillInSucceeded() {
+        fillInsSucceeded.increment();
+    }
+
+    /** Keys set on nodes after a grant: tried, and created (or found holding the lease's value). */
+    FillInCounts fillInCounts() {
+        return new FillInCounts(fillInsAttempted.sum(), fillInsSucceeded.sum());
+    }
+
     /** Releases on every node where the key holds {@code value}; completes with how many nodes did. */
     CompletableFuture<Integer> releaseAll(String key, String value) {
+        stopFillIn(key, value);
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
             replies.add(node.release(key, value));
@@ -201,17 +273,23 @@ final class LockEngine {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
             boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
-            return extended
-                    ? Optional.of(leases.create(lease.resource(), lease.value(), lease.acquiredAtNanos(), decidedAt, validUntil))
-                    : Optional.<Lease>empty();
+            if (!extended) {
+                return Optional.<Lease>empty();
+            }
+            Lease renewed = leases.create(lease.resource(), lease.value(), lease.acquiredAtNanos(), decidedAt, validUntil);
+            renewed.standsOn(decided.okCount());
+            decided.complete().thenAccept(all -> renewed.standsOn(all.okCount()));
+            return Optional.of(renewed);
         });
     }
 
     /**
      * Sets the lease's key to expire in {@code ttlMillis} on every node where it still holds the
-     * lease's value; completes with whether a quorum did, while the lease was still valid.
+     * lease's value, and creates it where it went missing (never where another value stands);
+     * completes with whether a quorum did, while the lease was still valid.
      */
     CompletableFuture<Boolean> shorten(Lease lease, long ttlMillis) {
+        stopFillIn(key(lease.resource()), lease.value());
         return setTtl(lease, ttlMillis)
                 .thenApply(decided -> decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0);
     }
@@ -221,7 +299,9 @@ final class LockEngine {
         String key = key(lease.resource());
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            nodes.get(i).extend(key, lease.value(), ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+            // Re-creates the key on a node that lost it (restart, failover, eviction): sent as EVAL
+            // (acquireOrExtend), so it cannot run late, after a release, through a NOSCRIPT fallback.
+            nodes.get(i).acquireOrExtend(key, lease.value(), ttlMillis).thenAccept(reply -> ballot.record(index, reply));
         }
         return ballot.decided();
     }

@@ -78,6 +78,11 @@ public final class Redlock implements AutoCloseable {
     }
 
     private Redlock(RedlockOptions options) {
+        this(options, true);
+    }
+
+    /** @param fillIn false only in tests that show what fill-in prevents (see the package's test switches) */
+    private Redlock(RedlockOptions options, boolean fillIn) {
         // Seeding reads the OS's entropy: at startup, not in the first lock call (maybe on an event loop).
         Tokens.prepare();
         this.options = options;
@@ -108,7 +113,8 @@ public final class Redlock implements AutoCloseable {
         }
         Scheduler scheduler = (task, delayNanos) ->
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, this::newLease);
+        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, this::newLease,
+                fillIn);
         connect(nodes);
     }
 
@@ -371,6 +377,16 @@ public final class Redlock implements AutoCloseable {
         });
     }
 
+    /**
+     * Fill-ins since start: after each grant the engine keeps setting the lease's key, in the
+     * background, on the nodes that refused it or did not answer (only where the key is absent,
+     * with a TTL that ends with the lease's validity), so that a lease stands on every reachable
+     * node and survives up to {@code nodes - quorum} of them losing their keys. It stops on release.
+     */
+    public FillInCounts fillInCounts() {
+        return engine.fillInCounts();
+    }
+
     /** The number of nodes that must grant a lock: {@code N/2 + 1} of the configured nodes. */
     public int quorum() {
         return engine.quorum();
@@ -455,6 +471,8 @@ public final class Redlock implements AutoCloseable {
     /** Builds a {@link Redlock}; every setting and its default is described in {@link RedlockOptions.Settings}. */
     public static final class Builder extends RedlockOptions.Settings<Builder> {
 
+        private boolean fillIn = true;
+
         Builder() {
         }
 
@@ -466,7 +484,13 @@ public final class Redlock implements AutoCloseable {
          *         {@code requireQuorumOnStartup} is true (the default)
          */
         public Redlock build() {
-            return new Redlock(toOptions());
+            return new Redlock(toOptions(), fillIn);
+        }
+
+        /** Not an option: lets the safety tests show what happens without fill-in. */
+        Builder withoutFillIn() {
+            fillIn = false;
+            return this;
         }
     }
 }

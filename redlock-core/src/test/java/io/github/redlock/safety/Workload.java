@@ -4,6 +4,7 @@ import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
+import io.github.redlock.TestSwitches;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.time.Duration;
@@ -49,6 +50,7 @@ final class Workload implements AutoCloseable {
         int sectionMinMillis = 1;
         int sectionMaxMillis = 3;
         int thinkMaxMillis = 5;
+        boolean fillIn = true;
         long seed;
 
         Settings servers(List<String> servers) {
@@ -96,6 +98,19 @@ final class Workload implements AutoCloseable {
             return this;
         }
 
+        /** How long each critical section runs, in milliseconds (default 1 to 3). */
+        Settings sections(int minMillis, int maxMillis) {
+            this.sectionMinMillis = minMillis;
+            this.sectionMaxMillis = maxMillis;
+            return this;
+        }
+
+        /** Engines that do not fill in nodes after a grant: only to show what fill-in prevents. */
+        Settings withoutFillIn() {
+            this.fillIn = false;
+            return this;
+        }
+
         Settings seed(long seed) {
             this.seed = seed;
             return this;
@@ -109,6 +124,7 @@ final class Workload implements AutoCloseable {
     private final List<Redlock> redlocks = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLongArray sectionsByClient;
+    private volatile long lastGrantNanos = System.nanoTime();
     private final Map<String, AtomicLong> writesByResource = new ConcurrentHashMap<>();
     private final Map<LockFailure, AtomicLong> failures = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Long> acquireNanos = new ConcurrentLinkedQueue<>();
@@ -131,7 +147,8 @@ final class Workload implements AutoCloseable {
         Workload workload = new Workload(settings, checker, counter);
         try {
             for (int i = 0; i < settings.clients; i++) {
-                workload.redlocks.add(Redlock.builder()
+                Redlock.Builder builder = Redlock.builder();
+                workload.redlocks.add((settings.fillIn ? builder : TestSwitches.withoutFillIn(builder))
                         .servers(settings.servers)
                         .keyPrefix(settings.keyPrefix)
                         .timeout(settings.timeout)
@@ -167,6 +184,9 @@ final class Workload implements AutoCloseable {
                 long start = System.nanoTime();
                 LockResult result = redlock.tryLock(resource, settings.ttl, settings.waitTime);
                 long acquired = System.nanoTime();
+                if (result.isAcquired()) {
+                    lastGrantNanos = acquired;
+                }
                 if (!result.isAcquired()) {
                     failures.computeIfAbsent(result.failure(), f -> new AtomicLong()).incrementAndGet();
                     think(random);
@@ -214,6 +234,11 @@ final class Workload implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** When a client was last granted a lock ({@link System#nanoTime()}). */
+    long lastGrantNanos() {
+        return lastGrantNanos;
     }
 
     /** Critical sections completed so far, by all clients. */

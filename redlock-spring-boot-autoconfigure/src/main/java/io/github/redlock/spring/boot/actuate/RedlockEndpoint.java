@@ -26,7 +26,8 @@ public class RedlockEndpoint {
     public RedlockDescriptor redlock() {
         List<LeaseDescriptor> leases = redlock.heldLeases().stream()
                 .sorted(Comparator.comparing(Lease::acquiredAt))
-                .map(lease -> new LeaseDescriptor(lease.resource(), lease.acquiredAt(), lease.remaining().toMillis()))
+                .map(lease -> new LeaseDescriptor(lease.resource(), lease.acquiredAt(), lease.remaining().toMillis(),
+                        lease.nodes()))
                 .toList();
         return new RedlockDescriptor(redlock.nodes(), redlock.quorum(), leases);
     }
@@ -47,7 +48,8 @@ public class RedlockEndpoint {
      * @param resource the locked resource (without key prefix)
      * @param since when it was acquired (or last extended), wall clock
      * @param validityLeftMillis how long it remains valid
+     * @param nodes on how many nodes it stands, counting the nodes filled in after the grant
      */
-    public record LeaseDescriptor(String resource, Instant since, long validityLeftMillis) {
+    public record LeaseDescriptor(String resource, Instant since, long validityLeftMillis, int nodes) {
     }
 }

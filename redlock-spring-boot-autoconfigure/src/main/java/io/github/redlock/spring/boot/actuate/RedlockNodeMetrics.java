@@ -2,6 +2,7 @@ package io.github.redlock.spring.boot.actuate;
 
 import io.github.redlock.NodeHealth;
 import io.github.redlock.Redlock;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -13,7 +14,9 @@ import java.util.List;
  * <ul>
  * <li>{@code redlock.nodes.up}: nodes answering PING within the per-node timeout;</li>
  * <li>{@code redlock.nodes.quorum}: nodes that must grant a lock (below it, no lock can be taken);</li>
- * <li>{@code redlock.node.up} (tagged {@code node}, the address without password): 1 or 0 per node.</li>
+ * <li>{@code redlock.node.up} (tagged {@code node}, the address without password): 1 or 0 per node;</li>
+ * <li>{@code redlock.fillins} (counter, tagged {@code outcome} = {@code created} or {@code failed}): keys
+ * set after a grant on nodes that had refused it or not answered, see {@link Redlock#fillInCounts()}.</li>
  * </ul>
  * The nodes are pinged when a gauge is read, at most once per {@code refresh} (default 5 s), so
  * a scrape costs at most one parallel round of PINGs bounded by the per-node timeout.
@@ -42,6 +45,13 @@ public class RedlockNodeMetrics implements MeterBinder {
         Gauge.builder("redlock.nodes.quorum", redlock, Redlock::quorum)
                 .description("Redis nodes that must grant a lock; with fewer nodes up, no lock can be taken")
                 .register(registry);
+        FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().succeeded())
+                .description("Lease keys set after a grant on nodes that had refused it or not answered")
+                .tag("outcome", "created").register(registry);
+        FunctionCounter.builder("redlock.fillins", redlock,
+                        engine -> engine.fillInCounts().attempted() - engine.fillInCounts().succeeded())
+                .description("Lease keys set after a grant on nodes that had refused it or not answered")
+                .tag("outcome", "failed").register(registry);
         List<String> nodes = redlock.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;

@@ -1,0 +1,100 @@
+package io.github.redlock.safety;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Nodes that lose their keys while locks are held (FLUSHALL: a restart without persistence, a
+ * failover, eviction). Locks are contended, so they are often granted on a bare quorum; fill-in
+ * then sets them on the other nodes, so that a lease survives up to {@code N - quorum} losses.
+ * Keys are dropped only once the newest lock is at least {@link #SETTLED} old: fill-in needs a
+ * moment after the grant, and a loss inside that moment is not covered (see docs/safety.md).
+ */
+@Timeout(90)
+@ExtendWith(SafetySummary.class)
+class SafetyKeyLossIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(5);
+
+    private static final Duration TTL = Duration.ofMillis(400);
+    private static final Duration SETTLED = Duration.ofMillis(100);
+    private static final Duration RUN = Duration.ofSeconds(6);
+
+    private static Workload.Settings contended(String prefix, long seed) {
+        // Two clients, one resource, each holding the lock for about 3/4 of its validity.
+        return new Workload.Settings().servers(redis.uris()).keyPrefix(prefix).seed(seed).clients(2)
+                .resources(List.of("r0")).ttl(TTL).sections(250, 290).waitTime(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void oneNodeOfFiveLosingItsKeysCausesNoOverlap() {
+        SafetySummary.Run run = SafetySummary.start("K1 one node of 5 loses its keys while locks are held");
+        MutualExclusionChecker checker = new MutualExclusionChecker();
+        int flushes = runFlushing(Workload.start(contended("k1:", run.seed()), checker, SharedCounter.inMemory()),
+                checker, run, List.of(0));
+        assertThat(flushes).isPositive();
+        assertThat(checker.overlaps()).as("overlapping claims").isEmpty();
+    }
+
+    @Test
+    void withoutFillInOneNodeLosingItsKeysCausesOverlaps() {
+        SafetySummary.Run run = SafetySummary.start("K2 the same without fill-in (negative control)");
+        MutualExclusionChecker checker = new MutualExclusionChecker();
+        runFlushing(Workload.start(contended("k2:", run.seed()).withoutFillIn(), checker, SharedCounter.inMemory()),
+                checker, run, List.of(0));
+        assertThat(checker.overlaps()).as("overlapping claims without fill-in").isNotEmpty();
+    }
+
+    @Test
+    void twoNodesOfFiveLosingTheirKeysCauseNoOverlap() {
+        SafetySummary.Run run = SafetySummary.start("K3 two nodes of 5 lose their keys while locks are held");
+        MutualExclusionChecker checker = new MutualExclusionChecker();
+        runFlushing(Workload.start(contended("k3:", run.seed()), checker, SharedCounter.inMemory()),
+                checker, run, List.of(0, 1));
+        assertThat(checker.overlaps()).as("overlapping claims").isEmpty();
+    }
+
+    @Test
+    void aMajorityLosingTheirKeysIsDetectedAsOverlaps() {
+        SafetySummary.Run run = SafetySummary.start("K4 three nodes of 5 lose their keys (negative control)");
+        MutualExclusionChecker checker = new MutualExclusionChecker();
+        runFlushing(Workload.start(contended("k4:", run.seed()), checker, SharedCounter.inMemory()),
+                checker, run, List.of(0, 1, 2));
+        assertThat(checker.overlaps()).as("overlaps no client can prevent").isNotEmpty();
+    }
+
+    /** Runs the workload for {@link #RUN}, flushing {@code flushed} whenever the newest lock has settled. */
+    private static int runFlushing(Workload workload, MutualExclusionChecker checker, SafetySummary.Run run,
+            List<Integer> flushed) {
+        AtomicInteger flushes = new AtomicInteger();
+        try (workload) {
+            long end = System.nanoTime() + RUN.toNanos();
+            long lastFlushedGrant = 0;
+            while (System.nanoTime() - end < 0) {
+                long grant = workload.lastGrantNanos();
+                if (grant != lastFlushedGrant && System.nanoTime() - grant > SETTLED.toNanos()) {
+                    for (int node : flushed) {
+                        redis.node(node).command("FLUSHALL");
+                    }
+                    flushes.incrementAndGet();
+                    lastFlushedGrant = grant;
+                }
+                Nodes.sleep(Duration.ofMillis(10));
+            }
+        }
+        run.done(workload.sections(), flushes.get(), checker.overlaps().size(), checker.staleWrites().size(),
+                flushes.get() + " flushes of nodes " + flushed + ", " + workload.sections() + " sections");
+        assertThat(workload.errors()).as("client errors").isEmpty();
+        assertThat(workload.sections()).as("sections").isPositive();
+        return flushes.get();
+    }
+}
