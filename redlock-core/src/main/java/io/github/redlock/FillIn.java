@@ -7,34 +7,39 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
- * After a grant, sets the lease's key on the nodes that refused or did not answer, so that the
- * lease stands on every reachable node and survives up to {@code N - quorum} of them losing it.
- * Each try creates the key only where it is absent, never overwriting another value, with a TTL
- * that ends when the lease's validity does. Tries stop when every node holds the key, when the
- * lease is released or shortened ({@link #stop()}) or runs out, or after the last try.
+ * A granted lease while it is held: registered at the grant, ended by its release (or a kept
+ * minimum hold); forgotten once its validity ran out. It fills in the nodes that refused the lease or
+ * did not answer, so that the lease stands on every reachable node and survives up to
+ * {@code N - quorum} of them losing it: each try creates the key only where it is absent, never
+ * over another value, with a TTL that ends when the lease's validity does; the tries stop when
+ * every node holds the key or after the last one. Renewals re-create lost keys only while it is
+ * held, through {@link #whileHeld}.
  *
- * <p>A try is written under this object's monitor after checking {@link #stop()} was not called,
- * and {@code stop()} takes the same monitor before the release is written: on each node's
- * connection the release therefore follows any fill-in, and no fill-in lands after it.
+ * <p>Every write (a fill-in try, a re-creating renewal) happens under this object's monitor after
+ * checking that it was not {@link #stop() stopped}, and {@code stop()} takes the same monitor
+ * before the release is written: on each node's connection the release therefore follows those
+ * writes, and none lands after it.
  */
 final class FillIn {
 
     /**
-     * Delays of the tries after the grant's last reply, as shares of {@code retryDelay}; the first
-     * is at once. Spread out, because a refusing node often holds a competitor's key for only a
-     * moment, from a failed attempt it is about to release, and competitors retry.
+     * Gaps before each try, as shares of {@code retryDelay}: the first at once, then spread over
+     * 8 retry delays in all, because a refusing node often holds a competitor's key for only a
+     * moment (from a failed attempt it is about to release), and competitors retry.
      */
-    private static final double[] TRIES = {0, 0.25, 1, 2, 4, 8};
+    private static final double[] GAPS = {0, 0.25, 0.75, 1, 2, 4};
 
+    private final LockEngine engine;
     private final List<Node> nodes;
     private final String key;
-    private final Lease lease;
     private final Ticker ticker;
-    private final LockEngine engine;
     private final long retryDelayNanos;
     private final List<Integer> missing = new ArrayList<>();
+    private volatile Lease lease;
     private int tries;
     private boolean stopped;
 
@@ -51,11 +56,11 @@ final class FillIn {
         return key;
     }
 
-    Lease lease() {
-        return lease;
+    String value() {
+        return lease.value();
     }
 
-    /** Starts filling in the nodes (by index) that did not grant the lease; nothing when stopped already. */
+    /** Starts filling in the nodes (by index) that did not grant the lease. */
     void start(List<Integer> notGranted) {
         synchronized (this) {
             missing.addAll(notGranted);
@@ -63,48 +68,60 @@ final class FillIn {
         run();
     }
 
-    /** Ends the fill-in: no try is written after this returns. */
+    /** Ends it: nothing is written for this lease after this returns. */
     synchronized void stop() {
         stopped = true;
     }
 
-    /** Writes the next try, unless stopped, done or out of validity; schedules the one after. */
-    void run() {
+    /** Writes with {@code send} under the monitor while the lease is held; null once it was stopped. */
+    synchronized @Nullable CompletableFuture<Ballot> whileHeld(Supplier<CompletableFuture<Ballot>> send) {
+        return stopped ? null : send.get();
+    }
+
+    /** Whether the lease's validity (the latest renewal's) has run out. */
+    boolean expired() {
+        return lease.validUntilNanos() - ticker.nanoTime() <= 0;
+    }
+
+    /** A renewal succeeded: fill-ins use its validity from now on. */
+    void renewed(Lease renewed) {
+        lease = renewed;
+    }
+
+    private void run() {
         List<Integer> targets;
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>();
+        Lease current = lease;
         synchronized (this) {
-            long leftMillis = TimeUnit.NANOSECONDS.toMillis(lease.validUntilNanos() - ticker.nanoTime());
-            if (stopped || missing.isEmpty() || leftMillis < 1) {
-                finish();
+            long leftMillis = TimeUnit.NANOSECONDS.toMillis(current.validUntilNanos() - ticker.nanoTime());
+            if (stopped || missing.isEmpty() || leftMillis < 1 || tries >= GAPS.length) {
                 return;
             }
             tries++;
             targets = List.copyOf(missing);
             for (int index : targets) {
-                replies.add(nodes.get(index).acquireOrReportHolder(key, lease.value(), leftMillis));
-                engine.fillInAttempted();
+                replies.add(nodes.get(index).acquireOrReportHolder(key, current.value(), leftMillis));
             }
         }
         CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new)).whenComplete((done, error) -> {
+            int created = 0;
             synchronized (this) {
                 for (int i = 0; i < targets.size(); i++) {
                     NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
-                    if (reply.isOk() || lease.value().equals(reply.holder())) {
+                    if (reply.isOk() || current.value().equals(reply.holder())) {
                         missing.remove(targets.get(i));
-                        engine.fillInSucceeded();
+                        created++;
                     }
                 }
+                current.standsOn(nodes.size() - missing.size());
                 lease.standsOn(nodes.size() - missing.size());
-                if (missing.isEmpty() || tries >= TRIES.length) {
-                    finish();
+                if (missing.isEmpty() || tries >= GAPS.length) {
+                    engine.fillInsCounted(created, targets.size() - created);
                     return;
                 }
             }
-            engine.schedule(this::run, (long) (TRIES[tries] * retryDelayNanos));
+            engine.fillInsCounted(created, targets.size() - created);
+            engine.schedule(this::run, (long) (GAPS[tries] * retryDelayNanos));
         });
-    }
-
-    private void finish() {
-        engine.fillInDone(this);
     }
 }

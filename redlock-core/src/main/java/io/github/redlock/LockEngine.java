@@ -45,8 +45,10 @@ final class LockEngine {
     private final LeaseFactory leases;
     private final boolean fillIn;
     private final Map<HeldKey, FillIn> fillIns = new ConcurrentHashMap<>();
-    private final LongAdder fillInsAttempted = new LongAdder();
-    private final LongAdder fillInsSucceeded = new LongAdder();
+    private static final int MIN_SWEEP = 1024;
+    private volatile int sweepAt = MIN_SWEEP;
+    private final LongAdder fillInsCreated = new LongAdder();
+    private final LongAdder fillInsFailed = new LongAdder();
 
     /** A lease's identity on the nodes. */
     private record HeldKey(String key, String value) {
@@ -142,6 +144,9 @@ final class LockEngine {
     }
 
     private void attempt(Acquisition a) {
+        if (a.result.isDone()) {
+            return; // cancelled by the caller before this retry
+        }
         synchronized (a) {
             a.attempts++;
         }
@@ -162,7 +167,11 @@ final class LockEngine {
             lease.standsOn(ballot.okCount());
             // Registered before the caller sees the lease, so that its release always stops the fill-in.
             FillIn filling = fillIn ? register(a.key, lease) : null;
-            a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts));
+            if (!a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts))) {
+                // The caller cancelled the attempt's future: nobody will release this lease but us.
+                ballot.complete().thenCompose(all -> releaseAll(a.key, a.value));
+                return;
+            }
             ballot.complete().thenAccept(all -> {
                 lease.standsOn(all.okCount());
                 if (filling != null) {
@@ -179,6 +188,9 @@ final class LockEngine {
     }
 
     private void afterFailedAttempt(Acquisition a, Ballot ballot) {
+        if (a.result.isDone()) {
+            return; // cancelled by the caller: no more attempts
+        }
         if (a.cancelled.get()) {
             a.result.complete(LockResult.failed(a.resource, LockFailure.INTERRUPTED, ballot.outcomes(), a.attempts));
             return;
@@ -204,6 +216,17 @@ final class LockEngine {
     }
 
     private FillIn register(String key, Lease lease) {
+        if (fillIns.size() >= sweepAt) {
+            // Leases that ran out without a release: forgotten here, in amortised constant time.
+            fillIns.values().removeIf(held -> {
+                if (held.expired()) {
+                    held.stop();
+                    return true;
+                }
+                return false;
+            });
+            sweepAt = Math.max(MIN_SWEEP, 2 * fillIns.size());
+        }
         FillIn filling = new FillIn(this, nodes, key, lease, ticker, options.retryDelay().toNanos());
         FillIn previous = fillIns.put(new HeldKey(key, lease.value()), filling);
         if (previous != null) {
@@ -230,21 +253,14 @@ final class LockEngine {
         }
     }
 
-    void fillInDone(FillIn filling) {
-        fillIns.remove(new HeldKey(filling.key(), filling.lease().value()), filling);
+    void fillInsCounted(int created, int failed) {
+        fillInsCreated.add(created);
+        fillInsFailed.add(failed);
     }
 
-    void fillInAttempted() {
-        fillInsAttempted.increment();
-    }
-
-    void fillInSucceeded() {
-        fillInsSucceeded.increment();
-    }
-
-    /** Keys set on nodes after a grant: tried, and created (or found holding the lease's value). */
+    /** Keys set on nodes after a grant: created (or found holding the lease's value), and not. */
     FillInCounts fillInCounts() {
-        return new FillInCounts(fillInsAttempted.sum(), fillInsSucceeded.sum());
+        return new FillInCounts(fillInsCreated.sum(), fillInsFailed.sum());
     }
 
     /** Releases on every node where the key holds {@code value}; completes with how many nodes did. */
@@ -269,7 +285,15 @@ final class LockEngine {
      */
     CompletableFuture<Optional<Lease>> extend(Lease lease, long ttlMillis) {
         long start = ticker.nanoTime();
-        return setTtl(lease, ttlMillis).thenApply(decided -> {
+        FillIn held = fillIns.get(new HeldKey(key(lease.resource()), lease.value()));
+        // Only a lease still held re-creates lost keys: a renewal racing its release, or one of a
+        // lease released or expired, must not bring the lock back.
+        CompletableFuture<Ballot> sent = held == null ? setTtl(lease, ttlMillis, false)
+                : held.whileHeld(() -> setTtl(lease, ttlMillis, true));
+        if (sent == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return sent.thenApply(decided -> {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
             boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
@@ -278,6 +302,9 @@ final class LockEngine {
             }
             Lease renewed = leases.create(lease.resource(), lease.value(), lease.acquiredAtNanos(), decidedAt, validUntil);
             renewed.standsOn(decided.okCount());
+            if (held != null) {
+                held.renewed(renewed);
+            }
             decided.complete().thenAccept(all -> renewed.standsOn(all.okCount()));
             return Optional.of(renewed);
         });
@@ -285,23 +312,27 @@ final class LockEngine {
 
     /**
      * Sets the lease's key to expire in {@code ttlMillis} on every node where it still holds the
-     * lease's value, and creates it where it went missing (never where another value stands);
-     * completes with whether a quorum did, while the lease was still valid.
+     * lease's value; completes with whether a quorum did, while the lease was still valid.
      */
     CompletableFuture<Boolean> shorten(Lease lease, long ttlMillis) {
         stopFillIn(key(lease.resource()), lease.value());
-        return setTtl(lease, ttlMillis)
+        return setTtl(lease, ttlMillis, false)
                 .thenApply(decided -> decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0);
     }
 
-    private CompletableFuture<Ballot> setTtl(Lease lease, long ttlMillis) {
+    /**
+     * @param recreate also create the key on nodes that lost it (restart, failover, eviction), never
+     *        over another value; sent as EVAL (acquireOrExtend), so that it cannot run late through
+     *        a NOSCRIPT fallback. Only while the lease is held (under its {@link FillIn}'s monitor).
+     */
+    private CompletableFuture<Ballot> setTtl(Lease lease, long ttlMillis, boolean recreate) {
         Ballot ballot = new Ballot(addresses, ticker);
         String key = key(lease.resource());
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            // Re-creates the key on a node that lost it (restart, failover, eviction): sent as EVAL
-            // (acquireOrExtend), so it cannot run late, after a release, through a NOSCRIPT fallback.
-            nodes.get(i).acquireOrExtend(key, lease.value(), ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+            Node node = nodes.get(i);
+            (recreate ? node.acquireOrExtend(key, lease.value(), ttlMillis) : node.extend(key, lease.value(), ttlMillis))
+                    .thenAccept(reply -> ballot.record(index, reply));
         }
         return ballot.decided();
     }

@@ -44,7 +44,7 @@ class FillInTests {
 
         assertThat(nodes.get(4).get("report")).isEqualTo(lease.value());
         assertThat(lease.nodes()).isEqualTo(5);
-        assertThat(redlock.fillInCounts().succeeded()).isEqualTo(1);
+        assertThat(redlock.fillInCounts().created()).isEqualTo(1);
     }
 
     @Test
@@ -70,8 +70,8 @@ class FillInTests {
         assertThat(nodes.get(3).get("report")).isEqualTo("someone-else");
         assertThat(nodes.get(4).get("report")).isEqualTo("someone-else");
         assertThat(lease.nodes()).isEqualTo(3);
-        assertThat(redlock.fillInCounts().attempted()).isPositive();
-        assertThat(redlock.fillInCounts().succeeded()).isZero();
+        assertThat(redlock.fillInCounts().failed()).isPositive();
+        assertThat(redlock.fillInCounts().created()).isZero();
         assertThat(scheduled).as("tries are bounded").isEmpty();
     }
 
@@ -79,13 +79,14 @@ class FillInTests {
     void releaseStopsTheFillInAndNoKeyIsLeftBehind() {
         nodes.get(4).mode(FakeNode.Mode.ERROR);
         Lease lease = redlock.lock("report", TTL).orElseThrow();
-        long attemptsBefore = redlock.fillInCounts().attempted();
+        long attemptsBefore = redlock.fillInCounts().failed() + redlock.fillInCounts().created();
         assertThat(redlock.release(lease)).isTrue();
         nodes.get(4).mode(FakeNode.Mode.UP);
 
         runScheduled();
 
-        assertThat(redlock.fillInCounts().attempted()).as("tries after the release").isEqualTo(attemptsBefore);
+        assertThat(redlock.fillInCounts().failed() + redlock.fillInCounts().created()).as("tries after the release")
+                .isEqualTo(attemptsBefore);
         assertThat(nodes).allSatisfy(node -> assertThat(node.get("report")).isNull());
     }
 
@@ -115,5 +116,22 @@ class FillInTests {
         assertThat(nodes.get(0).get("report")).isEqualTo(lease.value());
         assertThat(nodes.get(1).get("report")).isEqualTo("someone-else");
         assertThat(renewed.nodes()).isEqualTo(4);
+    }
+
+    @Test
+    void aCancelledAttemptTakesNoLockLater() {
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).put("report", "someone-else", Duration.ofSeconds(1));
+        }
+        java.util.concurrent.CompletableFuture<LockResult> attempt = redlock
+                .tryLockAsync("report", TTL, Duration.ofSeconds(5)).toCompletableFuture();
+        assertThat(scheduled).as("a retry is queued").isNotEmpty();
+        attempt.cancel(false);
+        ticker.advance(Duration.ofSeconds(2));
+
+        runScheduled();
+
+        assertThat(nodes).allSatisfy(node -> assertThat(node.get("report")).isNull());
+        assertThat(redlock.heldLeases()).isEmpty();
     }
 }

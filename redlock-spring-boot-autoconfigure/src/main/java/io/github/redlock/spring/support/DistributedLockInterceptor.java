@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -113,27 +112,54 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
         return attempt.decide(engine, result);
     }
 
-    /** As {@link #acquire}, without blocking: the stage completes with null to skip, or fails to fail. */
-    private CompletionStage<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation) {
+    /**
+     * As {@link #acquire}, without blocking: the future completes with null to skip, or fails to
+     * fail. Cancelling it cancels the attempt; a lock granted all the same is released at once.
+     */
+    private CompletableFuture<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation) {
+        Attempt attempt;
+        String key;
+        Redlock engine;
         try {
-            Attempt attempt = new Attempt(operation);
-            String key = attempt.resolveKey(invocation);
-            Redlock engine = redlock.get();
+            attempt = new Attempt(operation);
+            key = attempt.resolveKey(invocation);
+            engine = redlock.get();
             if (engine == null) {
                 return CompletableFuture.completedFuture(attempt.withoutRedlock(key));
             }
-            return engine.tryLockAsync(attempt.request(key))
-                    .handle((result, error) -> error != null ? attempt.failedWithError(key, unwrap(error))
-                            : attempt.decide(engine, result));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<LockResult> locking = engine.tryLockAsync(attempt.request(key)).toCompletableFuture();
+        CompletableFuture<@Nullable HeldLock> held = new CompletableFuture<>();
+        locking.whenComplete((result, error) -> {
+            if (held.isDone()) {
+                return; // cancelled: the engine releases a lease it could no longer hand over
+            }
+            HeldLock lock;
+            try {
+                lock = error != null ? attempt.failedWithError(key, unwrap(error)) : attempt.decide(engine, result);
+            } catch (RuntimeException e) {
+                held.completeExceptionally(e);
+                return;
+            }
+            if (!held.complete(lock) && lock != null) {
+                lock.finishAsync(); // cancelled in between
+            }
+        });
+        held.whenComplete((lock, error) -> {
+            if (held.isCancelled()) {
+                locking.cancel(false);
+            }
+        });
+        return held;
     }
 
     /**
-     * Runs a method that returns a {@link CompletionStage}; the lock is held until the stage
-     * completes. The returned future completes after the release was answered, and cancelling it
-     * cancels the method's own future (when it is one).
+     * Runs a method that returns a {@link CompletionStage}; the lock is held until that stage
+     * completes. The returned future completes after the release was answered. Cancelling it
+     * does not end the lock early: a cancelled {@code CompletableFuture} does not stop the work
+     * behind it, so the lock lasts until the method's own stage completes.
      */
     private @Nullable Object proceedUntilComplete(MethodInvocation invocation, HeldLock held) throws Throwable {
         Object result;
@@ -155,13 +181,6 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
                 returned.complete(value);
             }
         }));
-        if (stage instanceof Future<?> future) {
-            returned.whenComplete((value, error) -> {
-                if (returned.isCancelled()) {
-                    future.cancel(true);
-                }
-            });
-        }
         return returned;
     }
 

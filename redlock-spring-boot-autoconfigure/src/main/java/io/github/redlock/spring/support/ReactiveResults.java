@@ -1,6 +1,6 @@
 package io.github.redlock.spring.support;
 
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -29,16 +29,18 @@ final class ReactiveResults {
      * fails or is cancelled. Not subscribed, it takes no lock and does not call the method. When
      * the lock is not taken, it completes empty (skip) or with the error ({@code THROW}).
      *
-     * @param acquire completes with the held lock, with null to skip, or fails
+     * @param acquire completes with the held lock, with null to skip, or fails; cancelled when the
+     *        subscription is cancelled while acquiring
      */
-    static Object locked(ReactiveAdapter adapter, Supplier<CompletionStage<@Nullable HeldLock>> acquire, Call call) {
+    static Object locked(ReactiveAdapter adapter, Supplier<CompletableFuture<@Nullable HeldLock>> acquire, Call call) {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.defer(() -> Mono.fromCompletionStage(acquire.get())),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
                 held -> Mono.fromCompletionStage(held.finishAsync()),
                 (held, error) -> Mono.fromCompletionStage(held.finishAsync()),
                 held -> Mono.fromCompletionStage(held.finishAsync()));
-        return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.next());
+        // singleOrEmpty waits for completion, which usingWhen signals only after the release was answered.
+        return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.singleOrEmpty());
     }
 
     static Object empty(ReactiveAdapter adapter) {

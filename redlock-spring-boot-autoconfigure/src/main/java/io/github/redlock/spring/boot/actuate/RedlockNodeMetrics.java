@@ -45,11 +45,10 @@ public class RedlockNodeMetrics implements MeterBinder {
         Gauge.builder("redlock.nodes.quorum", redlock, Redlock::quorum)
                 .description("Redis nodes that must grant a lock; with fewer nodes up, no lock can be taken")
                 .register(registry);
-        FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().succeeded())
+        FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().created())
                 .description("Lease keys set after a grant on nodes that had refused it or not answered")
                 .tag("outcome", "created").register(registry);
-        FunctionCounter.builder("redlock.fillins", redlock,
-                        engine -> engine.fillInCounts().attempted() - engine.fillInCounts().succeeded())
+        FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().failed())
                 .description("Lease keys set after a grant on nodes that had refused it or not answered")
                 .tag("outcome", "failed").register(registry);
         List<String> nodes = redlock.nodes();

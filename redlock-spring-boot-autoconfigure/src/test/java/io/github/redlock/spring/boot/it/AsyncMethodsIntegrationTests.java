@@ -111,13 +111,31 @@ class AsyncMethodsIntegrationTests {
     }
 
     @Test
-    void cancellingTheReturnedFutureReleasesTheLockAndCancelsTheMethodsFuture() {
+    void cancellingTheReturnedFutureKeepsTheLockUntilTheMethodsWorkEnds() {
         runner.run(context -> {
-            CompletableFuture<Void> endless = context.getBean(Work.class).endlessFuture();
+            Work work = context.getBean(Work.class);
+            CompletableFuture<Void> returned = work.endlessFuture();
             assertThat(RedisKeys.holders(redis, "async:endless-future")).isPositive();
-            endless.cancel(true);
+            returned.cancel(true);
+            assertThat(RedisKeys.holders(redis, "async:endless-future")).as("still running, still locked").isPositive();
+            work.finishEndlessFuture();
             await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:endless-future") == 0);
-            assertThat(SECTIONS.cancelledFutures.get()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aSubscriptionCancelledWhileWaitingForTheLockLeavesNoLockBehind() {
+        runner.run(context -> {
+            Work work = context.getBean(Work.class);
+            Redlock redlock = context.getBean(Redlock.class);
+            Lease other = redlock.tryLock("async:waiting", Duration.ofSeconds(30)).leaseOrThrow();
+            assertThatThrownBy(() -> work.waitingMono().timeout(Duration.ofMillis(300)).block(Duration.ofSeconds(10)))
+                    .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+            redlock.release(other);
+            // The cancelled attempt must neither take the free lock later nor run the method.
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
+                    .until(() -> RedisKeys.holders(redis, "async:waiting") == 0);
+            assertThat(SECTIONS.calls.get()).isZero();
         });
     }
 
@@ -214,14 +232,12 @@ class AsyncMethodsIntegrationTests {
         final AtomicInteger overlaps = new AtomicInteger();
         final AtomicInteger runs = new AtomicInteger();
         final AtomicInteger calls = new AtomicInteger();
-        final AtomicInteger cancelledFutures = new AtomicInteger();
 
         void reset() {
             inside.set(0);
             overlaps.set(0);
             runs.set(0);
             calls.set(0);
-            cancelledFutures.set(0);
         }
 
         /** The work of one call, on whatever thread the returned type runs it: 60 ms inside the section. */
@@ -265,15 +281,21 @@ class AsyncMethodsIntegrationTests {
             return Mono.<Void>never().doOnSubscribe(s -> started.countDown());
         }
 
+        private final CompletableFuture<Void> endless = new CompletableFuture<>();
+
         @DistributedLock(resource = "async:endless-future", ttl = 10)
         public CompletableFuture<Void> endlessFuture() {
-            CompletableFuture<Void> never = new CompletableFuture<>();
-            never.whenComplete((v, e) -> {
-                if (never.isCancelled()) {
-                    SECTIONS.cancelledFutures.incrementAndGet();
-                }
-            });
-            return never;
+            return endless;
+        }
+
+        public void finishEndlessFuture() {
+            endless.complete(null);
+        }
+
+        @DistributedLock(resource = "async:waiting", ttl = 10, waitTime = 5)
+        public Mono<String> waitingMono() {
+            SECTIONS.calls.incrementAndGet();
+            return Mono.just("ran");
         }
 
         @DistributedLock(resource = "async:failing", ttl = 10)
