@@ -144,10 +144,11 @@ class AsyncMethodsIntegrationTests {
         runner.run(context -> {
             Work work = context.getBean(Work.class);
             assertThatThrownBy(() -> work.failingMono().block(Duration.ofSeconds(10))).hasMessage("work failed");
-            assertThat(RedisKeys.holders(redis, "async:failing")).isZero();
+            // Released when the error arrives; on a loaded machine a node may apply it a moment later.
+            await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:failing") == 0);
             assertThatThrownBy(() -> work.failingFuture().join()).isInstanceOf(CompletionException.class)
                     .hasRootCauseMessage("work failed");
-            assertThat(RedisKeys.holders(redis, "async:failing-future")).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:failing-future") == 0);
         });
     }
 
