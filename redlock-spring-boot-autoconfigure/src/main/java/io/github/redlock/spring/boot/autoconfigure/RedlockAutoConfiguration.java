@@ -2,12 +2,9 @@ package io.github.redlock.spring.boot.autoconfigure;
 
 import io.github.redlock.Redlock;
 import io.lettuce.core.resource.ClientResources;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -89,30 +86,10 @@ public final class RedlockAutoConfiguration {
                     : details.getMasterReplica() != null ? "master/replica" : null;
             DataRedisConnectionDetails.Standalone standalone = details.getStandalone();
             if (mode != null || standalone == null) {
-                throw new InvalidRedlockPropertyException(RedlockServersCondition.SERVERS, "is empty, and the Spring Data"
-                        + " Redis connection uses " + (mode != null ? mode : "no standalone server") + ", which Redlock"
-                        + " cannot use as a lock server: Redlock needs independent Redis masters. List them in"
-                        + " redlock.servers, or set redlock.enabled=false.");
+                throw DataRedisLockServer.unusable(mode != null ? mode : "no standalone server");
             }
-            String scheme = details.getSslBundle() != null ? "rediss://" : "redis://";
-            String host = standalone.getHost().indexOf(':') >= 0 ? "[" + standalone.getHost() + "]" : standalone.getHost();
-            String address = host + ":" + standalone.getPort()
-                    + (standalone.getDatabase() != 0 ? "/" + standalone.getDatabase() : "");
-            return new DataRedisLockServer(scheme + userInfo(details.getUsername(), details.getPassword()) + address,
-                    scheme + address);
-        }
-
-        private static String userInfo(@Nullable String username, @Nullable String password) {
-            if (password == null || password.isEmpty()) {
-                return "";
-            }
-            // Always "user:password@" or ":password@": Lettuce decodes the user-info before splitting it
-            // at the first ':', so a password alone would be taken for a user name if it held a ':'.
-            return (username != null && !username.isEmpty() ? encode(username) : "") + ":" + encode(password) + "@";
-        }
-
-        private static String encode(String text) {
-            return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+            return DataRedisLockServer.standalone(details.getSslBundle() != null, standalone.getHost(),
+                    standalone.getPort(), standalone.getDatabase(), details.getUsername(), details.getPassword());
         }
     }
 }

@@ -18,8 +18,12 @@ import org.springframework.context.annotation.Bean;
  * {@link MeterRegistry}.
  */
 @AutoConfiguration(after = RedlockAutoConfiguration.class, afterName = {
+        // Boot 4
         "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        // Boot 3.5: without these, this ran before the registry existed and added no meters
+        "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean(MeterRegistry.class)
 public final class RedlockMetricsAutoConfiguration {
