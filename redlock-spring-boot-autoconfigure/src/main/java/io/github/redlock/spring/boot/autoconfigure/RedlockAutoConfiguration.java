@@ -18,21 +18,32 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
- * The {@link Redlock} engine, from {@code redlock.*} properties, or from Spring Data Redis's single
- * server when {@code redlock.servers} is empty. Backs off when the application defines its own
+ * The {@link Redlock} engine, from {@code redlock.*} properties, its servers from the
+ * {@link RedlockConnectionDetails} beans (by default {@code redlock.servers}), or from Spring Data
+ * Redis's single server when none are listed. Backs off when the application defines its own
  * {@code Redlock} bean; {@link RedlockBuilderCustomizer} beans adjust the engine without replacing it.
  *
  * <p>Boot's Lettuce {@link ClientResources} bean (event loops, timers) is shared when there is one.
  * The engine is closed on shutdown, which first releases the leases this application still holds,
  * and is destroyed before the shared {@code ClientResources}.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+        // Registers the RedlockConnectionDetails of @ServiceConnection containers declared as beans.
+        "org.springframework.boot.testcontainers.service.connection.ServiceConnectionAutoConfiguration" })
 @EnableConfigurationProperties(RedlockProperties.class)
 public final class RedlockAutoConfiguration {
 
     private static final Log LOG = LogFactory.getLog(RedlockAutoConfiguration.class);
 
+    /** The servers of {@code redlock.servers}, unless the application or a container supplies its own. */
+    @Bean
+    @ConditionalOnMissingBean(RedlockConnectionDetails.class)
+    PropertiesRedlockConnectionDetails redlockConnectionDetails(RedlockProperties properties) {
+        return new PropertiesRedlockConnectionDetails(properties);
+    }
+
     /**
+     * @param connectionDetails where the servers are: every such bean's servers, in bean order
      * @param clientResources Boot's Lettuce resources, if any. A collection rather than an
      *        ObjectProvider on purpose: beans injected this way are registered as dependencies, so
      *        the context destroys this engine (releasing its leases) before the shared resources.
@@ -40,10 +51,14 @@ public final class RedlockAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     @Conditional(RedlockServersCondition.class)
-    Redlock redlock(RedlockProperties properties, ObjectProvider<DataRedisLockServer> dataRedisServer,
-            ObjectProvider<RedlockBuilderCustomizer> customizers, List<ClientResources> clientResources) {
-        List<String> servers = properties.getServers();
-        if (servers.isEmpty()) {
+    Redlock redlock(RedlockProperties properties, ObjectProvider<RedlockConnectionDetails> connectionDetails,
+            ObjectProvider<DataRedisLockServer> dataRedisServer, ObjectProvider<RedlockBuilderCustomizer> customizers,
+            List<ClientResources> clientResources) {
+        List<RedlockConnectionDetails> details = connectionDetails.orderedStream().toList();
+        boolean fromProperties = details.stream().allMatch(PropertiesRedlockConnectionDetails.class::isInstance);
+        List<String> servers = details.stream().flatMap(each -> each.getServers().stream())
+                .map(RedlockConnectionDetails.Server::toUri).toList();
+        if (servers.isEmpty() && fromProperties) {
             DataRedisLockServer server = dataRedisServer.getIfAvailable();
             if (server != null) {
                 servers = List.of(server.uri());
@@ -52,8 +67,8 @@ public final class RedlockAutoConfiguration {
                         + " of that server loses or blocks them. List 3 or 5 independent Redis masters in redlock.servers.");
             }
         }
-        Redlock.Builder builder = Redlock.builder()
-                .options(RedlockPropertiesMapper.options(properties, RedlockServersCondition.SERVERS, servers));
+        Redlock.Builder builder = Redlock.builder().options(RedlockPropertiesMapper.options(properties,
+                fromProperties ? RedlockServersCondition.SERVERS : RedlockServersCondition.CONNECTION_DETAILS, servers));
         if (clientResources.size() == 1) {
             builder.clientResources(clientResources.get(0));
         }

@@ -12,13 +12,16 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Whether the Redlock engine should be created: {@code redlock.enabled} is not false, and servers
- * are listed in {@code redlock.servers} or Spring Data Redis provides one, or
+ * are listed in {@code redlock.servers}, a {@link RedlockConnectionDetails} bean of the application's
+ * (or a container's) supplies them, or Spring Data Redis provides one, or
  * {@code redlock.enabled=true} is set explicitly (then missing servers are an error at startup).
  */
 class RedlockServersCondition extends SpringBootCondition {
 
     static final String ENABLED = "redlock.enabled";
     static final String SERVERS = "redlock.servers";
+    /** How messages name the servers of RedlockConnectionDetails beans other than the properties. */
+    static final String CONNECTION_DETAILS = "RedlockConnectionDetails servers";
 
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
@@ -33,6 +36,10 @@ class RedlockServersCondition extends SpringBootCondition {
             return ConditionOutcome.match(message.found(SERVERS).items(servers.size() + " server(s)"));
         }
         ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+        if (beanFactory != null && beanFactory.getBeanNamesForType(RedlockConnectionDetails.class, true, false).length
+                > beanFactory.getBeanNamesForType(PropertiesRedlockConnectionDetails.class, true, false).length) {
+            return ConditionOutcome.match(message.found("RedlockConnectionDetails bean").atAll());
+        }
         if (beanFactory != null && beanFactory.getBeanNamesForType(DataRedisLockServer.class, true, false).length > 0) {
             return ConditionOutcome.match(message.found("Spring Data Redis connection").atAll());
         }
