@@ -5,12 +5,16 @@ import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.LockFailurePolicy;
 import io.github.redlock.spring.boot.autoconfigure.RedlockBuilderCustomizer;
+import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails;
+import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails.Server;
 import io.github.redlock.spring.support.DistributedLockListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -173,6 +177,19 @@ final class ReadmeExamples {
                     .servers("redis://10.0.0.1:6379", "redis://10.0.0.2:6379", "redis://10.0.0.3:6379")
                     .timeout(Duration.ofMillis(50))
                     .build();
+        }
+    }
+
+    // --- Connection details -------------------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    public static class LockServers {
+
+        @Bean
+        RedlockConnectionDetails redlockConnectionDetails(@Value("${locks.password}") String password) {
+            return RedlockConnectionDetails.of(Stream.of("10.0.0.1", "10.0.0.2", "10.0.0.3")
+                    .map(host -> Server.of(host, 6379).withCredentials("locker", password))
+                    .toList());
         }
     }
 
