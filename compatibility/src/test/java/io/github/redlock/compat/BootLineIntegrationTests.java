@@ -80,7 +80,7 @@ class BootLineIntegrationTests {
     }
 
     @Test
-    void bothInstancesShareTheScheduledJobOneRunAtATimeAndCountItInTheirMeters() throws Exception {
+    void bothInstancesShareTheScheduledJobOneRunAtATimeAndCountItInTheirMeters(CapturedOutput output) throws Exception {
         System.out.println("Spring Boot " + SpringBootVersion.getVersion());
         Awaitility.await("4 runs of the scheduled job").atMost(Duration.ofSeconds(60))
                 .until(() -> Job.runs.get() >= 4);
@@ -96,8 +96,14 @@ class BootLineIntegrationTests {
             }
             assertThat(json(base, "/actuator/metrics/redlock.nodes.up").read("$.measurements[0].value", Double.class))
                     .isEqualTo(3.0);
+            DocumentContext nodeUp = json(base, "/actuator/metrics/redlock.node.up");
+            List<String> nodes = nodeUp.read("$.availableTags[?(@.tag == 'node')].values[*]");
+            assertThat(nodes).hasSize(3);
+            assertThat(nodeUp.jsonString()).doesNotContain(PASSWORD).doesNotContain(ENCODED_PASSWORD);
         }
         assertThat(acquisitions).as("redlock.acquisitions of the job, both instances").isGreaterThanOrEqualTo(1.0);
+        assertThat(output).contains("Redlock connected to 3 nodes").doesNotContain(PASSWORD)
+                .doesNotContain(ENCODED_PASSWORD);
     }
 
     @Test
