@@ -86,6 +86,17 @@ final class Ballot {
         return ok >= quorum;
     }
 
+    /** Whether so many nodes refused that a quorum can no longer say OK, whatever the others answer. */
+    synchronized boolean quorumRefused() {
+        int refused = 0;
+        for (NodeReply reply : replies) {
+            if (reply != null && reply.status() == NodeReply.Status.REFUSED) {
+                refused++;
+            }
+        }
+        return refused > replies.length - quorum;
+    }
+
     synchronized long decidedAtNanos() {
         return decidedAtNanos;
     }

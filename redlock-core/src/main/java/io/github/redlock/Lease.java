@@ -86,6 +86,10 @@ public final class Lease implements AutoCloseable {
         return acquiredAt;
     }
 
+    Redlock owner() {
+        return owner;
+    }
+
     long validUntilNanos() {
         return validUntilNanos;
     }

@@ -284,21 +284,30 @@ final class LockEngine {
      * when not extended (the current lease then stays as it was).
      */
     CompletableFuture<Optional<Lease>> extend(Lease lease, long ttlMillis) {
+        return renew(lease, ttlMillis).thenApply(Renewal::lease);
+    }
+
+    /** The outcome of one renewal: the renewed lease, or empty; and whether a quorum of nodes refused it. */
+    record Renewal(Optional<Lease> lease, boolean refused) {
+    }
+
+    /** As {@link #extend}, and says whether the lock is lost for good (a quorum no longer holds its value). */
+    CompletableFuture<Renewal> renew(Lease lease, long ttlMillis) {
         long start = ticker.nanoTime();
         FillIn held = fillIns.get(new HeldKey(key(lease.resource()), lease.value()));
         // Only a lease still held re-creates lost keys: a renewal racing its release, or one of a
         // lease released or expired, must not bring the lock back.
         CompletableFuture<Ballot> sent = held == null ? setTtl(lease, ttlMillis, false)
                 : held.whileHeld(() -> setTtl(lease, ttlMillis, true));
-        if (sent == null) {
-            return CompletableFuture.completedFuture(Optional.empty());
+        if (sent == null) { // released meanwhile: the lock is no longer ours to renew
+            return CompletableFuture.completedFuture(new Renewal(Optional.empty(), true));
         }
         return sent.thenApply(decided -> {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
             boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
             if (!extended) {
-                return Optional.<Lease>empty();
+                return new Renewal(Optional.<Lease>empty(), decided.quorumRefused());
             }
             Lease renewed = leases.create(lease.resource(), lease.value(), lease.acquiredAtNanos(), decidedAt, validUntil);
             renewed.standsOn(decided.okCount());
@@ -306,7 +315,7 @@ final class LockEngine {
                 held.renewed(renewed);
             }
             decided.complete().thenAccept(all -> renewed.standsOn(all.okCount()));
-            return Optional.of(renewed);
+            return new Renewal(Optional.of(renewed), false);
         });
     }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +70,7 @@ public final class Redlock implements AutoCloseable {
     private final Ticker ticker;
     private final LockEngine engine;
     private final Map<Held, Lease> held = new ConcurrentHashMap<>();
+    private final Set<KeepAlive> keepAlives = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable RedisClient client;
     private final @Nullable HashedWheelTimer timeouts;
@@ -356,6 +358,61 @@ public final class Redlock implements AutoCloseable {
         return engine.extend(lease, ttlMillis);
     }
 
+    /**
+     * Keeps {@code lease} renewed to {@code ttl} until the returned handle is released: the lease no
+     * longer runs out while its holder works, however long that takes. Renewals run asynchronously
+     * on this engine's timer and Redis I/O threads, about every {@code ttl / 3}, with no thread per
+     * lease, so thousands of leases are renewed on time; see {@link KeepAlive} for when a lock counts
+     * as lost. Release the handle (or {@link KeepAlive#close() close} it in try-with-resources)
+     * instead of the lease, so no renewal runs after the release. {@link #close()} stops every
+     * keep-alive and releases its lease.
+     *
+     * <pre>{@code
+     * try (KeepAlive kept = redlock.keepAlive(lease, Duration.ofSeconds(30))) {
+     *     kept.lost().thenAccept(last -> log.warn("lost " + last.resource()));
+     *     longJob(); // check kept.isHeld() before each step that must not run without the lock
+     * }
+     * }</pre>
+     *
+     * <p>A lease that has already run out gives a handle that is lost at once.
+     *
+     * @param lease a lease granted by this Redlock
+     * @param ttl the TTL each renewal sets; at least 3 ms, so that renewals are at least 1 ms apart
+     * @throws IllegalArgumentException for a null lease, one granted by another Redlock, or a TTL
+     *         below 3 ms
+     * @throws IllegalStateException when this Redlock is closed
+     */
+    public KeepAlive keepAlive(Lease lease, Duration ttl) {
+        if (lease == null) {
+            throw new IllegalArgumentException("lease must not be null");
+        }
+        if (lease.owner() != this) {
+            throw new IllegalArgumentException("lease of '" + lease.resource() + "' was granted by another Redlock");
+        }
+        if (LockRequest.requireTtl(ttl).toMillis() < 3) {
+            throw new IllegalArgumentException("ttl of a keep-alive must be at least 3 ms, got " + ttl);
+        }
+        requireOpen();
+        KeepAlive keepAlive = new KeepAlive(this, engine, lease, ttl);
+        keepAlives.add(keepAlive);
+        if (closed.get()) {
+            keepAlives.remove(keepAlive);
+            throw new IllegalStateException("this Redlock is closed");
+        }
+        keepAlive.start();
+        return keepAlive;
+    }
+
+    /** Called by a keep-alive that stopped renewing. */
+    void forget(KeepAlive keepAlive) {
+        keepAlives.remove(keepAlive);
+    }
+
+    /** Waits for {@code future} up to {@code rounds} rounds of node commands. */
+    <T> T awaitRound(CompletableFuture<T> future, int rounds, T fallback) {
+        return await(future, releaseBound().multipliedBy(rounds), fallback);
+    }
+
     /** Pings every node in parallel, each bounded by the per-node timeout. */
     public List<NodeHealth> checkNodes() {
         return await(checkNodesAsync().toCompletableFuture(), releaseBound(), List.of());
@@ -409,20 +466,35 @@ public final class Redlock implements AutoCloseable {
     }
 
     /**
-     * Releases every lease this instance still holds, then closes the connections (and the Lettuce
-     * resources, unless they were shared). Idempotent.
+     * Stops every {@link KeepAlive} (their {@link KeepAlive#lost()} completes), releases every lease
+     * this instance still holds, then closes the connections (and the Lettuce resources, unless they
+     * were shared). Leases released with a minimum hold still to run are left to expire when it ends.
+     * Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        List<KeepAlive> stopping = new ArrayList<>();
+        List<CompletableFuture<?>> renewals = new ArrayList<>();
+        for (KeepAlive keepAlive : List.copyOf(keepAlives)) {
+            CompletableFuture<?> inFlight = keepAlive.stop();
+            if (inFlight != null) {
+                stopping.add(keepAlive);
+                renewals.add(inFlight);
+            }
+        }
+        // Renewals in flight end within a round; the leases they renew are then the ones released.
+        await(CompletableFuture.allOf(renewals.toArray(CompletableFuture<?>[]::new)).thenApply(done -> true),
+                releaseBound(), false);
         List<CompletableFuture<Boolean>> releases = new ArrayList<>();
         for (Lease lease : heldLeases()) {
             releases.add(releaseAsync(lease).toCompletableFuture());
         }
         await(CompletableFuture.allOf(releases.toArray(CompletableFuture<?>[]::new)).thenApply(done -> true),
                 releaseBound(), false);
+        stopping.forEach(KeepAlive::closedUnder);
         engine.nodes().forEach(Node::close);
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
