@@ -111,7 +111,7 @@ public final class Redlock implements AutoCloseable {
         List<LettuceNode> nodes = new ArrayList<>();
         for (ServerAddress address : options.addresses()) {
             nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker,
-                    timeouts));
+                    timeouts, resources.eventExecutorGroup()));
         }
         Scheduler scheduler = (task, delayNanos) ->
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);

@@ -2,22 +2,24 @@ package io.github.redlock.internal;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
+import io.netty.util.TimerTask;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LettuceNode implements Node {
 
+    /** How long past the timeout a command may wait to be written before its call times out all the same. */
+    private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** An I/O thread that runs a posted check within this is keeping up with its reads. */
+    private static final long CONFIRM_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final RedisClient client;
     private final ServerAddress address;
@@ -39,9 +46,11 @@ public final class LettuceNode implements Node {
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Executor flusher;
 
     private volatile @Nullable StatefulRedisConnection<String, String> connection;
-    private volatile @Nullable RedisAsyncCommands<String, String> commands;
+    private volatile long lastReplyNanos;
     private volatile long nextConnectNanos;
     private volatile String lastConnectError = "not connected yet";
     private volatile boolean closed;
@@ -52,7 +61,8 @@ public final class LettuceNode implements Node {
      *        whenever its queue was empty, once or twice per lock cycle)
      */
     public LettuceNode(RedisClient client, ServerAddress address, Duration timeout, Duration reconnectInterval,
-            Ticker ticker, Timer timer) {
+            Ticker ticker, Timer timer, Executor flusher) {
+        this.flusher = flusher;
         this.client = client;
         this.address = address;
         this.timeoutNanos = timeout.toNanos();
@@ -82,8 +92,9 @@ public final class LettuceNode implements Node {
                         connected.closeAsync();
                         return NodeReply.error("closed");
                     }
+                    // Commands are buffered and flushed in batches: see flushSoon().
+                    connected.setAutoFlushCommands(false);
                     connection = connected;
-                    commands = connected.async();
                     return NodeReply.OK;
                 });
     }
@@ -95,7 +106,7 @@ public final class LettuceNode implements Node {
 
     @Override
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
-        return call(c -> c.set(key, value, SetArgs.Builder.nx().px(ttlMillis)),
+        return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis)),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
     }
 
@@ -105,9 +116,8 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> acquireOrReportHolder(String key, String value, long ttlMillis) {
-        String[] keys = {key};
-        return call(c -> c.<List<Object>>eval(Scripts.ACQUIRE_OR_REPORT_HOLDER.text(), ScriptOutputType.MULTI, keys,
-                value, Long.toString(ttlMillis)), LettuceNode::acquireReply);
+        return call(send -> send.apply(SentCommand.evalList(ticker, Scripts.ACQUIRE_OR_REPORT_HOLDER.text(), key, value,
+                Long.toString(ttlMillis))), LettuceNode::acquireReply);
     }
 
     private static NodeReply acquireReply(@Nullable List<Object> reply) {
@@ -149,13 +159,12 @@ public final class LettuceNode implements Node {
 
     @Override
     public CompletableFuture<NodeReply> ping() {
-        long start = ticker.nanoTime();
-        return call(c -> c.ping(), reply -> new NodeReply(NodeReply.Status.OK, null, ticker.nanoTime() - start));
+        return call(send -> send.apply(SentCommand.ping(ticker)), (reply, command) -> new NodeReply(NodeReply.Status.OK,
+                null, ticker.nanoTime() - command.writtenAtNanos()));
     }
 
     private CompletableFuture<NodeReply> eval(Scripts.Script script, String key, String... args) {
-        String[] keys = {key};
-        return call(c -> c.<Object>eval(script.text(), ScriptOutputType.INTEGER, keys, args), LettuceNode::scriptReply);
+        return call(send -> send.apply(SentCommand.eval(ticker, script.text(), key, args)), LettuceNode::scriptReply);
     }
 
     /**
@@ -163,50 +172,165 @@ public final class LettuceNode implements Node {
      * (extend renews a key only while it holds this value).
      */
     private CompletableFuture<NodeReply> script(Scripts.Script script, String key, String... args) {
-        String[] keys = {key};
-        return call(c -> evalsha(c, script, keys, args), LettuceNode::scriptReply);
+        return call(send -> send.apply(SentCommand.evalsha(ticker, script.sha1(), key, args))
+                .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                        ? send.apply(SentCommand.eval(ticker, script.text(), key, args))
+                        : CompletableFuture.failedStage(failure)), LettuceNode::scriptReply);
     }
 
     /** OK when the script acted on the key (it answers 1), REFUSED when the key held another value or none. */
-    private static NodeReply scriptReply(@Nullable Object reply) {
-        return reply instanceof Long n && n == 1L ? NodeReply.OK : NodeReply.REFUSED;
+    private static NodeReply scriptReply(@Nullable Long reply) {
+        return reply != null && reply == 1L ? NodeReply.OK : NodeReply.REFUSED;
     }
 
-    /** EVALSHA, falling back to EVAL when the node has lost its script cache (restart, SCRIPT FLUSH). */
-    private static CompletionStage<Object> evalsha(RedisAsyncCommands<String, String> c, Scripts.Script script,
-            String[] keys, String[] args) {
-        return c.<Object>evalsha(script.sha1(), ScriptOutputType.INTEGER, keys, args)
-                .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
-                        ? c.<Object>eval(script.text(), ScriptOutputType.INTEGER, keys, args)
-                        : CompletableFuture.failedStage(failure));
+    /** Sends one command of a call on the connection the call started with. */
+    private interface Sender {
+        <T> CompletableFuture<T> apply(SentCommand<T> command);
     }
 
-    private <T> CompletableFuture<NodeReply> call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command,
+    private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
             Function<@Nullable T, NodeReply> onReply) {
-        RedisAsyncCommands<String, String> c = commands;
+        return call(command, (reply, first) -> onReply.apply(reply));
+    }
+
+    /**
+     * Sends a command (or two, for a script fallback) and completes with the mapped reply, or with
+     * TIMEOUT when the node stays silent: no reply to this command nor any other on the connection
+     * within the timeout after the command was written. Replies on one connection come in order, so
+     * while earlier replies keep arriving the node is answering and this command is only queued.
+     */
+    private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
+            BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply) {
         StatefulRedisConnection<String, String> open = connection;
-        if (c == null || open == null || !open.isOpen()) {
+        if (open == null || !open.isOpen()) {
             connectIfDue();
             return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
         }
+        long submittedAt = ticker.nanoTime();
+        AtomicReference<@Nullable SentCommand<?>> first = new AtomicReference<>();
+        Sender sender = new Sender() {
+            @Override
+            public <R> CompletableFuture<R> apply(SentCommand<R> sent) {
+                first.compareAndSet(null, sent);
+                open.dispatch(sent);
+                flushSoon(open);
+                return sent;
+            }
+        };
         CompletableFuture<T> sent;
         try {
-            sent = command.apply(c).toCompletableFuture();
+            sent = command.apply(sender);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(NodeReply.error(describe(e)));
         }
+        SentCommand<?> firstSent = Objects.requireNonNull(first.get());
         // A new future: timing out must not complete Lettuce's own command object.
         CompletableFuture<NodeReply> reply = new CompletableFuture<>();
-        Timeout timeout = timer.newTimeout(expired -> reply.complete(timedOut()), timeoutNanos, TimeUnit.NANOSECONDS);
+        Timeout timeout = timer.newTimeout(new Expiry(reply, firstSent, submittedAt), timeoutNanos, TimeUnit.NANOSECONDS);
         sent.whenComplete((value, failure) -> {
+            lastReplyNanos = ticker.nanoTime();
             timeout.cancel();
             try {
-                reply.complete(failure == null ? onReply.apply(value) : toReply(failure));
+                reply.complete(failure == null ? onReply.apply(value, firstSent) : toReply(failure));
             } catch (RuntimeException e) {
                 reply.complete(NodeReply.error(describe(e)));
             }
         });
         return reply;
+    }
+
+    /** Fires a call's timeout once the node has been silent for the timeout since the command was written. */
+    private final class Expiry implements TimerTask {
+        private final CompletableFuture<NodeReply> reply;
+        private final SentCommand<?> command;
+        private final long submittedAt;
+
+        Expiry(CompletableFuture<NodeReply> reply, SentCommand<?> command, long submittedAt) {
+            this.reply = reply;
+            this.command = command;
+            this.submittedAt = submittedAt;
+        }
+
+        @Override
+        public void run(Timeout expired) {
+            if (reply.isDone()) {
+                return;
+            }
+            long now = ticker.nanoTime();
+            if (!command.isWritten()) {
+                // Bounds a call whose command this JVM never got to write (an I/O thread stuck or starved).
+                if (now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS) {
+                    reply.complete(NodeReply.timeout("not written within "
+                            + Duration.ofNanos(timeoutNanos + UNWRITTEN_GRACE_NANOS).toMillis() + " ms"));
+                } else {
+                    rearm(timeoutNanos);
+                }
+                return;
+            }
+            long silentSince = Math.max(command.writtenAtNanos(), lastReplyNanos);
+            long left = silentSince + timeoutNanos - now;
+            Executor io = command.ioThread();
+            if (left > 0) {
+                rearm(left);
+            } else if (io == null || now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS) {
+                reply.complete(timedOut());
+            } else {
+                confirmOn(io, now);
+            }
+        }
+
+        /**
+         * Times out only if the connection's I/O thread, which reads the replies, runs this check
+         * promptly: then it has been reading, and the node really is silent. If the check waited
+         * (the thread was busy, or starved of CPU by this JVM), any reply may still sit unread, so
+         * the silence is measured again a little later.
+         */
+        private void confirmOn(Executor io, long postedAt) {
+            try {
+                io.execute(() -> {
+                    if (reply.isDone()) {
+                        return;
+                    }
+                    long lag = ticker.nanoTime() - postedAt;
+                    if (lag <= CONFIRM_LAG_NANOS) {
+                        reply.complete(timedOut());
+                    } else {
+                        rearm(CONFIRM_LAG_NANOS);
+                    }
+                });
+            } catch (RuntimeException e) { // the I/O thread is shut down: the engine is closing
+                reply.complete(timedOut());
+            }
+        }
+
+        private void rearm(long delayNanos) {
+            try {
+                timer.newTimeout(this, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RuntimeException e) { // the timer is stopped: the engine is closing
+                reply.complete(timedOut());
+            }
+        }
+    }
+
+    /**
+     * Writes the buffered commands with one flush. Under a burst, thousands of threads each writing
+     * and flushing their own command kept the I/O thread busy with one write system call per
+     * command, while the replies waited unread until they timed out; one flush task per batch lets
+     * a burst share a few writes. A command buffered before the flag is cleared is flushed by this
+     * task; one buffered after it schedules the next.
+     */
+    private void flushSoon(StatefulConnection<String, String> open) {
+        if (flushScheduled.compareAndSet(false, true)) {
+            try {
+                flusher.execute(() -> {
+                    flushScheduled.set(false);
+                    open.flushCommands();
+                });
+            } catch (RuntimeException e) { // rejected: shutting down
+                flushScheduled.set(false);
+                open.flushCommands();
+            }
+        }
     }
 
     private NodeReply timedOut() {
@@ -262,7 +386,6 @@ public final class LettuceNode implements Node {
         closed = true;
         StatefulRedisConnection<String, String> c = connection;
         connection = null;
-        commands = null;
         if (c != null) {
             c.close();
         }

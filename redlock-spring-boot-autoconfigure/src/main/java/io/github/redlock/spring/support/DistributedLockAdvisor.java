@@ -3,7 +3,6 @@ package io.github.redlock.spring.support;
 import org.aopalliance.aop.Advice;
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.Ordered;
 
 /**
@@ -16,7 +15,7 @@ import org.springframework.core.Ordered;
  * {@link Ordered#LOWEST_PRECEDENCE}): the lock is taken before the transaction begins and released
  * after it has committed, so the next holder sees the committed data.
  */
-public final class DistributedLockAdvisor extends AbstractPointcutAdvisor implements DisposableBean {
+public final class DistributedLockAdvisor extends AbstractPointcutAdvisor {
 
     private static final long serialVersionUID = 1L;
 
@@ -40,11 +39,5 @@ public final class DistributedLockAdvisor extends AbstractPointcutAdvisor implem
     @Override
     public Advice getAdvice() {
         return interceptor;
-    }
-
-    /** Stops the lease-renewal thread. */
-    @Override
-    public void destroy() {
-        interceptor.close();
     }
 }

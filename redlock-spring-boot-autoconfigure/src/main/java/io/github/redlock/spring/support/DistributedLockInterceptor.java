@@ -31,7 +31,7 @@ import org.springframework.expression.BeanResolver;
  * {@code finally} (or keep until the minimum hold time has passed). When the lock is not acquired
  * the method is never run: the call is skipped or throws, by the method's policy.
  */
-public final class DistributedLockInterceptor implements MethodInterceptor, AutoCloseable {
+public final class DistributedLockInterceptor implements MethodInterceptor {
 
     private static final Log LOG = LogFactory.getLog(DistributedLockInterceptor.class);
 
@@ -40,7 +40,6 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
     private final Supplier<DistributedLockListener> listener;
     private final Duration defaultTtl;
     private final @Nullable BeanResolver beanResolver;
-    private final LeaseRenewer renewer = new LeaseRenewer();
     private final SchedulerClocks clocks;
     private final Set<Method> warnedWithoutRedlock = ConcurrentHashMap.newKeySet();
 
@@ -241,7 +240,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
                 return notAcquired(result);
             }
             listener.acquired(operation.resource(), since(start));
-            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener, renewer);
+            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener);
         }
 
         private @Nullable HeldLock notAcquired(LockResult result) {
@@ -285,11 +284,5 @@ public final class DistributedLockInterceptor implements MethodInterceptor, Auto
 
     private static Duration since(long startNanos) {
         return Duration.ofNanos(System.nanoTime() - startNanos);
-    }
-
-    /** Stops the renewal thread. */
-    @Override
-    public void close() {
-        renewer.close();
     }
 }

@@ -1,20 +1,20 @@
 package io.github.redlock.spring.support;
 
+import io.github.redlock.KeepAlive;
 import io.github.redlock.Lease;
 import io.github.redlock.Redlock;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The lock of one {@code @DistributedLock} call while its work runs: its renewal, the listeners'
- * held-time callback, and the release at the end (or the minimum hold). {@link #finish()} and
+ * The lock of one {@code @DistributedLock} call while its work runs: its renewal (the engine's
+ * {@link Redlock#keepAlive keepAlive} for {@code autoExtend}), the listeners' held-time callback,
+ * and the release at the end (or the minimum hold). {@link #finish()} and
  * {@link #finishAsync()} end it once; later calls do nothing.
  */
 final class HeldLock {
@@ -23,24 +23,39 @@ final class HeldLock {
 
     private final LockOperation operation;
     private final Redlock engine;
-    private final AtomicReference<Lease> lease;
+    private final Lease lease;
     private final Duration ttl;
     private final Duration minHold;
     private final DistributedLockListener listener;
-    private final LeaseRenewer.@Nullable Renewal renewal;
+    private final @Nullable KeepAlive keepAlive;
     private final Runnable running;
     private final AtomicBoolean finished = new AtomicBoolean();
 
     HeldLock(LockOperation operation, Redlock engine, Lease lease, Duration ttl, Duration minHold,
-            DistributedLockListener listener, LeaseRenewer renewer) {
+            DistributedLockListener listener) {
         this.operation = operation;
         this.engine = engine;
-        this.lease = new AtomicReference<>(lease);
+        this.lease = lease;
         this.ttl = ttl;
         this.minHold = minHold;
         this.listener = listener;
-        this.renewal = operation.autoExtend() ? renewer.start(engine, this.lease, ttl, operation.description()) : null;
+        this.keepAlive = operation.autoExtend() ? keepAlive(operation, engine, lease, ttl) : null;
         this.running = listener.running(operation.resource());
+    }
+
+    /** Renews the lease while the work runs; a lost lock is logged at once (the work cannot be stopped safely). */
+    private static @Nullable KeepAlive keepAlive(LockOperation operation, Redlock engine, Lease lease, Duration ttl) {
+        try {
+            KeepAlive keepAlive = engine.keepAlive(lease, ttl);
+            keepAlive.lost().thenAccept(last -> LOG.warn("Lost the lock on '" + last.resource() + "' of "
+                    + operation.description() + " while it runs (a renewal was refused by a quorum of nodes, did not"
+                    + " succeed in time, or the Redlock was closed): another instance may acquire it"));
+            return keepAlive;
+        } catch (RuntimeException e) {
+            LOG.warn("Not renewing the lock on '" + lease.resource() + "' of " + operation.description()
+                    + ": it expires with its TTL", e);
+            return null;
+        }
     }
 
     /** Ends the lock, waiting for the release; never throws. */
@@ -51,8 +66,12 @@ final class HeldLock {
         }
         try {
             if (expired(current)) {
-                engine.release(current);
-            } else if (!engine.release(current, minHold)) {
+                if (keepAlive != null) {
+                    keepAlive.release();
+                } else {
+                    engine.release(current);
+                }
+            } else if (!(keepAlive != null ? keepAlive.release(minHold) : engine.release(current, minHold))) {
                 notConfirmed(current);
             }
         } catch (RuntimeException e) {
@@ -71,44 +90,52 @@ final class HeldLock {
         }
         CompletionStage<Boolean> release;
         try {
-            release = expired(current) ? engine.releaseAsync(current) : engine.releaseAsync(current, minHold);
+            boolean expired = expired(current);
+            if (keepAlive != null) {
+                release = expired ? keepAlive.releaseAsync() : keepAlive.releaseAsync(minHold);
+            } else {
+                release = expired ? engine.releaseAsync(current) : engine.releaseAsync(current, minHold);
+            }
         } catch (RuntimeException e) {
             releaseFailed(current, e);
             return CompletableFuture.completedFuture(null);
         }
+        Lease last = current;
         return release.handle((released, error) -> {
             if (error != null) {
-                releaseFailed(current, error);
+                releaseFailed(last, error);
             } else if (!released) {
-                notConfirmed(current);
+                notConfirmed(last);
             }
             return null;
         });
     }
 
-    /** Stops the renewal and the held-time callback; the lease to release, or null when already finished. */
+    /**
+     * Stops the held-time callback; the current lease, or null when already finished. Renewal stops
+     * with the keep-alive's release, which waits for a renewal in flight.
+     */
     private @Nullable Lease end() {
         if (!finished.compareAndSet(false, true)) {
             return null;
-        }
-        if (renewal != null) {
-            renewal.stop();
         }
         try {
             running.run();
         } catch (RuntimeException e) {
             LOG.warn("A DistributedLockListener failed", e);
         }
-        return Objects.requireNonNull(lease.get());
+        return keepAlive != null ? keepAlive.lease() : lease;
     }
 
+    /** Whether the lock ran out (or, under {@code autoExtend}, was lost) while the work ran; warns and counts it. */
     private boolean expired(Lease current) {
-        if (current.isValid()) {
+        if (keepAlive != null ? keepAlive.isHeld() : current.isValid()) {
             return false;
         }
         LOG.warn("@DistributedLock method " + operation.description() + " ran longer than its lock on '"
                 + current.resource() + "' was valid (ttl " + ttl.toMillis() + " ms): another instance may have run"
-                + " at the same time. Increase ttl, or set autoExtend = true.");
+                + " at the same time. " + (keepAlive != null ? "Its renewal was lost (see the warning above)."
+                        : "Increase ttl, or set autoExtend = true."));
         listener.expired(operation.resource());
         return true;
     }
