@@ -100,6 +100,8 @@ public final class Redlock implements AutoCloseable {
         ClientOptions.Builder clientOptions = ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // A paused node keeps every command sent to it until it answers: bound them.
+                .requestQueueSize(options.requestQueueSize())
                 // Every command already times out on our wheel with the node timeout; Lettuce's own
                 // per-command timer (60 s by default) would only add a second timeout to each.
                 .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())

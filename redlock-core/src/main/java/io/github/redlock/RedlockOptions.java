@@ -45,6 +45,8 @@ public final class RedlockOptions {
     public static final String DEFAULT_KEY_PREFIX = "";
     /** Default of {@link Settings#requireQuorumOnStartup(boolean)}. */
     public static final boolean DEFAULT_REQUIRE_QUORUM_ON_STARTUP = true;
+    /** Default of {@link Settings#requestQueueSize(int)}. */
+    public static final int DEFAULT_REQUEST_QUEUE_SIZE = 20_000;
 
     private final List<String> servers;
     private final List<ServerAddress> addresses;
@@ -55,6 +57,7 @@ public final class RedlockOptions {
     private final Duration timeout;
     private final Duration connectTimeout;
     private final Duration reconnectInterval;
+    private final int requestQueueSize;
     private final String keyPrefix;
     private final boolean requireQuorumOnStartup;
     private final @Nullable ClientResources clientResources;
@@ -73,6 +76,7 @@ public final class RedlockOptions {
         this.timeout = requirePositive("timeout", s.timeout);
         this.connectTimeout = requirePositive("connectTimeout", s.connectTimeout);
         this.reconnectInterval = requirePositive("reconnectInterval", s.reconnectInterval);
+        this.requestQueueSize = requireAtLeast("requestQueueSize", s.requestQueueSize, 1);
         if (s.keyPrefix == null) {
             throw new InvalidRedlockSettingException("keyPrefix", "must not be null");
         }
@@ -156,6 +160,10 @@ public final class RedlockOptions {
         return reconnectInterval;
     }
 
+    public int requestQueueSize() {
+        return requestQueueSize;
+    }
+
     public String keyPrefix() {
         return keyPrefix;
     }
@@ -177,7 +185,7 @@ public final class RedlockOptions {
     public String toString() {
         return "RedlockOptions[servers=" + addresses + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
-                + ", connectTimeout=" + connectTimeout + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
+                + ", connectTimeout=" + connectTimeout + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
                 + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + "]";
     }
 
@@ -213,6 +221,7 @@ public final class RedlockOptions {
         private @Nullable Duration timeout = DEFAULT_TIMEOUT;
         private @Nullable Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private @Nullable Duration reconnectInterval = DEFAULT_RECONNECT_INTERVAL;
+        private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
         private @Nullable String keyPrefix = DEFAULT_KEY_PREFIX;
         private boolean requireQuorumOnStartup = DEFAULT_REQUIRE_QUORUM_ON_STARTUP;
         private @Nullable ClientResources clientResources;
@@ -293,6 +302,18 @@ public final class RedlockOptions {
         }
 
         /**
+         * The most commands one node may have waiting for a reply (or to be written); default
+         * {@value RedlockOptions#DEFAULT_REQUEST_QUEUE_SIZE}. It bounds the memory a paused or
+         * unreachable node can hold while commands keep coming: commands past it fail at once, as an
+         * ERROR of that node in the outcome ("Request queue size exceeded"), and the others go on
+         * without it. Raise it if a single burst sends more commands than this to one node.
+         */
+        public B requestQueueSize(int requestQueueSize) {
+            this.requestQueueSize = requestQueueSize;
+            return self();
+        }
+
+        /**
          * Prepended to every resource name to form the Redis key; default empty, so keys equal
          * resource names and interoperate with other Redlock clients. A prefix such as {@code "lock:"}
          * keeps lock keys apart from application keys and allows ACL key patterns.
@@ -344,6 +365,7 @@ public final class RedlockOptions {
             this.timeout = options.timeout;
             this.connectTimeout = options.connectTimeout;
             this.reconnectInterval = options.reconnectInterval;
+            this.requestQueueSize = options.requestQueueSize;
             this.keyPrefix = options.keyPrefix;
             this.requireQuorumOnStartup = options.requireQuorumOnStartup;
             this.clientResources = options.clientResources;

@@ -47,15 +47,15 @@ class KeepAliveIntegrationTests {
     void fiveThousandLeasesWithATwoSecondTtlAreAllStillHeldAfterSixSeconds() {
         Redlock redlock = redlock();
         int count = 5_000;
-        List<Lease> leases = new ArrayList<>(count);
+        List<KeepAlive> kept = new ArrayList<>(count);
+        // As @DistributedLock(autoExtend = true) does: each lease is kept alive as soon as it is granted.
         for (int batch = 0; batch < count; batch += 250) {
             List<CompletableFuture<LockResult>> locking = new ArrayList<>();
             for (int i = batch; i < batch + 250; i++) {
                 locking.add(redlock.tryLockAsync(LockRequest.of("held-" + i, TTL)).toCompletableFuture());
             }
-            locking.forEach(result -> leases.add(result.join().leaseOrThrow()));
+            locking.forEach(result -> kept.add(redlock.keepAlive(result.join().leaseOrThrow(), TTL)));
         }
-        List<KeepAlive> kept = leases.stream().map(lease -> redlock.keepAlive(lease, TTL)).toList();
 
         // Three TTLs long, every keep-alive must hold without a gap.
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);

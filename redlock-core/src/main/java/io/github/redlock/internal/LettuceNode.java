@@ -1,6 +1,7 @@
 package io.github.redlock.internal;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -36,7 +37,10 @@ public final class LettuceNode implements Node {
     /** How long past the timeout a command may wait to be written before its call times out all the same. */
     private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** An I/O thread that runs a posted check within this is keeping up with its reads. */
+    /** Long enough ago to count as never. */
+    private static final long NEVER_NANOS = TimeUnit.DAYS.toNanos(1);
+
+    /** An I/O thread that runs a posted probe within this is keeping up with its reads. */
     private static final long CONFIRM_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final RedisClient client;
@@ -47,10 +51,12 @@ public final class LettuceNode implements Node {
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicBoolean probing = new AtomicBoolean();
     private final Executor flusher;
 
     private volatile @Nullable StatefulRedisConnection<String, String> connection;
     private volatile long lastReplyNanos;
+    private volatile long responsiveAtNanos;
     private volatile long nextConnectNanos;
     private volatile String lastConnectError = "not connected yet";
     private volatile boolean closed;
@@ -70,6 +76,8 @@ public final class LettuceNode implements Node {
         this.ticker = ticker;
         this.timer = timer;
         this.nextConnectNanos = ticker.nanoTime();
+        this.lastReplyNanos = nextConnectNanos - NEVER_NANOS;
+        this.responsiveAtNanos = nextConnectNanos - NEVER_NANOS;
     }
 
     /**
@@ -94,6 +102,9 @@ public final class LettuceNode implements Node {
                     }
                     // Commands are buffered and flushed in batches: see flushSoon().
                     connected.setAutoFlushCommands(false);
+                    // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
+                    connected.async().scriptLoad(Scripts.EXTEND.text());
+                    connected.flushCommands();
                     connection = connected;
                     return NodeReply.OK;
                 });
@@ -267,39 +278,19 @@ public final class LettuceNode implements Node {
                 }
                 return;
             }
-            long silentSince = Math.max(command.writtenAtNanos(), lastReplyNanos);
-            long left = silentSince + timeoutNanos - now;
+            long written = command.writtenAtNanos();
+            long lastReply = lastReplyNanos;
+            long silentSince = lastReply - written > 0 ? lastReply : written;
+            long deadline = silentSince + timeoutNanos;
             Executor io = command.ioThread();
-            if (left > 0) {
-                rearm(left);
-            } else if (io == null || now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS) {
+            if (deadline - now > 0) {
+                rearm(deadline - now);
+            } else if (io == null || now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS
+                    || responsiveAtNanos - deadline >= 0) {
                 reply.complete(timedOut());
             } else {
-                confirmOn(io, now);
-            }
-        }
-
-        /**
-         * Times out only if the connection's I/O thread, which reads the replies, runs this check
-         * promptly: then it has been reading, and the node really is silent. If the check waited
-         * (the thread was busy, or starved of CPU by this JVM), any reply may still sit unread, so
-         * the silence is measured again a little later.
-         */
-        private void confirmOn(Executor io, long postedAt) {
-            try {
-                io.execute(() -> {
-                    if (reply.isDone()) {
-                        return;
-                    }
-                    long lag = ticker.nanoTime() - postedAt;
-                    if (lag <= CONFIRM_LAG_NANOS) {
-                        reply.complete(timedOut());
-                    } else {
-                        rearm(CONFIRM_LAG_NANOS);
-                    }
-                });
-            } catch (RuntimeException e) { // the I/O thread is shut down: the engine is closing
-                reply.complete(timedOut());
+                probe(io, now);
+                rearm(CONFIRM_LAG_NANOS);
             }
         }
 
@@ -309,6 +300,32 @@ public final class LettuceNode implements Node {
             } catch (RuntimeException e) { // the timer is stopped: the engine is closing
                 reply.complete(timedOut());
             }
+        }
+    }
+
+    /**
+     * Checks that the connection's I/O thread, which reads the replies, keeps up: a task posted to it
+     * that runs within {@link #CONFIRM_LAG_NANOS} marks it responsive at that time. A command times
+     * out only if the thread was responsive after the command's silence had lasted the timeout: it
+     * had been reading, so the node really is silent. While the thread lags (busy, or starved of CPU
+     * by this JVM), a reply may sit unread, and the check is repeated. One probe at a time per node,
+     * however many commands wait.
+     */
+    private void probe(Executor io, long postedAt) {
+        if (!probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            io.execute(() -> {
+                long ran = ticker.nanoTime();
+                if (ran - postedAt <= CONFIRM_LAG_NANOS) {
+                    responsiveAtNanos = ran;
+                }
+                probing.set(false);
+            });
+        } catch (RuntimeException e) { // the I/O thread is shut down: the engine is closing
+            responsiveAtNanos = ticker.nanoTime();
+            probing.set(false);
         }
     }
 
@@ -348,7 +365,12 @@ public final class LettuceNode implements Node {
         if (cause instanceof TimeoutException) {
             return timedOut();
         }
-        return NodeReply.error(describe(cause));
+        String detail = describe(cause);
+        // Lettuce's words for a full command stack or buffer ("... size exceeded: N. Commands are not accepted ...").
+        if (cause instanceof RedisException && detail.contains("size exceeded")) {
+            return NodeReply.error("request queue full, see requestQueueSize: " + detail);
+        }
+        return NodeReply.error(detail);
     }
 
     private String describe(Throwable failure) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,43 +52,52 @@ public final class Burst {
      * @throws IllegalStateException if the threads do not start, or the tasks do not end, within 3 minutes
      */
     public static Result run(int size, Threads threads, IntFunction<@Nullable String> task) {
+        ExecutorService executor = executor(threads);
+        try {
+            return run(size, executor, task);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /**
+     * As {@link #run(int, Threads, IntFunction)}, on {@code executor}, which must run all {@code size}
+     * tasks at the same time (for example a thread per task, such as Spring's task executor with
+     * virtual threads).
+     */
+    public static Result run(int size, Executor executor, IntFunction<@Nullable String> task) {
         CountDownLatch ready = new CountDownLatch(size);
         CountDownLatch go = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(size);
         AtomicInteger succeeded = new AtomicInteger();
         Map<String, Integer> failures = new ConcurrentHashMap<>();
-        ExecutorService executor = executor(threads);
-        try {
-            for (int i = 0; i < size; i++) {
-                int index = i;
-                executor.execute(() -> {
-                    try {
-                        ready.countDown();
-                        if (!go.await(3, TimeUnit.MINUTES)) {
-                            return;
-                        }
-                        String failure = task.apply(index);
-                        if (failure == null) {
-                            succeeded.incrementAndGet();
-                        } else {
-                            failures.merge(failure, 1, Integer::sum);
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } catch (RuntimeException e) {
-                        failures.merge(e.toString(), 1, Integer::sum);
-                    } finally {
-                        done.countDown();
+        for (int i = 0; i < size; i++) {
+            int index = i;
+            executor.execute(() -> {
+                try {
+                    ready.countDown();
+                    if (!go.await(3, TimeUnit.MINUTES)) {
+                        return;
                     }
-                });
-            }
-            await(ready, "start");
-            go.countDown();
-            await(done, "finish");
-            return new Result(size, succeeded.get(), new TreeMap<>(failures));
-        } finally {
-            executor.shutdownNow();
+                    String failure = task.apply(index);
+                    if (failure == null) {
+                        succeeded.incrementAndGet();
+                    } else {
+                        failures.merge(failure, 1, Integer::sum);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    failures.merge(e.toString(), 1, Integer::sum);
+                } finally {
+                    done.countDown();
+                }
+            });
         }
+        await(ready, "start");
+        go.countDown();
+        await(done, "finish");
+        return new Result(size, succeeded.get(), new TreeMap<>(failures));
     }
 
     private static void await(CountDownLatch latch, String what) {

@@ -51,6 +51,12 @@ public class RedlockProperties {
     private Duration reconnectInterval = RedlockOptions.DEFAULT_RECONNECT_INTERVAL;
 
     /**
+     * The most commands one server may have waiting for a reply. Bounds the memory a paused or
+     * unreachable server holds; commands past it fail at once as that server's error.
+     */
+    private int requestQueueSize = RedlockOptions.DEFAULT_REQUEST_QUEUE_SIZE;
+
+    /**
      * Prepended to every resource to form the Redis key, for example "lock:" to keep lock keys apart
      * from application keys. Empty by default, so keys equal resource names.
      */
@@ -131,6 +137,14 @@ public class RedlockProperties {
         this.connectTimeout = connectTimeout;
     }
 
+    public int getRequestQueueSize() {
+        return requestQueueSize;
+    }
+
+    public void setRequestQueueSize(int requestQueueSize) {
+        this.requestQueueSize = requestQueueSize;
+    }
+
     public Duration getReconnectInterval() {
         return reconnectInterval;
     }
@@ -173,7 +187,7 @@ public class RedlockProperties {
         return "RedlockProperties[enabled=" + enabled + ", servers=" + servers.size() + " configured, retryCount="
                 + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
                 + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
-                + reconnectInterval + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
+                + reconnectInterval + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
                 + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + "]";
     }
 

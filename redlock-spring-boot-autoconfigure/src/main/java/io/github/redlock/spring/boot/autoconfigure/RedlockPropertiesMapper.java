@@ -39,6 +39,7 @@ final class RedlockPropertiesMapper {
                     .timeout(properties.getTimeout())
                     .connectTimeout(properties.getConnectTimeout())
                     .reconnectInterval(properties.getReconnectInterval())
+                    .requestQueueSize(properties.getRequestQueueSize())
                     .keyPrefix(properties.getKeyPrefix())
                     .requireQuorumOnStartup(properties.isRequireQuorumOnStartup())
                     .build();
