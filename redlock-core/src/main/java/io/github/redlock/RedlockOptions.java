@@ -280,9 +280,15 @@ public final class RedlockOptions {
         }
 
         /**
-         * How long to wait for one node's answer to one command; default 100 ms. Keep it far below
-         * your TTLs. Timeouts fire on a timer wheel with a 10 ms tick, so a silent node is given up
-         * after {@code timeout} plus up to about one tick (more when the machine is overloaded).
+         * How long a node may stay silent before a command to it times out; default 100 ms. Keep it
+         * far below your TTLs. It counts from when the command was written to the node's connection,
+         * is extended while replies to earlier commands keep arriving on it (the node answers, the
+         * command is only queued), and fires only once the connection's I/O thread keeps up with its
+         * reads: a burst that keeps this JVM busy does not look like a dead node, while a paused or
+         * partitioned one costs one timeout per attempt. Timeouts fire on a timer wheel with a 10 ms
+         * tick, so a silent node is given up after {@code timeout} plus up to about one tick (more
+         * when the machine is overloaded); a command this JVM could not even write is given up one
+         * second after its timeout.
          */
         public B timeout(Duration timeout) {
             this.timeout = timeout;

@@ -30,15 +30,14 @@ class DistributedLockInterceptorTests {
     void beanReferencesInTemplatesResolveAgainstTheBeanFactory() {
         DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
         beans.registerSingleton("tenant", new Tenant("acme"));
-        try (DistributedLockInterceptor interceptor = new DistributedLockInterceptor(
+        DistributedLockInterceptor interceptor = new DistributedLockInterceptor(
                 new DistributedLockOperationSource(new MockEnvironment()), () -> null,
-                () -> DistributedLockListener.composite(List.of()), Duration.ofSeconds(10), beans)) {
-            ProxyFactory factory = new ProxyFactory(new Jobs());
-            factory.setProxyTargetClass(true);
-            factory.addAdvice(interceptor);
-            Jobs jobs = (Jobs) factory.getProxy();
-            assertThatExceptionOfType(LockNotAcquiredException.class).isThrownBy(() -> jobs.run("7"))
-                    .satisfies(e -> assertThat(e.resource()).isEqualTo("acme:7"));
-        }
+                () -> DistributedLockListener.composite(List.of()), Duration.ofSeconds(10), beans);
+        ProxyFactory factory = new ProxyFactory(new Jobs());
+        factory.setProxyTargetClass(true);
+        factory.addAdvice(interceptor);
+        Jobs jobs = (Jobs) factory.getProxy();
+        assertThatExceptionOfType(LockNotAcquiredException.class).isThrownBy(() -> jobs.run("7"))
+                .satisfies(e -> assertThat(e.resource()).isEqualTo("acme:7"));
     }
 }

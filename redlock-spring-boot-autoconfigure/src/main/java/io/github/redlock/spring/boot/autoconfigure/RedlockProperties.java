@@ -41,7 +41,10 @@ public class RedlockProperties {
     /** Share of the TTL allowed for clock drift between nodes (plus 2 ms); at least 0 and below 1. */
     private double driftFactor = RedlockOptions.DEFAULT_DRIFT_FACTOR;
 
-    /** How long to wait for one node's answer to one command. Keep it far below your TTLs. */
+    /**
+     * How long a server may stay silent after a command was written to it before the command times
+     * out. Keep it far below your TTLs.
+     */
     private Duration timeout = RedlockOptions.DEFAULT_TIMEOUT;
 
     /** How long to wait for a node's connection, at startup and when reconnecting. */
