@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -51,13 +52,15 @@ class DistributedLockBurstIntegrationTests {
         try (ConfigurableApplicationContext context = start()) {
             Jobs jobs = context.getBean(Jobs.class);
             CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean heldThreeTtls = new AtomicBoolean();
             Thread releaser = new Thread(() -> {
                 // Hold every lock three TTLs long once all run, then let the methods return.
                 try {
-                    await().atMost(Duration.ofMinutes(2)).until(() -> jobs.running.get() == 2_000);
+                    await().atMost(Duration.ofMinutes(2)).until(() -> jobs.running() == 2_000);
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
                     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                             .until(() -> System.nanoTime() - end >= 0);
+                    heldThreeTtls.set(true);
                 } finally {
                     release.countDown();
                 }
@@ -68,6 +71,7 @@ class DistributedLockBurstIntegrationTests {
             Burst.Result result = Burst.run(2_000, Burst.Threads.PLATFORM,
                     i -> Boolean.TRUE.equals(jobs.held(i, release)) ? null : "skipped or not released in time");
 
+            assertThat(heldThreeTtls).as("all 2,000 ran at once for 6 s").isTrue();
             assertThat(result.succeeded()).as("ran and held; failures %s", result.failures()).isEqualTo(2_000);
             SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
             assertThat(meters.find("redlock.expired").counters()).allMatch(counter -> counter.count() == 0);
@@ -86,14 +90,23 @@ class DistributedLockBurstIntegrationTests {
             Burst.Result result = Burst.run(10_000, executor, i -> Boolean.TRUE.equals(jobs.once(i)) ? null : "skipped");
 
             assertThat(result.succeeded()).as("ran; failures %s", result.failures()).isEqualTo(10_000);
-            assertThat(jobs.onVirtualThreads.get()).isEqualTo(10_000);
+            assertThat(jobs.onVirtualThreads()).isEqualTo(10_000);
         }
     }
 
     static class Jobs {
 
-        final AtomicInteger running = new AtomicInteger();
-        final AtomicInteger onVirtualThreads = new AtomicInteger();
+        private final AtomicInteger running = new AtomicInteger();
+        private final AtomicInteger onVirtualThreads = new AtomicInteger();
+
+        /** Calls of {@link #held} running now or done (read through the proxy, so a method). */
+        public int running() {
+            return running.get();
+        }
+
+        public int onVirtualThreads() {
+            return onVirtualThreads.get();
+        }
 
         /** True when it ran, and was still held by the engine when it returned. */
         @DistributedLock(resource = "kept:#{#i}", ttl = 2, autoExtend = true)
