@@ -16,13 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Heap under a steady load while one of 3 nodes is paused (SIGSTOP): 8 threads lock and release
+ * Heap under a steady load while one of 3 nodes is paused (SIGSTOP): THREADS threads (default 64) lock and release
  * their own resources without pause, granted by the two other nodes, while every command sent to
  * the paused node waits for a reply that does not come. Prints the heap used after a full GC every
  * 10 s, for the given {@code requestQueueSize} (default: the engine's default; 2147483647 to see
  * it unbounded).
  *
- * <pre>java -Xmx512m -cp benchmarks.jar io.github.redlock.benchmarks.PausedNodeHeap [REQUEST_QUEUE_SIZE [SECONDS]]</pre>
+ * <pre>java -Xmx512m -cp benchmarks.jar io.github.redlock.benchmarks.PausedNodeHeap [REQUEST_QUEUE_SIZE [SECONDS [THREADS]]]</pre>
+ * Each release waits for the paused node's timeout, so a thread cycles about 10 times a second.
  */
 public final class PausedNodeHeap {
 
@@ -32,6 +33,7 @@ public final class PausedNodeHeap {
     public static void main(String[] args) throws InterruptedException {
         int queue = args.length > 0 ? Integer.parseInt(args[0]) : RedlockOptions.DEFAULT_REQUEST_QUEUE_SIZE;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        int threadCount = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (RedisNodes nodes = RedisNodes.start(3);
                 Redlock redlock = Redlock.builder().servers(nodes.uris()).requestQueueSize(queue).build()) {
@@ -41,7 +43,7 @@ public final class PausedNodeHeap {
             List<Thread> threads = new ArrayList<>();
             nodes.node(0).pause();
             try {
-                for (int t = 0; t < 8; t++) {
+                for (int t = 0; t < threadCount; t++) {
                     int thread = t;
                     Thread worker = new Thread(() -> {
                         long i = 0;
@@ -67,8 +69,8 @@ public final class PausedNodeHeap {
                     }
                     System.gc();
                     long usedMb = memory.getHeapMemoryUsage().getUsed() >> 20;
-                    System.out.printf(Locale.ROOT, "paused node, requestQueueSize %d, %3d s: heap used after GC %4d MB,"
-                            + " %d locks granted, %d refused%n", queue, s, usedMb, granted.sum(), refused.sum());
+                    System.out.printf(Locale.ROOT, "paused node, requestQueueSize %d, %d threads, %3d s: heap used after GC"
+                            + " %4d MB, %d locks granted, %d refused%n", queue, threadCount, s, usedMb, granted.sum(), refused.sum());
                 }
             } finally {
                 running.set(false);
