@@ -37,6 +37,9 @@ public final class LettuceNode implements Node {
     /** How long past the timeout a command may wait to be written before its call times out all the same. */
     private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** How many flushes a caller makes for others before handing the rest to the flusher. */
+    private static final int INLINE_FLUSH_ROUNDS = 4;
+
     /** Long enough ago to count as never. */
     private static final long NEVER_NANOS = TimeUnit.DAYS.toNanos(1);
 
@@ -50,7 +53,8 @@ public final class LettuceNode implements Node {
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicBoolean flushPending = new AtomicBoolean();
+    private final AtomicBoolean flushing = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private final Executor flusher;
 
@@ -330,23 +334,35 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * Writes the buffered commands with one flush. Under a burst, thousands of threads each writing
-     * and flushing their own command kept the I/O thread busy with one write system call per
-     * command, while the replies waited unread until they timed out; one flush task per batch lets
-     * a burst share a few writes. A command buffered before the flag is cleared is flushed by this
-     * task; one buffered after it schedules the next.
+     * Writes the buffered commands, one flush for all that are waiting. Under a burst, thousands of
+     * threads each writing and flushing their own command kept the I/O thread busy with one write
+     * system call per command while the replies waited unread until they timed out. Now the caller
+     * that finds no flush running flushes at once (a lone caller pays no hand-off), and keeps
+     * flushing while others buffer commands meanwhile, so a burst shares a few writes; after a few
+     * rounds it hands the rest to {@code flusher}, so that no caller is held up for long.
      */
     private void flushSoon(StatefulConnection<String, String> open) {
-        if (flushScheduled.compareAndSet(false, true)) {
+        flushPending.set(true);
+        while (flushPending.get() && flushing.compareAndSet(false, true)) {
             try {
-                flusher.execute(() -> {
-                    flushScheduled.set(false);
+                for (int round = 0; round < INLINE_FLUSH_ROUNDS && flushPending.getAndSet(false); round++) {
                     open.flushCommands();
-                });
-            } catch (RuntimeException e) { // rejected: shutting down
-                flushScheduled.set(false);
-                open.flushCommands();
+                }
+            } finally {
+                flushing.set(false);
             }
+            if (flushPending.get()) {
+                handOff(open);
+                return;
+            }
+        }
+    }
+
+    private void handOff(StatefulConnection<String, String> open) {
+        try {
+            flusher.execute(() -> flushSoon(open));
+        } catch (RuntimeException e) { // rejected: shutting down
+            open.flushCommands();
         }
     }
 
