@@ -63,6 +63,7 @@ class DefaultsTests {
         defaults.put("redlock.timeout", text(properties.getTimeout()));
         defaults.put("redlock.connect-timeout", text(properties.getConnectTimeout()));
         defaults.put("redlock.reconnect-interval", text(properties.getReconnectInterval()));
+        defaults.put("redlock.request-queue-size", String.valueOf(properties.getRequestQueueSize()));
         defaults.put("redlock.key-prefix", properties.getKeyPrefix());
         defaults.put("redlock.require-quorum-on-startup", String.valueOf(properties.isRequireQuorumOnStartup()));
         defaults.put("redlock.default-ttl", text(properties.getDefaultTtl()));
