@@ -19,7 +19,9 @@ import org.redisson.api.RedissonClient;
 
 /**
  * The burst shape: {@code THREADS} platform threads, released together, each locking its own
- * resource once (nothing contended) with the client's default settings, on 3 local nodes. Per
+ * resource once (nothing contended), on 3 local nodes: the engine with its default settings,
+ * Redisson's RedLock with its defaults except the 100 ms per-node timeout all benchmark clients
+ * share ({@link RedissonSupport}). Per
  * burst: how many were granted, the time until the last grant, and the p50/p99 acquisition latency
  * of the granted ones. The first burst of a fresh JVM (cold JIT) is the one the issue measured.
  * Run each client in its own JVM:

@@ -3,15 +3,18 @@ package io.github.redlock.internal;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.RedisCommand;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -37,8 +40,8 @@ public final class LettuceNode implements Node {
     /** How long past the timeout a command may wait to be written before its call times out all the same. */
     private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** How many flushes a caller makes for others before handing the rest to the flusher. */
-    private static final int INLINE_FLUSH_ROUNDS = 4;
+    /** How many batches a caller writes for others before handing the rest to the flusher. */
+    private static final int INLINE_WRITE_ROUNDS = 4;
 
     /** Long enough ago to count as never. */
     private static final long NEVER_NANOS = TimeUnit.DAYS.toNanos(1);
@@ -53,8 +56,8 @@ public final class LettuceNode implements Node {
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
-    private final AtomicBoolean flushPending = new AtomicBoolean();
-    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final Queue<SentCommand<?>> unsent = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private final Executor flusher;
 
@@ -104,11 +107,8 @@ public final class LettuceNode implements Node {
                         connected.closeAsync();
                         return NodeReply.error("closed");
                     }
-                    // Commands are buffered and flushed in batches: see flushSoon().
-                    connected.setAutoFlushCommands(false);
                     // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
                     connected.async().scriptLoad(Scripts.EXTEND.text());
-                    connected.flushCommands();
                     connection = connected;
                     return NodeReply.OK;
                 });
@@ -227,8 +227,8 @@ public final class LettuceNode implements Node {
             @Override
             public <R> CompletableFuture<R> apply(SentCommand<R> sent) {
                 first.compareAndSet(null, sent);
-                open.dispatch(sent);
-                flushSoon(open);
+                unsent.add(sent);
+                writeSoon(open);
                 return sent;
             }
         };
@@ -334,35 +334,55 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * Writes the buffered commands, one flush for all that are waiting. Under a burst, thousands of
-     * threads each writing and flushing their own command kept the I/O thread busy with one write
-     * system call per command while the replies waited unread until they timed out. Now the caller
-     * that finds no flush running flushes at once (a lone caller pays no hand-off), and keeps
-     * flushing while others buffer commands meanwhile, so a burst shares a few writes; after a few
-     * rounds it hands the rest to {@code flusher}, so that no caller is held up for long.
+     * Writes the queued commands in batches, one write and flush per batch. Under a burst, thousands
+     * of threads each writing and flushing their own command kept the I/O thread busy with one task
+     * and one write system call per command while the replies waited unread until they timed out.
+     * Now the caller that finds no write running writes at once (a lone caller pays no hand-off) and
+     * goes on with what others queued meanwhile, so a burst shares a few writes; after a few rounds
+     * it hands the rest to {@code flusher}, so that no caller is held up for long. One writer at a
+     * time takes the queue in order, so the commands of one node keep the order they were sent in.
+     * (Lettuce's own buffering, {@code setAutoFlushCommands(false)}, is not used: its flush takes a
+     * lock that makes concurrent writers spin.)
      */
-    private void flushSoon(StatefulConnection<String, String> open) {
-        flushPending.set(true);
-        while (flushPending.get() && flushing.compareAndSet(false, true)) {
+    private void writeSoon(StatefulRedisConnection<String, String> open) {
+        while (!unsent.isEmpty() && writing.compareAndSet(false, true)) {
             try {
-                for (int round = 0; round < INLINE_FLUSH_ROUNDS && flushPending.getAndSet(false); round++) {
-                    open.flushCommands();
+                for (int round = 0; round < INLINE_WRITE_ROUNDS; round++) {
+                    List<RedisCommand<String, String, ?>> batch = new ArrayList<>();
+                    for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
+                        batch.add(next);
+                    }
+                    if (batch.isEmpty()) {
+                        break;
+                    }
+                    dispatch(open, batch);
                 }
             } finally {
-                flushing.set(false);
+                writing.set(false);
             }
-            if (flushPending.get()) {
+            if (!unsent.isEmpty()) {
                 handOff(open);
                 return;
             }
         }
     }
 
-    private void handOff(StatefulConnection<String, String> open) {
+    private static void dispatch(StatefulRedisConnection<String, String> open, List<RedisCommand<String, String, ?>> batch) {
         try {
-            flusher.execute(() -> flushSoon(open));
+            open.dispatch(batch);
+        } catch (RuntimeException e) {
+            batch.forEach(command -> command.completeExceptionally(e));
+        }
+    }
+
+    private void handOff(StatefulRedisConnection<String, String> open) {
+        try {
+            flusher.execute(() -> writeSoon(open));
         } catch (RuntimeException e) { // rejected: shutting down
-            open.flushCommands();
+            writing.set(false);
+            for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
+                next.completeExceptionally(e);
+            }
         }
     }
 
