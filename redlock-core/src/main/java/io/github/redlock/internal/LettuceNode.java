@@ -6,9 +6,11 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.RedisCommand;
+import io.netty.channel.EventLoop;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -345,6 +347,13 @@ public final class LettuceNode implements Node {
      * lock that makes concurrent writers spin.)
      */
     private void writeSoon(StatefulRedisConnection<String, String> open) {
+        if (ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
+            // On an I/O thread Netty writes at once, ahead of batches other threads handed it that
+            // still wait in its task queue: a release could then overtake its own lock's SET and
+            // leave the key behind. Write from another thread, through that queue, in order.
+            handOff(open);
+            return;
+        }
         while (!unsent.isEmpty() && writing.compareAndSet(false, true)) {
             try {
                 for (int round = 0; round < INLINE_WRITE_ROUNDS; round++) {
@@ -377,7 +386,7 @@ public final class LettuceNode implements Node {
 
     private void handOff(StatefulRedisConnection<String, String> open) {
         try {
-            flusher.execute(() -> writeSoon(open));
+            flusher.execute(() -> writeSoon(open)); // a computation thread, never an I/O event loop
         } catch (RuntimeException e) { // rejected: shutting down
             writing.set(false);
             for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
