@@ -52,6 +52,12 @@ class SafetyKeyLossIntegrationTests {
     void withoutFillInOneNodeLosingItsKeysCausesOverlaps() {
         SafetySummary.Run run = SafetySummary.start("K2 the same without fill-in (negative control)");
         MutualExclusionChecker checker = new MutualExclusionChecker();
+        // The first lock lands on exactly a quorum (nodes 3 and 4 briefly hold another value); without
+        // fill-in every later one then does too. (Relying on a release racing the other clients' SETs
+        // to arm this control made it rare once commands were written in batches.)
+        for (int node : List.of(3, 4)) {
+            redis.node(node).command("SET", "k2:r0", "someone-else", "PX", "300");
+        }
         Workload workload = Workload.start(contended("k2:", run.seed()).withoutFillIn(), checker, SharedCounter.inMemory());
         runFlushing(workload, checker, run, List.of(0), CONTROL_BOUND, () -> !checker.overlaps().isEmpty());
         assertThat(checker.overlaps()).as("overlapping claims without fill-in").isNotEmpty();
