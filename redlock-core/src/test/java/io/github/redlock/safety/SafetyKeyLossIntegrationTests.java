@@ -82,6 +82,15 @@ class SafetyKeyLossIntegrationTests {
         assertThat(checker.overlaps()).as("overlaps no client can prevent").isNotEmpty();
     }
 
+    /** Keys the clients' engines filled in after grants (reported with the figures). */
+    private static long fillIns(Workload workload) {
+        long created = 0;
+        for (int i = 0; i < workload.settings().clients; i++) {
+            created += workload.redlock(i).fillInCounts().created();
+        }
+        return created;
+    }
+
     /**
      * Runs the workload for {@code duration} (or until {@code done}), flushing {@code flushed}
      * whenever the newest lock has settled.
@@ -105,7 +114,8 @@ class SafetyKeyLossIntegrationTests {
             }
         }
         run.done(workload.sections(), flushes.get(), checker.overlaps().size(), checker.staleWrites().size(),
-                flushes.get() + " flushes of nodes " + flushed + ", " + workload.sections() + " sections");
+                flushes.get() + " flushes of nodes " + flushed + ", " + workload.sections() + " sections, "
+                        + fillIns(workload) + " keys filled in after grants");
         assertThat(workload.errors()).as("client errors").isEmpty();
         assertThat(workload.sections()).as("sections").isPositive();
         return flushes.get();
