@@ -103,8 +103,10 @@ final class FillIn {
                 replies.add(nodes.get(index).acquireOrReportHolder(key, current.value(), leftMillis));
             }
         }
-        CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new)).whenComplete((done, error) -> {
+        CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new)).whenComplete((all, error) -> {
             int created = 0;
+            boolean last;
+            long gapNanos;
             synchronized (this) {
                 for (int i = 0; i < targets.size(); i++) {
                     NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
@@ -115,13 +117,13 @@ final class FillIn {
                 }
                 current.standsOn(nodes.size() - missing.size());
                 lease.standsOn(nodes.size() - missing.size());
-                if (missing.isEmpty() || tries >= GAPS.length) {
-                    engine.fillInsCounted(created, targets.size() - created);
-                    return;
-                }
+                last = missing.isEmpty() || tries >= GAPS.length;
+                gapNanos = last ? 0 : (long) (GAPS[tries] * retryDelayNanos);
             }
             engine.fillInsCounted(created, targets.size() - created);
-            engine.schedule(this::run, (long) (GAPS[tries] * retryDelayNanos));
+            if (!last) {
+                engine.schedule(this::run, gapNanos);
+            }
         });
     }
 }

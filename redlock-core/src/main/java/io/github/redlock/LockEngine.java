@@ -34,6 +34,9 @@ final class LockEngine {
         CompletableFuture<NodeReply> send(Node node, String key, String value, long ttlMillis);
     }
 
+    /** The size of the held-lease map at which leases that ran out unreleased are first swept. */
+    private static final int MIN_SWEEP = 1024;
+
     private final List<Node> nodes;
     private final List<String> addresses;
     private final int quorum;
@@ -45,7 +48,6 @@ final class LockEngine {
     private final LeaseFactory leases;
     private final boolean fillIn;
     private final Map<HeldKey, FillIn> fillIns = new ConcurrentHashMap<>();
-    private static final int MIN_SWEEP = 1024;
     private volatile int sweepAt = MIN_SWEEP;
     private final LongAdder fillInsCreated = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
