@@ -52,13 +52,21 @@ class SafetyKeyLossIntegrationTests {
     void withoutFillInOneNodeLosingItsKeysCausesOverlaps() {
         SafetySummary.Run run = SafetySummary.start("K2 the same without fill-in (negative control)");
         MutualExclusionChecker checker = new MutualExclusionChecker();
-        // The first lock lands on exactly a quorum (nodes 3 and 4 briefly hold another value); without
-        // fill-in every later one then does too. (Relying on a release racing the other clients' SETs
-        // to arm this control made it rare once commands were written in batches.)
-        for (int node : List.of(3, 4)) {
-            redis.node(node).command("SET", "k2:r0", "someone-else", "PX", "300");
+        // The first lock lands on exactly a quorum (nodes 3 and 4 hold another value until it is
+        // granted); without fill-in every later one then does too, since the previous holder still
+        // holds the other nodes. The foreign value stays until that grant, however long the clients
+        // take to start: one with a fixed TTL expired first on a slow machine and left 0 overlaps in
+        // 76 sections. (Relying on a release racing the other clients' SETs made arming rare once
+        // commands were written in batches.)
+        List<Integer> occupied = List.of(3, 4);
+        for (int node : occupied) {
+            redis.node(node).command("SET", "k2:r0", "someone-else");
         }
         Workload workload = Workload.start(contended("k2:", run.seed()).withoutFillIn(), checker, SharedCounter.inMemory());
+        Workload.Bounded.await("a first grant", CONTROL_BOUND, () -> workload.grants() > 0 || !workload.errors().isEmpty());
+        for (int node : occupied) {
+            redis.node(node).command("DEL", "k2:r0");
+        }
         runFlushing(workload, checker, run, List.of(0), CONTROL_BOUND, () -> !checker.overlaps().isEmpty());
         assertThat(checker.overlaps()).as("overlapping claims without fill-in").isNotEmpty();
     }

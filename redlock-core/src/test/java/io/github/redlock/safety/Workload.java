@@ -125,6 +125,7 @@ final class Workload implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLongArray sectionsByClient;
     private volatile long lastGrantNanos = System.nanoTime();
+    private final AtomicLong grants = new AtomicLong();
     private final Map<String, AtomicLong> writesByResource = new ConcurrentHashMap<>();
     private final Map<LockFailure, AtomicLong> failures = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Long> acquireNanos = new ConcurrentLinkedQueue<>();
@@ -186,6 +187,7 @@ final class Workload implements AutoCloseable {
                 long acquired = System.nanoTime();
                 if (result.isAcquired()) {
                     lastGrantNanos = acquired;
+                    grants.incrementAndGet();
                 }
                 if (!result.isAcquired()) {
                     failures.computeIfAbsent(result.failure(), f -> new AtomicLong()).incrementAndGet();
@@ -239,6 +241,11 @@ final class Workload implements AutoCloseable {
     /** When a client was last granted a lock ({@link System#nanoTime()}). */
     long lastGrantNanos() {
         return lastGrantNanos;
+    }
+
+    /** Locks granted so far, by all clients. */
+    long grants() {
+        return grants.get();
     }
 
     /** Critical sections completed so far, by all clients. */
