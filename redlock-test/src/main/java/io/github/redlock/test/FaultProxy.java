@@ -226,6 +226,11 @@ public final class FaultProxy implements AutoCloseable {
         return connections.size();
     }
 
+    /** Connections accepted since start (each registered before it is counted here). */
+    long acceptedConnections() {
+        return connectionIds.get();
+    }
+
     /** Stops accepting, closes every connection and ends every thread (waiting at most 5 s). Idempotent. */
     @Override
     public void close() {
@@ -308,8 +313,9 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 return;
             }
-            Connection connection = new Connection(client, connectionIds.incrementAndGet());
+            Connection connection = new Connection(client, connectionIds.get() + 1);
             connections.add(connection);
+            connectionIds.incrementAndGet();
             if (closed) {
                 connection.close();
                 return;

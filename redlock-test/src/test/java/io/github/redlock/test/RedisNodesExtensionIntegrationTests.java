@@ -64,7 +64,12 @@ class RedisNodesExtensionIntegrationTests {
         redis.proxy(1).dropReplies();
         redis.proxy(2).delay(Duration.ofMinutes(5));
         redis.proxy(3).blackhole();
+        long accepted = redis.proxy(3).acceptedConnections();
         leftOpen = new RawConnection(redis.proxy(3).port(), Duration.ofSeconds(5));
+        // connect() returns once the kernel queued the connection; the proxy accepts it a moment
+        // later, and a connection it has not seen yet is not closed by the heal.
+        Poll.await("proxy 3 accepting the connection", Duration.ofSeconds(5),
+                () -> redis.proxy(3).acceptedConnections() > accepted);
 
         assertThat(redis.node(0).isRunning()).isFalse();
         assertThat(redis.node(2).isPaused()).isTrue();
