@@ -104,23 +104,26 @@ final class FillIn {
             }
         }
         CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new)).whenComplete((all, error) -> {
-            int created = 0;
+            List<NodeOutcome> tried = new ArrayList<>(targets.size());
             boolean last;
             long gapNanos;
             synchronized (this) {
                 for (int i = 0; i < targets.size(); i++) {
+                    Node node = nodes.get(targets.get(i));
                     NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
-                    if (reply.isOk() || current.value().equals(reply.holder())) {
+                    boolean holds = reply.isOk() || current.value().equals(reply.holder());
+                    if (holds) {
                         missing.remove(targets.get(i));
-                        created++;
                     }
+                    tried.add(new NodeOutcome(node.address(), holds ? NodeStatus.OK : Ballot.status(reply.status()),
+                            holds ? null : reply.detail()));
                 }
                 current.standsOn(nodes.size() - missing.size());
                 lease.standsOn(nodes.size() - missing.size());
                 last = missing.isEmpty() || tries >= GAPS.length;
                 gapNanos = last ? 0 : (long) (GAPS[tries] * retryDelayNanos);
             }
-            engine.fillInsCounted(created, targets.size() - created);
+            engine.filledIn(current.resource(), tried);
             if (!last) {
                 engine.schedule(this::run, gapNanos);
             }

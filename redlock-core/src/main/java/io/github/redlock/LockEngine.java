@@ -46,6 +46,7 @@ final class LockEngine {
     private final Scheduler scheduler;
     private final Jitter jitter;
     private final LeaseFactory leases;
+    private final Listeners listeners;
     private final boolean fillIn;
     private final Map<HeldKey, FillIn> fillIns = new ConcurrentHashMap<>();
     private volatile int sweepAt = MIN_SWEEP;
@@ -57,14 +58,15 @@ final class LockEngine {
     }
 
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
-            LeaseFactory leases) {
-        this(nodes, options, ticker, scheduler, jitter, leases, true);
+            LeaseFactory leases, Listeners listeners) {
+        this(nodes, options, ticker, scheduler, jitter, leases, listeners, true);
     }
 
     /** @param fillIn false only in tests that show what fill-in prevents */
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
-            LeaseFactory leases, boolean fillIn) {
+            LeaseFactory leases, Listeners listeners, boolean fillIn) {
         this.fillIn = fillIn;
+        this.listeners = listeners;
         this.nodes = List.copyOf(nodes);
         this.addresses = nodes.stream().map(Node::address).toList();
         this.quorum = Quorum.of(nodes.size());
@@ -99,10 +101,11 @@ final class LockEngine {
         private final boolean retryWhenHeld;
         private final CompletableFuture<LockResult> result = new CompletableFuture<>();
         private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final Consumer<LockResult> report;
         private int attempts;
 
         private Acquisition(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos,
-                boolean retryWhenHeld) {
+                boolean retryWhenHeld, Consumer<LockResult> report) {
             this.resource = resource;
             this.key = keyPrefix + resource;
             this.value = value;
@@ -110,6 +113,9 @@ final class LockEngine {
             this.command = command;
             this.waitUntilNanos = ticker.nanoTime() + waitNanos;
             this.retryWhenHeld = retryWhenHeld;
+            this.report = report;
+            // Reports a cancelled future too; report() passes on the first result only.
+            result.whenComplete((done, error) -> report.accept(error == null ? done : interruptedResult()));
         }
 
         CompletableFuture<LockResult> result() {
@@ -122,6 +128,17 @@ final class LockEngine {
 
         synchronized int attempts() {
             return attempts;
+        }
+
+        /** The caller stopped waiting: reports and returns an interrupted result (nothing is held). */
+        LockResult interrupted() {
+            LockResult interrupted = interruptedResult();
+            report.accept(interrupted);
+            return interrupted;
+        }
+
+        private LockResult interruptedResult() {
+            return LockResult.failed(resource, LockFailure.INTERRUPTED, List.of(), attempts());
         }
 
         /** Stops retrying; a lease granted all the same is handed to {@code release} at once. */
@@ -138,9 +155,9 @@ final class LockEngine {
      * holders' values (plain {@code SET NX} does not), needed to tell a holder from a split vote.
      */
     Acquisition acquire(String resource, String value, long ttlMillis, NodeCommand command, long waitNanos,
-            boolean retryWhenHeld) {
+            boolean retryWhenHeld, Consumer<LockResult> report) {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
-        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, sent, waitNanos, retryWhenHeld);
+        Acquisition acquisition = new Acquisition(resource, value, ttlMillis, sent, waitNanos, retryWhenHeld, report);
         attempt(acquisition);
         return acquisition;
     }
@@ -255,9 +272,12 @@ final class LockEngine {
         }
     }
 
-    void fillInsCounted(int created, int failed) {
-        fillInsCreated.add(created);
-        fillInsFailed.add(failed);
+    /** A round of fill-in tries was answered: counts and reports it. */
+    void filledIn(String resource, List<NodeOutcome> tried) {
+        RedlockListener.FillInRound round = new RedlockListener.FillInRound(resource, tried);
+        fillInsCreated.add(round.created());
+        fillInsFailed.add(tried.size() - round.created());
+        listeners.filledIn(round);
     }
 
     /** Keys set on nodes after a grant: created (or found holding the lease's value), and not. */
@@ -267,13 +287,35 @@ final class LockEngine {
 
     /** Releases on every node where the key holds {@code value}; completes with how many nodes did. */
     CompletableFuture<Integer> releaseAll(String key, String value) {
+        return releaseReplies(key, value).thenApply(replies -> (int) replies.stream().filter(NodeReply::isOk).count());
+    }
+
+    /**
+     * A release asked for by the lease's holder: as {@link #releaseAll}, reported to the listeners;
+     * completes with whether a quorum of nodes held the value.
+     */
+    CompletableFuture<Boolean> release(String resource, String value) {
+        return releaseReplies(key(resource), value).thenApply(replies -> {
+            List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
+            int released = 0;
+            for (int i = 0; i < replies.size(); i++) {
+                NodeReply reply = replies.get(i);
+                outcomes.add(new NodeOutcome(addresses.get(i), Ballot.status(reply.status()), reply.detail()));
+                released += reply.isOk() ? 1 : 0;
+            }
+            listeners.released(new RedlockListener.Release(resource, released >= quorum, outcomes));
+            return released >= quorum;
+        });
+    }
+
+    private CompletableFuture<List<NodeReply>> releaseReplies(String key, String value) {
         stopFillIn(key, value);
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
             replies.add(node.release(key, value));
         }
         return CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new))
-                .thenApply(done -> (int) replies.stream().filter(reply -> reply.join().isOk()).count());
+                .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
     }
 
     String key(String resource) {
@@ -308,6 +350,7 @@ final class LockEngine {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
             boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
+            listeners.renewed(new RedlockListener.Renewal(lease.resource(), extended, decided.outcomes()));
             if (!extended) {
                 return new Renewal(Optional.<Lease>empty(), decided.quorumRefused());
             }
@@ -327,8 +370,11 @@ final class LockEngine {
      */
     CompletableFuture<Boolean> shorten(Lease lease, long ttlMillis) {
         stopFillIn(key(lease.resource()), lease.value());
-        return setTtl(lease, ttlMillis, false)
-                .thenApply(decided -> decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0);
+        return setTtl(lease, ttlMillis, false).thenApply(decided -> {
+            boolean shortened = decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0;
+            listeners.released(new RedlockListener.Release(lease.resource(), shortened, decided.outcomes()));
+            return shortened;
+        });
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.redlock;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,12 +23,14 @@ public final class LockRequest {
     private final Duration ttl;
     private final Duration waitTime;
     private final boolean retryWhenHeld;
+    private final @Nullable String name;
 
-    private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld) {
+    private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld, @Nullable String name) {
         this.resource = resource;
         this.ttl = ttl;
         this.waitTime = waitTime;
         this.retryWhenHeld = retryWhenHeld;
+        this.name = name;
     }
 
     /**
@@ -39,7 +42,7 @@ public final class LockRequest {
      */
     public static LockRequest of(String resource, Duration ttl) {
         requireWellFormed("resource", resource);
-        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true);
+        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true, null);
     }
 
     /**
@@ -52,7 +55,7 @@ public final class LockRequest {
         if (waitTime == null || waitTime.isNegative()) {
             throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld);
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
     }
 
     /**
@@ -66,7 +69,21 @@ public final class LockRequest {
      * on the refusing nodes, atomically with the refusal, by a Lua script (Redis 6.2 and later).
      */
     public LockRequest withRetryWhenHeld(boolean retryWhenHeld) {
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld);
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
+    }
+
+    /**
+     * Names the kind of lock for {@link RedlockListener}s (metric tags, trace attributes), where the
+     * resource itself may have too many values: {@code "invoice"} for {@code "invoice:42"}, say.
+     * Default none. The {@code @DistributedLock} advice names each request by its resource template.
+     *
+     * @throws IllegalArgumentException when blank
+     */
+    public LockRequest withName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be null or blank");
+        }
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
     }
 
     public String resource() {
@@ -85,10 +102,15 @@ public final class LockRequest {
         return retryWhenHeld;
     }
 
+    /** The low-cardinality name given by {@link #withName(String)}, if any. */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
     @Override
     public String toString() {
         return "LockRequest[" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
-                + "]";
+                + (name != null ? ", name=" + name : "") + "]";
     }
 
     static Duration requireTtl(@Nullable Duration ttl) {

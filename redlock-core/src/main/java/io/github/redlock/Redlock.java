@@ -69,6 +69,7 @@ public final class Redlock implements AutoCloseable {
     private final RedlockOptions options;
     private final Ticker ticker;
     private final LockEngine engine;
+    private final Listeners listeners = new Listeners();
     private final Map<Held, Lease> held = new ConcurrentHashMap<>();
     private final Set<KeepAlive> keepAlives = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -118,7 +119,7 @@ public final class Redlock implements AutoCloseable {
         Scheduler scheduler = (task, delayNanos) ->
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, this::newLease,
-                fillIn);
+                listeners, fillIn);
         connect(nodes);
     }
 
@@ -129,7 +130,7 @@ public final class Redlock implements AutoCloseable {
         this.client = null;
         this.timeouts = null;
         this.ownedResources = null;
-        this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter, this::newLease);
+        this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter, this::newLease, listeners);
     }
 
     /** Starts building a Redlock; {@link Builder#servers(String...)} is required. */
@@ -247,7 +248,7 @@ public final class Redlock implements AutoCloseable {
     private LockEngine.Acquisition start(LockRequest request, String value, LockEngine.NodeCommand command) {
         requireOpen();
         return engine.acquire(request.resource(), value, request.ttl().toMillis(), command, request.waitTime().toNanos(),
-                request.retryWhenHeld());
+                request.retryWhenHeld(), listeners.acquiring(request));
     }
 
     private LockResult awaitLock(LockEngine.Acquisition acquisition) {
@@ -256,7 +257,7 @@ public final class Redlock implements AutoCloseable {
         } catch (InterruptedException e) {
             acquisition.cancel(this::releaseAsync);
             Thread.currentThread().interrupt();
-            return LockResult.failed(acquisition.resource(), LockFailure.INTERRUPTED, List.of(), acquisition.attempts());
+            return acquisition.interrupted();
         } catch (ExecutionException e) {
             throw new IllegalStateException("lock attempt failed unexpectedly", e.getCause());
         }
@@ -292,7 +293,7 @@ public final class Redlock implements AutoCloseable {
             return CompletableFuture.completedFuture(false);
         }
         held.remove(new Held(resource, value));
-        return engine.releaseAll(engine.key(resource), value).thenApply(released -> released >= engine.quorum());
+        return engine.release(resource, value);
     }
 
     /**
@@ -326,9 +327,11 @@ public final class Redlock implements AutoCloseable {
         }
         held.remove(new Held(lease.resource(), lease.value()));
         if (!lease.isValid()) {
+            listeners.released(new RedlockListener.Release(lease.resource(), false, List.of()));
             return CompletableFuture.completedFuture(false);
         }
         if (holdLeftNanos >= lease.remaining().toNanos()) {
+            listeners.released(new RedlockListener.Release(lease.resource(), true, List.of()));
             return CompletableFuture.completedFuture(true); // the key expires with its TTL, at about the hold's end
         }
         return engine.shorten(lease, TimeUnit.NANOSECONDS.toMillis(holdLeftNanos)).thenApply(shortened -> {
@@ -403,6 +406,21 @@ public final class Redlock implements AutoCloseable {
         }
         keepAlive.start();
         return keepAlive;
+    }
+
+    /**
+     * Adds a listener told about every later lock call, release, renewal and fill-in of this
+     * Redlock, after those added before it.
+     *
+     * @throws IllegalArgumentException when null
+     */
+    public void addListener(RedlockListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Removes a listener added before (all its registrations); unknown ones are ignored. */
+    public void removeListener(RedlockListener listener) {
+        listeners.remove(listener);
     }
 
     /** Called by a keep-alive that stopped renewing. */
@@ -546,8 +564,23 @@ public final class Redlock implements AutoCloseable {
     public static final class Builder extends RedlockOptions.Settings<Builder> {
 
         private boolean fillIn = true;
+        private final List<RedlockListener> listeners = new ArrayList<>();
 
         Builder() {
+        }
+
+        /**
+         * Adds a listener, as {@link Redlock#addListener(RedlockListener)} does on the built Redlock;
+         * none by default.
+         *
+         * @throws IllegalArgumentException when null
+         */
+        public Builder listener(RedlockListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
         }
 
         /**
@@ -558,7 +591,9 @@ public final class Redlock implements AutoCloseable {
          *         {@code requireQuorumOnStartup} is true (the default)
          */
         public Redlock build() {
-            return new Redlock(toOptions(), fillIn);
+            Redlock redlock = new Redlock(toOptions(), fillIn);
+            listeners.forEach(redlock::addListener);
+            return redlock;
         }
 
         /** Not an option: lets the safety tests show what happens without fill-in. */

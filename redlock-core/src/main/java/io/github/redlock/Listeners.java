@@ -1,0 +1,87 @@
+package io.github.redlock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The {@link RedlockListener}s of one Redlock, called in registration order; one that throws is
+ * logged and neither stops the others nor disturbs the call. Costs nothing while there are none.
+ */
+final class Listeners {
+
+    private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
+    private static final Consumer<LockResult> IGNORED = result -> { };
+
+    private final List<RedlockListener> listeners = new CopyOnWriteArrayList<>();
+
+    void add(RedlockListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener must not be null");
+        }
+        listeners.add(listener);
+    }
+
+    void remove(RedlockListener listener) {
+        listeners.removeIf(registered -> registered == listener);
+    }
+
+    boolean isEmpty() {
+        return listeners.isEmpty();
+    }
+
+    /** Calls every listener's {@code acquiring} now; the returned callback passes on one result, once. */
+    Consumer<LockResult> acquiring(LockRequest request) {
+        if (listeners.isEmpty()) {
+            return IGNORED;
+        }
+        List<Consumer<LockResult>> callbacks = new ArrayList<>(listeners.size());
+        for (RedlockListener listener : listeners) {
+            try {
+                callbacks.add(listener.acquiring(request));
+            } catch (RuntimeException e) {
+                failed(listener, e);
+            }
+        }
+        AtomicBoolean told = new AtomicBoolean();
+        return result -> {
+            if (told.compareAndSet(false, true)) {
+                for (Consumer<LockResult> callback : callbacks) {
+                    try {
+                        callback.accept(result);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "A RedlockListener failed", e);
+                    }
+                }
+            }
+        };
+    }
+
+    void released(RedlockListener.Release release) {
+        each(listener -> listener.released(release));
+    }
+
+    void renewed(RedlockListener.Renewal renewal) {
+        each(listener -> listener.renewed(renewal));
+    }
+
+    void filledIn(RedlockListener.FillInRound round) {
+        each(listener -> listener.filledIn(round));
+    }
+
+    private void each(Consumer<RedlockListener> call) {
+        for (RedlockListener listener : listeners) {
+            try {
+                call.accept(listener);
+            } catch (RuntimeException e) {
+                failed(listener, e);
+            }
+        }
+    }
+
+    private static void failed(RedlockListener listener, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "RedlockListener " + listener.getClass().getName() + " failed", e);
+    }
+}

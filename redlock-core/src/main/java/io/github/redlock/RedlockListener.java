@@ -1,0 +1,86 @@
+package io.github.redlock;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Told what a {@link Redlock} does, for metrics and tracing: each lock call and its result, each
+ * release, renewal and fill-in, with what every node did. Register one with
+ * {@link Redlock.Builder#listener(RedlockListener)} or {@link Redlock#addListener(RedlockListener)};
+ * the Spring Boot auto-configuration registers every {@code RedlockListener} bean, among them its
+ * Micrometer meters and observations.
+ *
+ * <p>{@link #acquiring} is called on the thread that asks for the lock, before the first attempt,
+ * so that a listener can read what that thread carries (such as the current trace); everything
+ * else may be called on Redis I/O or timer threads. Every method must return quickly, never
+ * block, and should not throw: an exception is logged and ignored, and never disturbs the lock
+ * call. Resources are the names as given to the {@code Redlock}, without the key prefix; they may
+ * be high-cardinality (one per invoice, say), so use {@link LockRequest#name()} to tag metrics. Lock
+ * values are never reported.
+ */
+public interface RedlockListener {
+
+    /**
+     * A lock call starts. The returned callback is told its result exactly once, also when the
+     * call is cancelled or interrupted ({@link LockFailure#INTERRUPTED}); default: ignored.
+     *
+     * @param request what is locked; {@link LockRequest#name()} is its low-cardinality name, if any
+     */
+    default Consumer<LockResult> acquiring(LockRequest request) {
+        return result -> { };
+    }
+
+    /** A release (by lease, by resource and value, or at the end of a minimum hold) was answered. */
+    default void released(Release release) {
+    }
+
+    /** A renewal ({@link Redlock#extend}, or a {@link KeepAlive}'s) was answered. */
+    default void renewed(Renewal renewal) {
+    }
+
+    /** One round of setting a granted lease's key on the nodes that had not granted it was answered. */
+    default void filledIn(FillInRound round) {
+    }
+
+    /**
+     * @param resource the released resource
+     * @param released whether a quorum of nodes held the value (the lock was still this client's)
+     * @param nodes what each node did, in configured order: {@link NodeStatus#OK} deleted it,
+     *        {@link NodeStatus#HELD_BY_OTHER} did not hold the value (it expired, or another holds it)
+     */
+    record Release(String resource, boolean released, List<NodeOutcome> nodes) {
+
+        public Release {
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /**
+     * @param resource the renewed resource
+     * @param renewed whether the lease was renewed (a quorum, in time)
+     * @param nodes what each node did, as far as answered when the renewal was decided
+     */
+    record Renewal(String resource, boolean renewed, List<NodeOutcome> nodes) {
+
+        public Renewal {
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /**
+     * @param resource the lease's resource
+     * @param nodes the nodes tried in this round: {@link NodeStatus#OK} now hold the key,
+     *        {@link NodeStatus#HELD_BY_OTHER} hold another value, the others erred or timed out
+     */
+    record FillInRound(String resource, List<NodeOutcome> nodes) {
+
+        public FillInRound {
+            nodes = List.copyOf(nodes);
+        }
+
+        /** How many of the nodes tried now hold the key. */
+        public int created() {
+            return (int) nodes.stream().filter(node -> node.status() == NodeStatus.OK).count();
+        }
+    }
+}
