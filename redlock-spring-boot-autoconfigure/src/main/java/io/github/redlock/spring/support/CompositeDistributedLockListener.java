@@ -22,6 +22,11 @@ record CompositeDistributedLockListener(List<DistributedLockListener> listeners)
     }
 
     @Override
+    public void notAttempted(String resource, FailureReason reason, Duration latency) {
+        each(l -> l.notAttempted(resource, reason, latency));
+    }
+
+    @Override
     public Runnable running(String resource) {
         Runnable[] ends = new Runnable[listeners.size()];
         for (int i = 0; i < ends.length; i++) {

@@ -16,6 +16,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import io.github.redlock.spring.observation.LockObservationContext;
+import io.github.redlock.spring.observation.LockObservations;
+import io.micrometer.observation.Observation;
+import java.util.Locale;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
@@ -25,6 +29,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.expression.BeanResolver;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Runs {@code @DistributedLock} methods under their lock: acquire, run, then release in
@@ -38,6 +43,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     private final DistributedLockOperationSource operations;
     private final Supplier<@Nullable Redlock> redlock;
     private final Supplier<DistributedLockListener> listener;
+    private final Supplier<LockObservations> observations;
     private final Duration defaultTtl;
     private final @Nullable BeanResolver beanResolver;
     private final SchedulerClocks clocks;
@@ -52,9 +58,22 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      */
     public DistributedLockInterceptor(DistributedLockOperationSource operations, Supplier<@Nullable Redlock> redlock,
             Supplier<DistributedLockListener> listener, Duration defaultTtl, @Nullable BeanFactory beanFactory) {
+        this(operations, redlock, listener, LockObservations::none, defaultTtl, beanFactory);
+    }
+
+    /**
+     * As {@link #DistributedLockInterceptor(DistributedLockOperationSource, Supplier, Supplier, Duration, BeanFactory)},
+     * observing each call's acquisition and held section.
+     *
+     * @param observations looked up on first use
+     */
+    public DistributedLockInterceptor(DistributedLockOperationSource operations, Supplier<@Nullable Redlock> redlock,
+            Supplier<DistributedLockListener> listener, Supplier<LockObservations> observations, Duration defaultTtl,
+            @Nullable BeanFactory beanFactory) {
         this.operations = operations;
         this.redlock = redlock;
         this.listener = listener;
+        this.observations = SingletonSupplier.of(observations);
         this.defaultTtl = defaultTtl;
         this.beanResolver = beanFactory != null ? new BeanFactoryResolver(beanFactory) : null;
         this.clocks = new SchedulerClocks(beanFactory);
@@ -70,7 +89,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         ResultType resultType = operation.resultType();
         if (resultType.kind() == ResultType.Kind.REACTIVE) {
-            return ReactiveResults.locked(resultType.adapter(), () -> acquireAsync(invocation, operation), invocation::proceed);
+            return ReactiveResults.locked(resultType.adapter(), parent -> acquireAsync(invocation, operation, parent),
+                    invocation::proceed);
         }
         HeldLock held;
         try {
@@ -85,7 +105,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return proceedUntilComplete(invocation, held);
         }
         try {
-            return invocation.proceed();
+            return held.proceedInScope(invocation);
         } finally {
             held.finish();
         }
@@ -96,7 +116,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      * throws when it is to fail (under {@code THROW}, or when the resource cannot be evaluated).
      */
     private @Nullable HeldLock acquire(MethodInvocation invocation, LockOperation operation) {
-        Attempt attempt = new Attempt(operation);
+        Attempt attempt = new Attempt(operation, null);
         String key = attempt.resolveKey(invocation);
         Redlock engine = redlock.get();
         if (engine == null) {
@@ -104,7 +124,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         LockResult result;
         try {
-            result = engine.tryLock(attempt.request(key));
+            result = attempt.observation.scoped(() -> engine.tryLock(attempt.request(key)));
         } catch (RuntimeException e) {
             return attempt.failedWithError(key, e);
         }
@@ -114,13 +134,16 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     /**
      * As {@link #acquire}, without blocking: the future completes with null to skip, or fails to
      * fail. Cancelling it cancels the attempt; a lock granted all the same is released at once.
+     *
+     * @param parent the subscriber's observation, when its Reactor context has one
      */
-    private CompletableFuture<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation) {
+    private CompletableFuture<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation,
+            @Nullable Observation parent) {
         Attempt attempt;
         String key;
         Redlock engine;
         try {
-            attempt = new Attempt(operation);
+            attempt = new Attempt(operation, parent);
             key = attempt.resolveKey(invocation);
             engine = redlock.get();
             if (engine == null) {
@@ -129,10 +152,16 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<LockResult> locking = engine.tryLockAsync(attempt.request(key)).toCompletableFuture();
+        CompletableFuture<LockResult> locking;
+        try {
+            locking = attempt.observation.scoped(() -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture());
+        } catch (RuntimeException e) {
+            return failedAsync(attempt, key, e);
+        }
         CompletableFuture<@Nullable HeldLock> held = new CompletableFuture<>();
         locking.whenComplete((result, error) -> {
             if (held.isDone()) {
+                attempt.observed("interrupted", null);
                 return; // cancelled: the engine releases a lease it could no longer hand over
             }
             HeldLock lock;
@@ -183,6 +212,14 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         return returned;
     }
 
+    private static CompletableFuture<@Nullable HeldLock> failedAsync(Attempt attempt, String key, RuntimeException e) {
+        try {
+            return CompletableFuture.completedFuture(attempt.failedWithError(key, e));
+        } catch (RuntimeException thrown) {
+            return CompletableFuture.failedFuture(thrown);
+        }
+    }
+
     private static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
@@ -204,26 +241,42 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         return hold.compareTo(ttl) < 0 ? hold : ttl;
     }
 
-    /** One call's attempt to take its lock: what it reports to the listeners and what it returns. */
+    /**
+     * One call's attempt to take its lock: what it reports to the listeners and observations, and
+     * what it returns. Its {@code redlock.lock.acquire} observation starts with it.
+     */
     private final class Attempt {
 
         private final LockOperation operation;
         private final DistributedLockListener listener = DistributedLockInterceptor.this.listener.get();
+        private final LockObservations observations = DistributedLockInterceptor.this.observations.get();
         private final long start = System.nanoTime();
         private final Duration ttl;
         private final Duration minHold;
+        private final @Nullable Observation parent;
+        private final LockObservationContext context;
+        final Observation observation;
 
-        Attempt(LockOperation operation) {
+        /** @param parent the observation to report under; null for the current one */
+        Attempt(LockOperation operation, @Nullable Observation parent) {
             this.operation = operation;
             this.ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
             this.minHold = minHold(operation, ttl);
+            this.parent = parent != null ? parent : observations.registry().getCurrentObservation();
+            this.context = newContext();
+            this.observation = observations.acquire(context).parentObservation(this.parent).start();
+        }
+
+        private LockObservationContext newContext() {
+            return new LockObservationContext(operation.resource(), operation.policy().name().toLowerCase(Locale.ROOT));
         }
 
         String resolveKey(MethodInvocation invocation) {
             try {
                 return operation.resolveKey(invocation.getArguments(), invocation.getThis(), beanResolver);
             } catch (RuntimeException e) {
-                listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+                listener.notAttempted(operation.resource(), FailureReason.ERROR, since(start));
+                observed("error", e);
                 throw e;
             }
         }
@@ -231,16 +284,28 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         LockRequest request(String key) {
             // A scheduled tick held by another instance is theirs: retrying could only run it twice.
             boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
-            return LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld);
+            return LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
+                    .withName(operation.resource());
         }
 
         @Nullable HeldLock decide(Redlock engine, LockResult result) {
+            context.setResult(result);
+            observation.stop();
             if (!result.isAcquired()) {
                 listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
                 return notAcquired(result);
             }
             listener.acquired(operation.resource(), since(start));
-            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener);
+            Observation hold = observations.hold(newContext()).parentObservation(parent).start();
+            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener, hold);
+        }
+
+        private void observed(String outcome, @Nullable Throwable error) {
+            context.setOutcome(outcome);
+            if (error != null) {
+                observation.error(error);
+            }
+            observation.stop();
         }
 
         private @Nullable HeldLock notAcquired(LockResult result) {
@@ -259,7 +324,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
 
         @Nullable HeldLock failedWithError(String key, Throwable error) {
-            listener.notAcquired(operation.resource(), FailureReason.ERROR, since(start));
+            listener.notAttempted(operation.resource(), FailureReason.ERROR, since(start));
+            observed("error", error);
             if (operation.policy() == LockFailurePolicy.THROW) {
                 throw error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
             }
@@ -268,7 +334,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
 
         @Nullable HeldLock withoutRedlock(String key) {
-            listener.notAcquired(operation.resource(), FailureReason.UNAVAILABLE, since(start));
+            listener.notAttempted(operation.resource(), FailureReason.UNAVAILABLE, since(start));
+            observed("unavailable", null);
             if (warnedWithoutRedlock.add(operation.method())) {
                 LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one"
                         + " @Primary): @DistributedLock method " + operation.description() + " is "

@@ -25,6 +25,16 @@ public interface DistributedLockListener {
     }
 
     /**
+     * The lock was not even asked of the engine (the resource could not be evaluated, no Redlock is
+     * configured, or the engine refused the call); the method did not run. By default the same as
+     * {@link #notAcquired}: only listeners that also see the engine's own reports (as the Micrometer
+     * meters do, through {@link io.github.redlock.RedlockListener}) need to tell the two apart.
+     */
+    default void notAttempted(String resource, FailureReason reason, Duration latency) {
+        notAcquired(resource, reason, latency);
+    }
+
+    /**
      * The method starts running under the lock; the returned callback is run when it returns or throws.
      */
     default Runnable running(String resource) {

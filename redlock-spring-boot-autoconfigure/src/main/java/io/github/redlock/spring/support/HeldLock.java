@@ -3,10 +3,14 @@ package io.github.redlock.spring.support;
 import io.github.redlock.KeepAlive;
 import io.github.redlock.Lease;
 import io.github.redlock.Redlock;
+import io.github.redlock.spring.observation.LockObservationContext;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The lock of one {@code @DistributedLock} call while its work runs: its renewal (the engine's
  * {@link Redlock#keepAlive keepAlive} for {@code autoExtend}), the listeners' held-time callback,
- * and the release at the end (or the minimum hold). {@link #finish()} and
+ * its {@code redlock.lock.hold} observation, and the release at the end (or the minimum hold). {@link #finish()} and
  * {@link #finishAsync()} end it once; later calls do nothing.
  */
 final class HeldLock {
@@ -29,10 +33,11 @@ final class HeldLock {
     private final DistributedLockListener listener;
     private final @Nullable KeepAlive keepAlive;
     private final Runnable running;
+    private final Observation observation;
     private final AtomicBoolean finished = new AtomicBoolean();
 
     HeldLock(LockOperation operation, Redlock engine, Lease lease, Duration ttl, Duration minHold,
-            DistributedLockListener listener) {
+            DistributedLockListener listener, Observation observation) {
         this.operation = operation;
         this.engine = engine;
         this.lease = lease;
@@ -41,6 +46,13 @@ final class HeldLock {
         this.listener = listener;
         this.keepAlive = operation.autoExtend() ? keepAlive(operation, engine, lease, ttl) : null;
         this.running = listener.running(operation.resource());
+        this.observation = observation;
+    }
+
+    /** Runs the method with the hold observation current on this thread, so that work observed inside it is its child. */
+    @Nullable Object proceedInScope(MethodInvocation invocation) throws Throwable {
+        // Wrapped: the callable may not return null.
+        return observation.scopedChecked(() -> Optional.ofNullable(invocation.proceed())).orElse(null);
     }
 
     /** Renews the lease while the work runs; a lost lock is logged at once (the work cannot be stopped safely). */
@@ -65,7 +77,7 @@ final class HeldLock {
             return;
         }
         try {
-            if (expired(current)) {
+            if (expiredObserved(current)) {
                 if (keepAlive != null) {
                     keepAlive.release();
                 } else {
@@ -90,7 +102,7 @@ final class HeldLock {
         }
         CompletionStage<Boolean> release;
         try {
-            boolean expired = expired(current);
+            boolean expired = expiredObserved(current);
             if (keepAlive != null) {
                 release = expired ? keepAlive.releaseAsync() : keepAlive.releaseAsync(minHold);
             } else {
@@ -125,6 +137,22 @@ final class HeldLock {
             LOG.warn("A DistributedLockListener failed", e);
         }
         return keepAlive != null ? keepAlive.lease() : lease;
+    }
+
+    /** As {@link #expired}, and ends the hold observation with that outcome. */
+    private boolean expiredObserved(Lease current) {
+        boolean expired;
+        try {
+            expired = expired(current);
+        } catch (RuntimeException e) {
+            observation.stop();
+            throw e;
+        }
+        if (observation.getContext() instanceof LockObservationContext context) {
+            context.setOutcome(expired ? "expired" : "released");
+        }
+        observation.stop();
+        return expired;
     }
 
     /** Whether the lock ran out (or, under {@code autoExtend}, was lost) while the work ran; warns and counts it. */

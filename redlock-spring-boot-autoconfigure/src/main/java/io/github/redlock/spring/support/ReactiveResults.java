@@ -1,7 +1,8 @@
 package io.github.redlock.spring.support;
 
+import io.micrometer.observation.Observation;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.springframework.core.ReactiveAdapter;
@@ -20,6 +21,13 @@ final class ReactiveResults {
         @Nullable Object proceed() throws Throwable;
     }
 
+    /**
+     * Where Micrometer keeps the current observation in a Reactor context (WebFlux's server
+     * observation puts it there): ObservationThreadLocalAccessor.KEY, whose class needs the
+     * optional context-propagation library.
+     */
+    private static final String OBSERVATION_KEY = "micrometer.observation";
+
     private ReactiveResults() {
     }
 
@@ -29,12 +37,14 @@ final class ReactiveResults {
      * fails or is cancelled. Not subscribed, it takes no lock and does not call the method. When
      * the lock is not taken, it completes empty (skip) or with the error ({@code THROW}).
      *
-     * @param acquire completes with the held lock, with null to skip, or fails; cancelled when the
-     *        subscription is cancelled while acquiring
+     * @param acquire given the subscriber's current observation, if any, completes with the held
+     *        lock, with null to skip, or fails; cancelled when the subscription is cancelled while acquiring
      */
-    static Object locked(ReactiveAdapter adapter, Supplier<CompletableFuture<@Nullable HeldLock>> acquire, Call call) {
+    static Object locked(ReactiveAdapter adapter,
+            Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Call call) {
         Flux<Object> locked = Flux.usingWhen(
-                Mono.defer(() -> Mono.fromCompletionStage(acquire.get())),
+                Mono.deferContextual(context -> Mono.fromCompletionStage(
+                        acquire.apply(context.<@Nullable Observation>getOrDefault(OBSERVATION_KEY, null)))),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
                 held -> Mono.fromCompletionStage(held.finishAsync()),
                 (held, error) -> Mono.fromCompletionStage(held.finishAsync()),

@@ -6,6 +6,7 @@ import io.github.redlock.spring.support.DistributedLockAdvisor;
 import io.github.redlock.spring.support.DistributedLockInterceptor;
 import io.github.redlock.spring.support.DistributedLockListener;
 import io.github.redlock.spring.support.DistributedLockOperationSource;
+import io.github.redlock.spring.observation.LockObservations;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
@@ -29,7 +30,7 @@ import org.springframework.util.function.SingletonSupplier;
  *
  * <p>The advice is installed even when no {@link Redlock} is configured: annotated methods are then
  * skipped (or throw, under THROW), never run without their lock. The Redlock bean and the
- * {@link DistributedLockListener}s are looked up on first use, so creating the advisor early does
+ * {@link DistributedLockListener}s and {@link LockObservations} are looked up on first use, so creating the advisor early does
  * not create them early.
  */
 @AutoConfiguration(after = RedlockAutoConfiguration.class)
@@ -40,7 +41,8 @@ public final class DistributedLockAutoConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
     static DistributedLockAdvisor distributedLockAdvisor(Environment environment, BeanFactory beanFactory,
-            ObjectProvider<Redlock> redlock, ObjectProvider<DistributedLockListener> listeners) {
+            ObjectProvider<Redlock> redlock, ObjectProvider<DistributedLockListener> listeners,
+            ObjectProvider<LockObservations> observations) {
         // Bound here rather than injected: advisors are created while post-processors are still being
         // registered, and the properties bean should not be created that early.
         RedlockProperties properties = Binder.get(environment).bindOrCreate("redlock", RedlockProperties.class);
@@ -48,7 +50,7 @@ public final class DistributedLockAutoConfiguration {
         DistributedLockOperationSource operations = new DistributedLockOperationSource(environment);
         DistributedLockInterceptor interceptor = new DistributedLockInterceptor(operations, new RedlockLookup(redlock),
                 SingletonSupplier.of(() -> DistributedLockListener.composite(listeners.orderedStream().toList())),
-                properties.getDefaultTtl(), beanFactory);
+                () -> observations.getIfAvailable(LockObservations::none), properties.getDefaultTtl(), beanFactory);
         DistributedLockAdvisor advisor = new DistributedLockAdvisor(operations, interceptor);
         advisor.setOrder(properties.getAdvice().getOrder());
         return advisor;

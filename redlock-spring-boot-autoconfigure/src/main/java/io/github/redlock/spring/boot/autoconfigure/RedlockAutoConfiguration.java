@@ -35,6 +35,12 @@ public final class RedlockAutoConfiguration {
 
     private static final Log LOG = LogFactory.getLog(RedlockAutoConfiguration.class);
 
+    /** Adds the {@link io.github.redlock.RedlockListener} beans (meters, observations) to every Redlock bean. */
+    @Bean
+    static RedlockListenerRegistrar redlockListenerRegistrar(ObjectProvider<io.github.redlock.RedlockListener> listeners) {
+        return new RedlockListenerRegistrar(listeners);
+    }
+
     /** The servers of {@code redlock.servers}, unless the application or a container supplies its own. */
     @Bean
     @ConditionalOnMissingBean(RedlockConnectionDetails.class)

@@ -3,9 +3,11 @@ package io.github.redlock.spring.boot.actuate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redlock.LockFailure;
+import io.github.redlock.RedlockListener;
 import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RedlockMetricsTests {
@@ -14,26 +16,36 @@ class RedlockMetricsTests {
     private final RedlockMetrics metrics = new RedlockMetrics(registry);
 
     @Test
-    void acquisitionsAreCountedAndTimedPerResourceAsWritten() {
+    void theAdvicesReportsOfEngineResultsAreNotCountedTwice() {
+        // The engine reports every result it produced (RedlockListener.acquiring), the advice's included.
         metrics.acquired("invoice:#{#invoice.id}", Duration.ofMillis(3));
-        metrics.acquired("invoice:#{#invoice.id}", Duration.ofMillis(5));
-        assertThat(registry.get("redlock.acquisitions").tag("resource", "invoice:#{#invoice.id}").counter().count())
-                .isEqualTo(2);
-        assertThat(registry.get("redlock.acquire").tag("resource", "invoice:#{#invoice.id}").tag("outcome", "acquired")
-                .timer().count()).isEqualTo(2);
+        metrics.notAcquired("invoice:#{#invoice.id}", FailureReason.CONTENDED, Duration.ofMillis(3));
+        assertThat(registry.find("redlock.acquisitions").counters()).allMatch(counter -> counter.count() == 0);
+        assertThat(registry.find("redlock.failures").counters()).allMatch(counter -> counter.count() == 0);
     }
 
     @Test
-    void failuresAreCountedByReason() {
-        metrics.notAcquired("report", FailureReason.CONTENDED, Duration.ofMillis(1));
-        metrics.notAcquired("report", FailureReason.CONTENDED, Duration.ofMillis(1));
-        metrics.notAcquired("report", FailureReason.UNAVAILABLE, Duration.ofMillis(1));
-        metrics.notAcquired("report", FailureReason.ERROR, Duration.ofMillis(1));
-        assertThat(registry.get("redlock.failures").tag("resource", "report").tag("reason", "contended").counter().count())
+    void callsThatNeverReachedTheEngineAreCountedByReason() {
+        metrics.notAttempted("report", FailureReason.ERROR, Duration.ofMillis(1));
+        metrics.notAttempted("report", FailureReason.ERROR, Duration.ofMillis(1));
+        metrics.notAttempted("report", FailureReason.UNAVAILABLE, Duration.ofMillis(1));
+        assertThat(registry.get("redlock.failures").tag("resource", "report").tag("reason", "error").counter().count())
                 .isEqualTo(2);
         assertThat(registry.get("redlock.failures").tag("reason", "unavailable").counter().count()).isEqualTo(1);
-        assertThat(registry.get("redlock.failures").tag("reason", "error").counter().count()).isEqualTo(1);
-        assertThat(registry.get("redlock.acquire").tag("outcome", "contended").timer().count()).isEqualTo(2);
+        assertThat(registry.get("redlock.acquire").tag("outcome", "error").timer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void releasesAndRenewalsAreCountedByOutcome() {
+        metrics.released(new RedlockListener.Release("a", true, List.of()));
+        metrics.released(new RedlockListener.Release("a", false, List.of()));
+        metrics.released(new RedlockListener.Release("b", true, List.of()));
+        metrics.renewed(new RedlockListener.Renewal("a", true, List.of()));
+        metrics.renewed(new RedlockListener.Renewal("a", false, List.of()));
+        assertThat(registry.get("redlock.releases").tag("outcome", "released").counter().count()).isEqualTo(2);
+        assertThat(registry.get("redlock.releases").tag("outcome", "not_held").counter().count()).isEqualTo(1);
+        assertThat(registry.get("redlock.renewals").tag("outcome", "renewed").counter().count()).isEqualTo(1);
+        assertThat(registry.get("redlock.renewals").tag("outcome", "failed").counter().count()).isEqualTo(1);
     }
 
     @Test
@@ -60,10 +72,9 @@ class RedlockMetricsTests {
 
     @Test
     void metersAreCreatedOncePerResource() {
-        metrics.acquired("a", Duration.ZERO);
+        metrics.notAttempted("a", FailureReason.ERROR, Duration.ZERO);
         int meters = registry.getMeters().size();
-        metrics.acquired("a", Duration.ZERO);
-        metrics.notAcquired("a", FailureReason.ERROR, Duration.ZERO);
+        metrics.notAttempted("a", FailureReason.UNAVAILABLE, Duration.ZERO);
         metrics.expired("a");
         assertThat(registry.getMeters()).hasSize(meters);
     }

@@ -1,13 +1,18 @@
 package io.github.redlock.spring.boot.readme;
 
 import io.github.redlock.Lease;
+import io.github.redlock.LockRequest;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.LockFailurePolicy;
 import io.github.redlock.spring.boot.autoconfigure.RedlockBuilderCustomizer;
 import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails;
 import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails.Server;
+import io.github.redlock.spring.observation.DefaultLockAcquireObservationConvention;
+import io.github.redlock.spring.observation.LockAcquireObservationConvention;
+import io.github.redlock.spring.observation.LockObservationContext;
 import io.github.redlock.spring.support.DistributedLockListener;
+import io.micrometer.common.KeyValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -180,6 +185,22 @@ final class ReadmeExamples {
         }
     }
 
+    // --- Observations and tracing ---------------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    public static class LockObservationConfiguration {
+
+        @Bean
+        LockAcquireObservationConvention teamTaggedLockAcquisitions() {
+            return new DefaultLockAcquireObservationConvention() {
+                @Override
+                public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
+                    return super.getLowCardinalityKeyValues(context).and("team", "billing");
+                }
+            };
+        }
+    }
+
     // --- Connection details -------------------------------------------------------------------
 
     @Configuration(proxyBeanMethods = false)
@@ -204,8 +225,10 @@ final class ReadmeExamples {
             this.redlock = redlock;
         }
 
-        public boolean rebalance() {
-            Optional<Lease> lease = redlock.tryLock("rebalance", Duration.ofSeconds(30)).lease();
+        public boolean rebalance(int shard) {
+            // One resource per shard; named "rebalance" in the meters and traces, which need few values.
+            LockRequest request = LockRequest.of("rebalance:" + shard, Duration.ofSeconds(30)).withName("rebalance");
+            Optional<Lease> lease = redlock.tryLock(request).lease();
             if (lease.isEmpty()) {
                 return false;
             }

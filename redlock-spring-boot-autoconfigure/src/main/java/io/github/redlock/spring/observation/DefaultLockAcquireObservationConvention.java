@@ -1,0 +1,42 @@
+package io.github.redlock.spring.observation;
+
+import io.github.redlock.LockResult;
+import io.github.redlock.spring.observation.LockObservationDocumentation.AcquireHighCardinalityKeys;
+import io.github.redlock.spring.observation.LockObservationDocumentation.LowCardinalityKeys;
+import io.micrometer.common.KeyValues;
+
+/**
+ * Observation {@code redlock.lock.acquire}, contextual name {@code acquire <resource>}, with the
+ * key values of {@link LockObservationDocumentation#ACQUIRE}.
+ */
+public class DefaultLockAcquireObservationConvention implements LockAcquireObservationConvention {
+
+    public static final String NAME = "redlock.lock.acquire";
+
+    @Override
+    public String getName() {
+        return NAME;
+    }
+
+    @Override
+    public String getContextualName(LockObservationContext context) {
+        return "acquire " + context.getResource();
+    }
+
+    @Override
+    public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
+        return KeyValues.of(LowCardinalityKeys.RESOURCE.withValue(context.getResource()),
+                LowCardinalityKeys.OUTCOME.withValue(context.getOutcome()),
+                LowCardinalityKeys.POLICY.withValue(context.getPolicy()));
+    }
+
+    @Override
+    public KeyValues getHighCardinalityKeyValues(LockObservationContext context) {
+        LockResult result = context.getResult();
+        if (result == null) {
+            return KeyValues.empty();
+        }
+        return KeyValues.of(AcquireHighCardinalityKeys.ATTEMPTS.withValue(Integer.toString(result.attempts())),
+                AcquireHighCardinalityKeys.NODES_GRANTED.withValue(Integer.toString(context.getNodesGranted())));
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.redlock.spring.observation;
+
+import io.github.redlock.spring.observation.LockObservationDocumentation.LowCardinalityKeys;
+import io.micrometer.common.KeyValues;
+
+/**
+ * Observation {@code redlock.lock.hold}, contextual name {@code hold <resource>}, with the key
+ * values of {@link LockObservationDocumentation#HOLD}.
+ */
+public class DefaultLockHoldObservationConvention implements LockHoldObservationConvention {
+
+    public static final String NAME = "redlock.lock.hold";
+
+    @Override
+    public String getName() {
+        return NAME;
+    }
+
+    @Override
+    public String getContextualName(LockObservationContext context) {
+        return "hold " + context.getResource();
+    }
+
+    @Override
+    public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
+        return KeyValues.of(LowCardinalityKeys.RESOURCE.withValue(context.getResource()),
+                LowCardinalityKeys.OUTCOME.withValue(context.getOutcome()),
+                LowCardinalityKeys.POLICY.withValue(context.getPolicy()));
+    }
+}

@@ -1,0 +1,16 @@
+package io.github.redlock.spring.observation;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationConvention;
+
+/**
+ * Names and key values of the {@code redlock.lock.hold} observations; define a bean of this type
+ * to replace {@link DefaultLockHoldObservationConvention} (extend it to add key values).
+ */
+public interface LockHoldObservationConvention extends ObservationConvention<LockObservationContext> {
+
+    @Override
+    default boolean supportsContext(Observation.Context context) {
+        return context instanceof LockObservationContext;
+    }
+}
