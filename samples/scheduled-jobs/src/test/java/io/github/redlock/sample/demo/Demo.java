@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,13 +62,29 @@ public final class Demo {
                 get(instance, "/runs").lines().filter(line -> !line.isBlank()).map(Run::parse).forEach(runs::add);
                 counters.put(instance.id(), counters(get(instance, "/actuator/prometheus")));
             }
-            return new DemoReport(runs, counters);
+            DemoReport report = new DemoReport(runs, counters);
+            instances.forEach(Instance::stop); // flushes their spans
+            return report.withTrace(trace(instances));
         } finally {
             instances.forEach(Instance::stop);
             if (nodes != null) {
                 nodes.close();
             }
         }
+    }
+
+    /** One tick of the report job as the first instance that ran one traced it. */
+    private static Optional<TraceSample> trace(List<Instance> instances) throws IOException {
+        for (Instance instance : instances) {
+            if (Files.exists(instance.spans())) {
+                Optional<TraceSample> found = TraceSample.find(instance.id(), Files.readAllLines(instance.spans()),
+                        "hold sample:report");
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private void awaitReady(Instance instance) throws Exception {
@@ -114,7 +131,7 @@ public final class Demo {
     }
 
     /** One application process. */
-    record Instance(String id, int port, Process process, Path log) {
+    record Instance(String id, int port, Process process, Path log, Path spans) {
 
         static Instance start(String id, List<String> servers, Duration clockOffset, Path logs) throws IOException {
             int port;
@@ -122,18 +139,23 @@ public final class Demo {
                 port = socket.getLocalPort();
             }
             Path log = logs.resolve(id + ".log");
+            Path spans = logs.resolve(id + "-spans.log");
+            Files.deleteIfExists(spans);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), ScheduledJobsApplication.class.getName(),
                     "--server.port=" + port, "--sample.instance-id=" + id,
                     "--sample.clock-offset=" + clockOffset.toMillis() + "ms",
-                    "--redlock.servers=" + String.join(",", servers))
+                    "--redlock.servers=" + String.join(",", servers), "--sample.trace-file=" + spans)
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new Instance(id, port, process, log);
+            return new Instance(id, port, process, log, spans);
         }
 
         /** Graceful stop (SIGTERM), so held locks are released; forced after 30 s. */
         void stop() {
+            if (!process.isAlive()) {
+                return;
+            }
             process.destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -25,5 +25,13 @@ class DemoIntegrationTests {
         assertThat(report.counter("acquisitions")).isGreaterThanOrEqualTo(report.runs());
         assertThat(report.counter("contended")).as("the other instance was turned away by the lock").isPositive();
         assertThat(report.passed()).isTrue();
+        // One instance's trace of a report tick: the lock's spans inside the scheduled task's.
+        TraceSample trace = report.trace().orElseThrow(() -> new AssertionError("no trace of a report tick"));
+        TraceSample.Span acquire = trace.span("acquire sample:report").orElseThrow();
+        TraceSample.Span hold = trace.span("hold sample:report").orElseThrow();
+        assertThat(trace.parentOf(acquire)).as("the tick's span, parent of the acquisition").isPresent()
+                .isEqualTo(trace.parentOf(hold));
+        assertThat(acquire.attributes()).contains("redlock.outcome=acquired", "redlock.resource=sample:report");
+        assertThat(hold.attributes()).contains("redlock.outcome=released");
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -12,10 +13,25 @@ final class DemoReport {
 
     private final List<Run> runs;
     private final Map<String, Map<String, Double>> counters;
+    private final Optional<TraceSample> trace;
 
     DemoReport(List<Run> runs, Map<String, Map<String, Double>> countersByInstance) {
+        this(runs, countersByInstance, Optional.empty());
+    }
+
+    private DemoReport(List<Run> runs, Map<String, Map<String, Double>> countersByInstance, Optional<TraceSample> trace) {
         this.runs = runs.stream().sorted(Comparator.comparing(Run::tick).thenComparing(Run::lock)).toList();
         this.counters = countersByInstance;
+        this.trace = trace;
+    }
+
+    DemoReport withTrace(Optional<TraceSample> trace) {
+        return new DemoReport(runs, counters, trace);
+    }
+
+    /** One tick of the report job as the first instance that ran one traced it. */
+    Optional<TraceSample> trace() {
+        return trace;
     }
 
     int runs() {
@@ -74,6 +90,8 @@ final class DemoReport {
                 c.getOrDefault("unavailable", 0.0))));
         out.append(String.format("%ntotals: ticks=%d runs=%d skipped-by-lock=%.0f overlaps=%d double-runs=%d instances-that-ran=%d%n",
                 byTick().size(), runs(), counter("contended"), overlaps().size(), doubleRuns().size(), instancesThatRan()));
+        trace.ifPresent(sample -> out.append(String.format("%none tick's trace (%s, from target/demo/%s-spans.log):%n",
+                sample.instance(), sample.instance())).append(sample.render()));
         overlaps().forEach(pair -> out.append("OVERLAP: ").append(pair).append('\n'));
         out.append(passed() ? "VERDICT: PASS - every tick ran exactly once, with no overlap\n"
                 : "VERDICT: FAIL\n");
