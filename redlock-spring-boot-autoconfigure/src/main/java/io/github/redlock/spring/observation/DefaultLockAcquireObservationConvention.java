@@ -2,7 +2,6 @@ package io.github.redlock.spring.observation;
 
 import io.github.redlock.LockResult;
 import io.github.redlock.spring.observation.LockObservationDocumentation.AcquireHighCardinalityKeys;
-import io.github.redlock.spring.observation.LockObservationDocumentation.LowCardinalityKeys;
 import io.micrometer.common.KeyValues;
 
 /**
@@ -25,9 +24,7 @@ public class DefaultLockAcquireObservationConvention implements LockAcquireObser
 
     @Override
     public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
-        return KeyValues.of(LowCardinalityKeys.RESOURCE.withValue(context.getResource()),
-                LowCardinalityKeys.OUTCOME.withValue(context.getOutcome()),
-                LowCardinalityKeys.POLICY.withValue(context.getPolicy()));
+        return LockKeyValues.of(context);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.github.redlock.spring.observation;
 
-import io.github.redlock.spring.observation.LockObservationDocumentation.LowCardinalityKeys;
 import io.micrometer.common.KeyValues;
 
 /**
@@ -23,8 +22,6 @@ public class DefaultLockHoldObservationConvention implements LockHoldObservation
 
     @Override
     public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
-        return KeyValues.of(LowCardinalityKeys.RESOURCE.withValue(context.getResource()),
-                LowCardinalityKeys.OUTCOME.withValue(context.getOutcome()),
-                LowCardinalityKeys.POLICY.withValue(context.getPolicy()));
+        return LockKeyValues.of(context);
     }
 }
