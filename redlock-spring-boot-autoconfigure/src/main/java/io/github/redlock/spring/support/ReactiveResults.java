@@ -8,6 +8,7 @@ import org.reactivestreams.Publisher;
 import org.springframework.core.ReactiveAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /**
  * Locked calls of methods that return a reactive type. The only class that uses Project Reactor,
@@ -43,14 +44,18 @@ final class ReactiveResults {
     static Object locked(ReactiveAdapter adapter,
             Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Call call) {
         Flux<Object> locked = Flux.usingWhen(
-                Mono.deferContextual(context -> Mono.fromCompletionStage(
-                        acquire.apply(context.<@Nullable Observation>getOrDefault(OBSERVATION_KEY, null)))),
+                Mono.deferContextual(context -> Mono.fromCompletionStage(acquire.apply(observation(context)))),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
                 held -> Mono.fromCompletionStage(held.finishAsync()),
                 (held, error) -> Mono.fromCompletionStage(held.finishAsync()),
                 held -> Mono.fromCompletionStage(held.finishAsync()));
         // singleOrEmpty waits for completion, which usingWhen signals only after the release was answered.
         return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.singleOrEmpty());
+    }
+
+    private static @Nullable Observation observation(ContextView context) {
+        Object current = context.hasKey(OBSERVATION_KEY) ? context.get(OBSERVATION_KEY) : null;
+        return current instanceof Observation observation ? observation : null;
     }
 
     static Object empty(ReactiveAdapter adapter) {
