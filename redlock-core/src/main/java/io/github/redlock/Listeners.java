@@ -7,15 +7,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The {@link RedlockListener}s of one Redlock, called in registration order; one that throws is
- * logged and neither stops the others nor disturbs the call. Costs nothing while there are none.
+ * The {@link RedlockListener}s of one Redlock (or a {@link RedlockListener#composite composite}),
+ * called in registration order; one that throws is logged and neither stops the others nor
+ * disturbs the call. Costs nothing while there are none.
  */
-final class Listeners {
+final class Listeners implements RedlockListener {
 
     private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
     private static final Consumer<LockResult> IGNORED = result -> { };
 
     private final List<RedlockListener> listeners = new CopyOnWriteArrayList<>();
+
+    Listeners() {
+    }
+
+    Listeners(List<RedlockListener> listeners) {
+        listeners.forEach(this::add);
+    }
 
     void add(RedlockListener listener) {
         if (listener == null) {
@@ -33,7 +41,8 @@ final class Listeners {
     }
 
     /** Calls every listener's {@code acquiring} now; the returned callback passes on one result, once. */
-    Consumer<LockResult> acquiring(LockRequest request) {
+    @Override
+    public Consumer<LockResult> acquiring(LockRequest request) {
         if (listeners.isEmpty()) {
             return IGNORED;
         }
@@ -59,15 +68,18 @@ final class Listeners {
         };
     }
 
-    void released(RedlockListener.Release release) {
+    @Override
+    public void released(RedlockListener.Release release) {
         each(listener -> listener.released(release));
     }
 
-    void renewed(RedlockListener.Renewal renewal) {
+    @Override
+    public void renewed(RedlockListener.Renewal renewal) {
         each(listener -> listener.renewed(renewal));
     }
 
-    void filledIn(RedlockListener.FillInRound round) {
+    @Override
+    public void filledIn(RedlockListener.FillInRound round) {
         each(listener -> listener.filledIn(round));
     }
 

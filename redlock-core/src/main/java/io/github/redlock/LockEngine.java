@@ -114,8 +114,13 @@ final class LockEngine {
             this.waitUntilNanos = ticker.nanoTime() + waitNanos;
             this.retryWhenHeld = retryWhenHeld;
             this.report = report;
-            // Reports a cancelled future too; report() passes on the first result only.
-            result.whenComplete((done, error) -> report.accept(error == null ? done : interruptedResult()));
+            // A result is reported before the caller sees it (complete()); this reports a caller's
+            // cancellation. The report passes on the first result only.
+            result.whenComplete((done, error) -> {
+                if (error != null) {
+                    report.accept(interruptedResult());
+                }
+            });
         }
 
         CompletableFuture<LockResult> result() {
@@ -128,6 +133,17 @@ final class LockEngine {
 
         synchronized int attempts() {
             return attempts;
+        }
+
+        /**
+         * Reports {@code outcome}, then hands it to the caller: listeners have seen a result by the
+         * time the caller's code runs. False when the caller had cancelled.
+         */
+        boolean complete(LockResult outcome) {
+            if (!result.isDone()) {
+                report.accept(outcome);
+            }
+            return result.complete(outcome);
         }
 
         /** The caller stopped waiting: reports and returns an interrupted result (nothing is held). */
@@ -186,7 +202,7 @@ final class LockEngine {
             lease.standsOn(ballot.okCount());
             // Registered before the caller sees the lease, so that its release always stops the fill-in.
             FillIn filling = fillIn ? register(a.key, lease) : null;
-            if (!a.result.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts))) {
+            if (!a.complete(LockResult.acquired(lease, ballot.outcomes(), a.attempts))) {
                 // The caller cancelled the attempt's future: nobody will release this lease but us.
                 ballot.complete().thenCompose(all -> releaseAll(a.key, a.value));
                 return;
@@ -211,12 +227,12 @@ final class LockEngine {
             return; // cancelled by the caller: no more attempts
         }
         if (a.cancelled.get()) {
-            a.result.complete(LockResult.failed(a.resource, LockFailure.INTERRUPTED, ballot.outcomes(), a.attempts));
+            a.complete(LockResult.failed(a.resource, LockFailure.INTERRUPTED, ballot.outcomes(), a.attempts));
             return;
         }
         Ballot.Standing standing = a.retryWhenHeld ? Ballot.Standing.UNKNOWN : ballot.standing(a.value);
         if (standing == Ballot.Standing.HELD) {
-            a.result.complete(LockResult.failed(a.resource, LockFailure.CONTENDED, ballot.outcomes(), a.attempts));
+            a.complete(LockResult.failed(a.resource, LockFailure.CONTENDED, ballot.outcomes(), a.attempts));
             return;
         }
         long delay = options.retryDelay().toNanos() + jitter.nextNanos(options.retryJitter().toNanos());
@@ -230,7 +246,7 @@ final class LockEngine {
         if (retriesLeft || waitLeft) {
             scheduler.schedule(() -> attempt(a), delay);
         } else {
-            a.result.complete(LockResult.failed(a.resource, ballot.failure(), ballot.outcomes(), a.attempts));
+            a.complete(LockResult.failed(a.resource, ballot.failure(), ballot.outcomes(), a.attempts));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.redlock;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -15,14 +16,17 @@ import java.util.function.Consumer;
  * else may be called on Redis I/O or timer threads. Every method must return quickly, never
  * block, and should not throw: an exception is logged and ignored, and never disturbs the lock
  * call. Resources are the names as given to the {@code Redlock}, without the key prefix; they may
- * be high-cardinality (one per invoice, say), so use {@link LockRequest#name()} to tag metrics. Lock
- * values are never reported.
+ * be high-cardinality (one per invoice, say), so use {@link LockRequest#name()} to tag metrics. An
+ * acquired {@link LockResult} carries its {@link Lease}, whose value is the lock's secret: never
+ * log or export it (releases, renewals and fill-ins do not report values).
  */
 public interface RedlockListener {
 
     /**
-     * A lock call starts. The returned callback is told its result exactly once, also when the
-     * call is cancelled or interrupted ({@link LockFailure#INTERRUPTED}); default: ignored.
+     * A lock call starts. The returned callback is told its result exactly once, before the caller
+     * sees it, also when the call is cancelled or interrupted ({@link LockFailure#INTERRUPTED});
+     * default: ignored. (Should a grant and the caller's interrupt cross, the callback may be told
+     * of the grant while the caller gets {@code INTERRUPTED}; the lease is then released at once.)
      *
      * @param request what is locked; {@link LockRequest#name()} is its low-cardinality name, if any
      */
@@ -30,7 +34,11 @@ public interface RedlockListener {
         return result -> { };
     }
 
-    /** A release (by lease, by resource and value, or at the end of a minimum hold) was answered. */
+    /**
+     * A release was answered: by lease, by resource and value, or with a minimum hold (then
+     * {@code released} is what {@link Redlock#release(Lease, Duration)} returns, and {@code nodes}
+     * is empty when no node had to be asked: the lease had run out, or its TTL ends with the hold).
+     */
     default void released(Release release) {
     }
 
@@ -43,8 +51,19 @@ public interface RedlockListener {
     }
 
     /**
+     * One listener that calls {@code listeners} in order; one that throws is logged and neither
+     * stops the others nor disturbs the call.
+     *
+     * @throws IllegalArgumentException when a listener is null
+     */
+    static RedlockListener composite(List<RedlockListener> listeners) {
+        return new Listeners(listeners);
+    }
+
+    /**
      * @param resource the released resource
-     * @param released whether a quorum of nodes held the value (the lock was still this client's)
+     * @param released whether a quorum of nodes confirmed it (false: the lock had expired or been
+     *        taken over, or too few nodes answered)
      * @param nodes what each node did, in configured order: {@link NodeStatus#OK} deleted it,
      *        {@link NodeStatus#HELD_BY_OTHER} did not hold the value (it expired, or another holds it)
      */

@@ -1,6 +1,5 @@
 package io.github.redlock.spring.observation;
 
-import io.github.redlock.LockResult;
 import io.github.redlock.spring.observation.LockObservationDocumentation.AcquireHighCardinalityKeys;
 import io.micrometer.common.KeyValues;
 
@@ -29,11 +28,10 @@ public class DefaultLockAcquireObservationConvention implements LockAcquireObser
 
     @Override
     public KeyValues getHighCardinalityKeyValues(LockObservationContext context) {
-        LockResult result = context.getResult();
-        if (result == null) {
+        if (context.getAttempts() < 0) {
             return KeyValues.empty();
         }
-        return KeyValues.of(AcquireHighCardinalityKeys.ATTEMPTS.withValue(Integer.toString(result.attempts())),
+        return KeyValues.of(AcquireHighCardinalityKeys.ATTEMPTS.withValue(Integer.toString(context.getAttempts())),
                 AcquireHighCardinalityKeys.NODES_GRANTED.withValue(Integer.toString(context.getNodesGranted())));
     }
 }

@@ -7,8 +7,8 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the lock observations know: the kind of lock (never the resolved key), the policy, and the
- * outcome, set when the attempt or the held section ends.
+ * What the lock observations know: the kind of lock (never the resolved key, never the lock's
+ * value), the policy, and the outcome, set when the attempt or the held section ends.
  */
 public class LockObservationContext extends Observation.Context {
 
@@ -18,8 +18,8 @@ public class LockObservationContext extends Observation.Context {
     private final String resource;
     private final @Nullable String policy;
     private String outcome = "unknown";
-    private @Nullable LockResult result;
-    private boolean acquisition;
+    private int attempts = -1;
+    private int nodesGranted = -1;
 
     /**
      * @param resource the resource template or request name, low-cardinality
@@ -47,29 +47,20 @@ public class LockObservationContext extends Observation.Context {
         this.outcome = outcome;
     }
 
-    /** The engine's result of an acquisition, once known; null before, and when the engine was not asked. */
-    public @Nullable LockResult getResult() {
-        return result;
-    }
-
-    /** Records an acquisition's result and sets the outcome from it. */
+    /** Records what an acquisition's result says (not its resource or lease), and sets the outcome from it. */
     public void setResult(LockResult result) {
-        this.result = result;
         this.outcome = result.isAcquired() ? "acquired" : result.failure().name().toLowerCase(Locale.ROOT);
+        this.attempts = result.attempts();
+        this.nodesGranted = (int) result.nodes().stream().filter(node -> node.status() == NodeStatus.OK).count();
     }
 
-    /** Marks the context of an acquisition, so that the engine's own observation of the same call is not made. */
-    void markAcquisition() {
-        acquisition = true;
-    }
-
-    boolean isAcquisition() {
-        return acquisition;
+    /** How many attempts the acquisition made, or -1 when the engine was not asked (yet). */
+    public int getAttempts() {
+        return attempts;
     }
 
     /** How many nodes had granted the lock when the last attempt was decided, or -1 when unknown. */
     public int getNodesGranted() {
-        LockResult known = result;
-        return known == null ? -1 : (int) known.nodes().stream().filter(node -> node.status() == NodeStatus.OK).count();
+        return nodesGranted;
     }
 }

@@ -2,6 +2,7 @@ package io.github.redlock.spring.observation;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +14,7 @@ public final class LockObservations {
 
     private static final LockAcquireObservationConvention DEFAULT_ACQUIRE = new DefaultLockAcquireObservationConvention();
     private static final LockHoldObservationConvention DEFAULT_HOLD = new DefaultLockHoldObservationConvention();
+    private static final ThreadLocal<Boolean> ADVISED = new ThreadLocal<>();
 
     private final ObservationRegistry registry;
     private final @Nullable LockAcquireObservationConvention acquireConvention;
@@ -40,7 +42,6 @@ public final class LockObservations {
 
     /** A {@code redlock.lock.acquire} observation of {@code context}, not started. */
     public Observation acquire(LockObservationContext context) {
-        context.markAcquisition();
         return Observation.createNotStarted(acquireConvention, DEFAULT_ACQUIRE, () -> context, registry);
     }
 
@@ -49,10 +50,22 @@ public final class LockObservations {
         return Observation.createNotStarted(holdConvention, DEFAULT_HOLD, () -> context, registry);
     }
 
-    /** Whether the current observation is an acquisition: the engine call inside it is already observed. */
-    boolean insideAcquisition() {
-        Observation current = registry.getCurrentObservation();
-        return current != null && current.getContext() instanceof LockObservationContext context
-                && context.isAcquisition();
+    /**
+     * Runs {@code call}, a lock call of the {@code @DistributedLock} advice, on this thread. The
+     * advice observes its calls itself, with its policy; the engine's observation of direct calls
+     * ({@link RedlockObservationListener}) leaves this one out.
+     */
+    public static <T> T advisedCall(Supplier<T> call) {
+        ADVISED.set(Boolean.TRUE);
+        try {
+            return call.get();
+        } finally {
+            ADVISED.remove();
+        }
+    }
+
+    /** Whether this thread is inside {@link #advisedCall}. */
+    static boolean insideAdvisedCall() {
+        return ADVISED.get() != null;
     }
 }

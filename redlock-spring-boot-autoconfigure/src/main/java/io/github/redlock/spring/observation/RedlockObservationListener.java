@@ -22,7 +22,7 @@ public final class RedlockObservationListener implements RedlockListener {
 
     @Override
     public Consumer<LockResult> acquiring(LockRequest request) {
-        if (observations.registry().isNoop() || observations.insideAcquisition()) {
+        if (observations.registry().isNoop() || LockObservations.insideAdvisedCall()) {
             return result -> { };
         }
         LockObservationContext context = new LockObservationContext(

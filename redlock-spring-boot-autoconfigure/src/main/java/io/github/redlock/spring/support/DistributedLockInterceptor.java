@@ -6,20 +6,20 @@ import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.LockFailurePolicy;
+import io.github.redlock.spring.observation.LockObservationContext;
+import io.github.redlock.spring.observation.LockObservations;
 import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
+import io.micrometer.observation.Observation;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import io.github.redlock.spring.observation.LockObservationContext;
-import io.github.redlock.spring.observation.LockObservations;
-import io.micrometer.observation.Observation;
-import java.util.Locale;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
@@ -106,6 +106,9 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         try {
             return held.proceedInScope(invocation);
+        } catch (Throwable e) {
+            held.failed(e);
+            throw e;
         } finally {
             held.finish();
         }
@@ -118,13 +121,15 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     private @Nullable HeldLock acquire(MethodInvocation invocation, LockOperation operation) {
         Attempt attempt = new Attempt(operation, null);
         String key = attempt.resolveKey(invocation);
-        Redlock engine = redlock.get();
-        if (engine == null) {
-            return attempt.withoutRedlock(key);
-        }
+        Redlock engine;
         LockResult result;
         try {
-            result = attempt.observation.scoped(() -> engine.tryLock(attempt.request(key)));
+            engine = redlock.get();
+            if (engine == null) {
+                return attempt.withoutRedlock(key);
+            }
+            result = Observed.scoped(attempt.observation,
+                    () -> LockObservations.advisedCall(() -> engine.tryLock(attempt.request(key))));
         } catch (RuntimeException e) {
             return attempt.failedWithError(key, e);
         }
@@ -141,20 +146,21 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             @Nullable Observation parent) {
         Attempt attempt;
         String key;
-        Redlock engine;
         try {
             attempt = new Attempt(operation, parent);
             key = attempt.resolveKey(invocation);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Redlock engine;
+        CompletableFuture<LockResult> locking;
+        try {
             engine = redlock.get();
             if (engine == null) {
                 return CompletableFuture.completedFuture(attempt.withoutRedlock(key));
             }
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        CompletableFuture<LockResult> locking;
-        try {
-            locking = attempt.observation.scoped(() -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture());
+            locking = Observed.scoped(attempt.observation, () -> LockObservations.advisedCall(
+                    () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture()));
         } catch (RuntimeException e) {
             return failedAsync(attempt, key, e);
         }
@@ -194,6 +200,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         try {
             result = invocation.proceed();
         } catch (Throwable e) {
+            held.failed(e);
             held.finish();
             throw e;
         }
@@ -202,13 +209,18 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return result;
         }
         CompletableFuture<@Nullable Object> returned = new CompletableFuture<>();
-        stage.whenComplete((value, error) -> held.finishAsync().whenComplete((ignored, never) -> {
+        stage.whenComplete((value, error) -> {
             if (error != null) {
-                returned.completeExceptionally(error);
-            } else {
-                returned.complete(value);
+                held.failed(unwrap(error));
             }
-        }));
+            held.finishAsync().whenComplete((ignored, never) -> {
+                if (error != null) {
+                    returned.completeExceptionally(error);
+                } else {
+                    returned.complete(value);
+                }
+            });
+        });
         return returned;
     }
 
@@ -264,7 +276,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             this.minHold = minHold(operation, ttl);
             this.parent = parent != null ? parent : observations.registry().getCurrentObservation();
             this.context = newContext();
-            this.observation = observations.acquire(context).parentObservation(this.parent).start();
+            this.observation = Observed.start(observations.acquire(context).parentObservation(this.parent));
         }
 
         private LockObservationContext newContext() {
@@ -290,22 +302,22 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
         @Nullable HeldLock decide(Redlock engine, LockResult result) {
             context.setResult(result);
-            observation.stop();
+            Observed.stop(observation);
             if (!result.isAcquired()) {
                 listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
                 return notAcquired(result);
             }
             listener.acquired(operation.resource(), since(start));
-            Observation hold = observations.hold(newContext()).parentObservation(parent).start();
+            Observation hold = Observed.start(observations.hold(newContext()).parentObservation(parent));
             return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener, hold);
         }
 
-        private void observed(String outcome, @Nullable Throwable error) {
+        void observed(String outcome, @Nullable Throwable error) {
             context.setOutcome(outcome);
             if (error != null) {
-                observation.error(error);
+                Observed.error(observation, error);
             }
-            observation.stop();
+            Observed.stop(observation);
         }
 
         private @Nullable HeldLock notAcquired(LockResult result) {

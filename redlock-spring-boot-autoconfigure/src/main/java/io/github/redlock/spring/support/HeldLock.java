@@ -6,7 +6,6 @@ import io.github.redlock.Redlock;
 import io.github.redlock.spring.observation.LockObservationContext;
 import io.micrometer.observation.Observation;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,8 +50,14 @@ final class HeldLock {
 
     /** Runs the method with the hold observation current on this thread, so that work observed inside it is its child. */
     @Nullable Object proceedInScope(MethodInvocation invocation) throws Throwable {
-        // Wrapped: the callable may not return null.
-        return observation.scopedChecked(() -> Optional.ofNullable(invocation.proceed())).orElse(null);
+        return Observed.proceedScoped(observation, invocation::proceed);
+    }
+
+    /** The work failed with {@code error}: the hold observation records it (call before finishing). */
+    void failed(Throwable error) {
+        if (!finished.get()) {
+            Observed.error(observation, error);
+        }
     }
 
     /** Renews the lease while the work runs; a lost lock is logged at once (the work cannot be stopped safely). */
@@ -145,13 +150,13 @@ final class HeldLock {
         try {
             expired = expired(current);
         } catch (RuntimeException e) {
-            observation.stop();
+            Observed.stop(observation);
             throw e;
         }
         if (observation.getContext() instanceof LockObservationContext context) {
             context.setOutcome(expired ? "expired" : "released");
         }
-        observation.stop();
+        Observed.stop(observation);
         return expired;
     }
 

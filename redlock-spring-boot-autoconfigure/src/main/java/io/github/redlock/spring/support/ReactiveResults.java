@@ -16,12 +16,6 @@ import reactor.util.context.ContextView;
  */
 final class ReactiveResults {
 
-    /** The method's own call: {@code invocation::proceed}. */
-    @FunctionalInterface
-    interface Call {
-        @Nullable Object proceed() throws Throwable;
-    }
-
     /**
      * Where Micrometer keeps the current observation in a Reactor context (WebFlux's server
      * observation puts it there): ObservationThreadLocalAccessor.KEY, whose class needs the
@@ -42,12 +36,15 @@ final class ReactiveResults {
      *        lock, with null to skip, or fails; cancelled when the subscription is cancelled while acquiring
      */
     static Object locked(ReactiveAdapter adapter,
-            Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Call call) {
+            Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Observed.Call call) {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.deferContextual(context -> Mono.fromCompletionStage(acquire.apply(observation(context)))),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
                 held -> Mono.fromCompletionStage(held.finishAsync()),
-                (held, error) -> Mono.fromCompletionStage(held.finishAsync()),
+                (held, error) -> {
+                    held.failed(error);
+                    return Mono.fromCompletionStage(held.finishAsync());
+                },
                 held -> Mono.fromCompletionStage(held.finishAsync()));
         // singleOrEmpty waits for completion, which usingWhen signals only after the release was answered.
         return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.singleOrEmpty());
@@ -66,7 +63,7 @@ final class ReactiveResults {
         return adapter.fromPublisher(Mono.error(error));
     }
 
-    private static Publisher<?> publisherOf(ReactiveAdapter adapter, Call call) {
+    private static Publisher<?> publisherOf(ReactiveAdapter adapter, Observed.Call call) {
         Object result;
         try {
             result = call.proceed();

@@ -11,11 +11,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer meters of {@code @DistributedLock} methods ({@code redlock.acquisitions},
- * {@code redlock.failures}, {@code redlock.acquire}, {@code redlock.held}, {@code redlock.expired})
- * and gauges of the Redis nodes ({@code redlock.nodes.up}, {@code redlock.nodes.quorum},
- * {@code redlock.node.up}), when Micrometer is on the classpath and the application has a
- * {@link MeterRegistry}.
+ * Micrometer meters of lock calls, through {@code @DistributedLock} or directly on a Redlock bean
+ * ({@code redlock.acquisitions}, {@code redlock.failures}, {@code redlock.acquire},
+ * {@code redlock.held}, {@code redlock.expired}, {@code redlock.releases}, {@code redlock.renewals};
+ * see {@link RedlockMetrics}) and gauges of the Redis nodes ({@code redlock.nodes.up},
+ * {@code redlock.nodes.quorum}, {@code redlock.node.up}, {@code redlock.fillins}), when Micrometer
+ * is on the classpath and the application has a {@link MeterRegistry}.
  */
 @AutoConfiguration(after = RedlockAutoConfiguration.class, afterName = {
         // Boot 4

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redlock.Redlock;
+import io.github.redlock.RedlockListener;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
@@ -29,7 +30,15 @@ import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -284,6 +293,175 @@ class LockObservationIntegrationTests {
         });
     }
 
+    @Test
+    void aCompletionStageMethodIsHeldUntilItsStageCompletesAndItsErrorIsRecorded() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            Invoices invoices = context.getBean(Invoices.class);
+            Observation parent = Observation.createNotStarted("request", registry);
+
+            assertThat(parent.observe(() -> invoices.sendLater(21)).join()).isEqualTo("sent 21");
+            CompletableFuture<String> failing = invoices.failLater(22);
+            assertThatThrownBy(failing::join).hasRootCauseMessage("printer on fire");
+
+            TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("redlock.lock.hold", 2)
+                    // The outcome is set when the hold ends.
+                    .hasAnObservation(hold -> hold.hasNameEqualTo("redlock.lock.hold")
+                            .hasParentObservationEqualTo(parent).hasLowCardinalityKeyValue("redlock.outcome", "released"))
+                    .hasAnObservation(hold -> hold.hasNameEqualTo("redlock.lock.hold")
+                            .hasLowCardinalityKeyValue("redlock.outcome", "released")
+                            .assertThatError().hasMessage("printer on fire"));
+        });
+    }
+
+    @Test
+    void aSyncMethodsErrorIsRecordedOnTheHold() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+
+            assertThatThrownBy(() -> context.getBean(Invoices.class).failNow(23)).hasMessage("printer on fire");
+
+            TestObservationRegistryAssert.assertThat(registry).hasObservationWithNameEqualTo("redlock.lock.hold").that()
+                    .hasBeenStopped().hasLowCardinalityKeyValue("redlock.outcome", "released")
+                    .assertThatError().hasMessage("printer on fire");
+        });
+    }
+
+    @Test
+    void aReactiveCallIsAChildOfTheObservationInTheSubscribersContext() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            Observation parent = Observation.start("webflux-request", registry);
+
+            String sent = context.getBean(Invoices.class).sendReactive(31)
+                    .contextWrite(Context.of("micrometer.observation", parent)).block(Duration.ofSeconds(10));
+            parent.stop();
+
+            assertThat(sent).isEqualTo("sent 31");
+            TestObservationRegistryAssert.assertThat(registry)
+                    .hasAnObservation(acquire -> acquire.hasNameEqualTo("redlock.lock.acquire")
+                            .hasParentObservationEqualTo(parent).hasLowCardinalityKeyValue("redlock.outcome", "acquired"))
+                    .hasAnObservation(hold -> hold.hasNameEqualTo("redlock.lock.hold")
+                            .hasParentObservationEqualTo(parent).hasLowCardinalityKeyValue("redlock.outcome", "released"));
+        });
+    }
+
+    @Test
+    void aSubscriberThatGoesAwayWhileWaitingEndsTheAcquisitionAsInterrupted() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            Redlock redlock = context.getBean(Redlock.class);
+            Lease elsewhere = redlock.tryLock("invoice:32", TTL).leaseOrThrow();
+            registry.clear();
+            CountDownLatch subscribed = new CountDownLatch(1);
+
+            Disposable subscription = context.getBean(Invoices.class).sendWaiting(32)
+                    .doOnSubscribe(s -> subscribed.countDown()).subscribe();
+            assertThat(subscribed.await(10, TimeUnit.SECONDS)).isTrue();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> TestObservationRegistryAssert
+                    .assertThat(registry).hasObservationWithNameEqualTo("redlock.lock.acquire").that().hasBeenStarted());
+            subscription.dispose();
+
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> TestObservationRegistryAssert
+                    .assertThat(registry).hasObservationWithNameEqualTo("redlock.lock.acquire").that()
+                    .hasBeenStopped().hasLowCardinalityKeyValue("redlock.outcome", "interrupted"));
+            TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("redlock.lock.hold", 0);
+            redlock.release(elsewhere);
+        });
+    }
+
+    @Test
+    void aPredicateThatLeavesOutTheAdvicesObservationLeavesNoEngineObservationInItsPlace() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            registry.observationConfig().observationPredicate((name, observed) ->
+                    !(observed instanceof LockObservationContext lock && lock.getPolicy().equals("skip")));
+
+            context.getBean(Invoices.class).send(41);
+
+            TestObservationRegistryAssert.assertThat(registry).hasNumberOfObservationsWithNameEqualTo("redlock.lock.acquire", 0);
+        });
+    }
+
+    @Test
+    void aFailingObservationHandlerNeitherFailsTheCallNorKeepsTheLock() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            registry.observationConfig().observationHandler(new ObservationHandler<>() {
+                @Override
+                public boolean supportsContext(Observation.Context observed) {
+                    return observed instanceof LockObservationContext;
+                }
+
+                @Override
+                public void onStart(Observation.Context observed) {
+                    throw new IllegalStateException("handler bug");
+                }
+
+                @Override
+                public void onStop(Observation.Context observed) {
+                    throw new IllegalStateException("handler bug");
+                }
+            });
+            Invoices invoices = context.getBean(Invoices.class);
+
+            assertThat(invoices.send(51)).isEqualTo("sent 51");
+            assertThat(invoices.send(51)).as("released, so it can be taken again").isEqualTo("sent 51");
+        });
+    }
+
+    @Test
+    void anApplicationsOwnRedlockBeanIsCountedAndListenersMayDependOnIt() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, RedlockAutoConfiguration.class,
+                        DistributedLockAutoConfiguration.class, RedlockMetricsAutoConfiguration.class))
+                .withUserConfiguration(OwnRedlock.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Redlock redlock = context.getBean(Redlock.class);
+
+                    redlock.release(redlock.tryLock(LockRequest.of("own:1", TTL).withName("own")).leaseOrThrow());
+
+                    assertThat(context.getBean(SimpleMeterRegistry.class).get("redlock.acquisitions").tag("resource", "own")
+                            .counter().count()).isEqualTo(1);
+                    assertThat(context.getBean(Audit.class).released).hasValue(1);
+                });
+    }
+
+    /** A listener that depends on the Redlock it listens to. */
+    static class Audit implements RedlockListener {
+
+        final AtomicInteger released = new AtomicInteger();
+
+        Audit(Redlock redlock) {
+            assertThat(redlock.quorum()).isEqualTo(2);
+        }
+
+        @Override
+        public void released(Release release) {
+            released.incrementAndGet();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnRedlock {
+
+        @Bean(destroyMethod = "close")
+        Redlock redlock() {
+            return Redlock.builder().servers(redis.uris()).build();
+        }
+
+        @Bean
+        Audit audit(Redlock redlock) {
+            return new Audit(redlock);
+        }
+
+        @Bean
+        SimpleMeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+    }
+
     public static class Invoices {
 
         @DistributedLock(resource = "invoice:#{#id}", ttl = 10)
@@ -299,6 +477,33 @@ class LockObservationIntegrationTests {
         @DistributedLock(resource = "invoice:#{#id / 0}", ttl = 10)
         public String sendBroken(int id) {
             return "sent " + id;
+        }
+
+        @DistributedLock(resource = "invoice:#{#id}", ttl = 10)
+        public String failNow(int id) {
+            throw new IllegalStateException("printer on fire");
+        }
+
+        @DistributedLock(resource = "invoice:#{#id}", ttl = 10)
+        public CompletableFuture<String> sendLater(int id) {
+            return CompletableFuture.supplyAsync(() -> "sent " + id);
+        }
+
+        @DistributedLock(resource = "invoice:#{#id}", ttl = 10)
+        public CompletableFuture<String> failLater(int id) {
+            return CompletableFuture.supplyAsync(() -> {
+                throw new IllegalStateException("printer on fire");
+            });
+        }
+
+        @DistributedLock(resource = "invoice:#{#id}", ttl = 10)
+        public Mono<String> sendReactive(int id) {
+            return Mono.fromSupplier(() -> "sent " + id);
+        }
+
+        @DistributedLock(resource = "invoice:#{#id}", ttl = 10, waitTime = 30)
+        public Mono<String> sendWaiting(int id) {
+            return Mono.fromSupplier(() -> "sent " + id);
         }
     }
 
