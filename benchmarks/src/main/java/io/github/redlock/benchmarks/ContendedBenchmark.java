@@ -51,7 +51,7 @@ public class ContendedBenchmark {
 
         /**
          * Which client: engine, limit, redissonRedLock, redissonLock (nodes=1), springIntegration (nodes=1),
-         * springDirect, springAdvice.
+         * springDirect, springAdvice, springObserved.
          */
         @Param({"engine", "limit", "redissonRedLock"})
         public String impl;

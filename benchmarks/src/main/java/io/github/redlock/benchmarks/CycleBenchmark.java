@@ -40,7 +40,7 @@ public class CycleBenchmark {
 
         /**
          * Which client: engine, limit, redissonRedLock, redissonLock (nodes=1), springIntegration (nodes=1),
-         * springDirect, springAdvice.
+         * springDirect, springAdvice, springObserved.
          */
         @Param({"engine", "limit", "redissonRedLock"})
         public String impl;

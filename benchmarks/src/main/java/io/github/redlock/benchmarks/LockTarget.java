@@ -24,8 +24,9 @@ interface LockTarget extends AutoCloseable {
             case "springIntegration" -> new SpringIntegrationTarget(single(impl, uris));
             case "springDirect" -> new SpringAdviceTarget(uris, false);
             case "springAdvice" -> new SpringAdviceTarget(uris, true);
+            case "springObserved" -> new SpringAdviceTarget(uris, true, true);
             default -> throw new IllegalArgumentException("unknown impl '" + impl
-                    + "'; one of engine, limit, redissonRedLock, redissonLock, springIntegration, springDirect, springAdvice");
+                    + "'; one of engine, limit, redissonRedLock, redissonLock, springIntegration, springDirect, springAdvice, springObserved");
         };
     }
 

@@ -200,6 +200,13 @@ public final class Report {
                             advice.p50() - d.p50(), micros(advice.p50()), micros(d.p50()), advice.mean() - d.mean())),
                     direct.map(d -> advice.p50() - d.p50() <= 10));
         }
+        for (Row observed : rows.stream().filter(r -> r.impl().equals("springObserved")).toList()) {
+            Optional<Row> advice = find(observed.benchmark(), "springAdvice", observed.nodes(), observed.threads());
+            target(out, "meters and observations add ≤ 10 µs at p50 over the advice (" + observed.shape() + ")",
+                    advice.map(a -> String.format(Locale.ROOT, "%+.1f µs (%s vs %s µs; mean %+.1f µs)",
+                            observed.p50() - a.p50(), micros(observed.p50()), micros(a.p50()), observed.mean() - a.mean())),
+                    advice.map(a -> observed.p50() - a.p50() <= 10));
+        }
         String allocations = rows.stream().filter(r -> r.cycle() && r.impl().equals("engine"))
                 .sorted(Comparator.comparingInt(Row::threads).thenComparingInt(Row::nodes))
                 .map(r -> r.nodes() + "n/" + r.threads() + "t: " + count(r.allocPerOp()) + " B")
@@ -219,7 +226,7 @@ public final class Report {
     }
 
     private static int order(String impl) {
-        List<String> order = List.of("limit", "engine", "springDirect", "springAdvice", "redissonRedLock",
+        List<String> order = List.of("limit", "engine", "springDirect", "springAdvice", "springObserved", "redissonRedLock",
                 "redissonLock", "springIntegration");
         int i = order.indexOf(impl);
         return i < 0 ? order.size() : i;
@@ -231,6 +238,7 @@ public final class Report {
             case "engine" -> "**this engine**";
             case "springDirect" -> "engine bean, direct call";
             case "springAdvice" -> "`@DistributedLock` advice";
+            case "springObserved" -> "advice, with meters and observations";
             case "redissonRedLock" -> "Redisson RedLock";
             case "redissonLock" -> "Redisson RLock";
             case "springIntegration" -> "Spring Integration";

@@ -6,6 +6,11 @@ import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
+import io.github.redlock.spring.boot.autoconfigure.RedlockMetricsAutoConfiguration;
+import io.github.redlock.spring.boot.autoconfigure.RedlockObservationAutoConfiguration;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +21,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 /**
  * The Spring layer's cost: a Spring Boot context with the starter's auto-configuration (engine and
@@ -23,6 +29,8 @@ import org.springframework.context.annotation.Configuration;
  * method ({@code springAdvice}) or the same work done by calling that context's engine bean
  * directly ({@code springDirect}): {@code tryLock}, run, {@code release}. Same engine, same nodes,
  * same settings, so the difference is the advice: proxy, SpEL key, interceptor, listener.
+ * {@code springObserved} is the advice with what an application with Actuator adds: the meters
+ * and the lock observations, each observation made a timer by Micrometer's meter handler.
  */
 final class SpringAdviceTarget implements LockTarget {
 
@@ -44,14 +52,36 @@ final class SpringAdviceTarget implements LockTarget {
         }
     }
 
+    @Configuration(proxyBeanMethods = false)
+    @Import(App.class)
+    @ImportAutoConfiguration({RedlockMetricsAutoConfiguration.class, RedlockObservationAutoConfiguration.class})
+    static class ObservedApp {
+        @Bean
+        SimpleMeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+
+        @Bean
+        ObservationRegistry observationRegistry(SimpleMeterRegistry meters) {
+            ObservationRegistry registry = ObservationRegistry.create();
+            registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+            return registry;
+        }
+    }
+
     private final boolean advised;
     private final ConfigurableApplicationContext context;
     private final Redlock redlock;
     private final Work work;
 
     SpringAdviceTarget(List<String> uris, boolean advised) {
+        this(uris, advised, false);
+    }
+
+    /** @param observed with meters and observations (as with Actuator), for {@code springObserved} */
+    SpringAdviceTarget(List<String> uris, boolean advised, boolean observed) {
         this.advised = advised;
-        this.context = new SpringApplicationBuilder(App.class)
+        this.context = new SpringApplicationBuilder(observed ? ObservedApp.class : App.class)
                 .web(WebApplicationType.NONE)
                 .logStartupInfo(false)
                 .properties(Map.of(

@@ -59,7 +59,7 @@ public final class Suite {
             }
         }
         // The Spring layer's cost: the same engine bean called directly, then through @DistributedLock.
-        plan.add(new Entry("CycleBenchmark", 1, List.of("3"), List.of("springDirect", "springAdvice")));
+        plan.add(new Entry("CycleBenchmark", 1, List.of("3"), List.of("springDirect", "springAdvice", "springObserved")));
         plan.add(new Entry("ContendedBenchmark", 8, List.of("5"), REDLOCKS));
         List<String> singleNode = new ArrayList<>(List.of("engine", "limit"));
         singleNode.addAll(SINGLE_NODE_PEERS);

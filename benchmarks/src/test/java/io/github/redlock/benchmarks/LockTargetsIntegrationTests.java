@@ -44,7 +44,7 @@ class LockTargetsIntegrationTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration", "springDirect",
-        "springAdvice"})
+        "springAdvice", "springObserved"})
     void locksAndReleasesFreshResources(String impl) {
         AtomicInteger sections = new AtomicInteger();
         try (LockTarget target = LockTarget.create(impl, uris(impl))) {
@@ -58,7 +58,7 @@ class LockTargetsIntegrationTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"engine", "limit", "redissonRedLock", "redissonLock", "springIntegration", "springDirect",
-        "springAdvice"})
+        "springAdvice", "springObserved"})
     void neverLetsTwoThreadsIntoTheCriticalSection(String impl) throws Exception {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
