@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * RedLock ran 617 cycles/s, alone 417 (16 threads, 5 nodes): separate JMH forks are the fair
  * comparison for it.
  *
- * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended] [NODES [ROUNDS]]</pre>
+ * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended|--observed] [NODES [ROUNDS]]</pre>
  * Defaults: 5 nodes, 6 measured rounds, after warm-up rounds that last until the JIT compiler is
  * nearly idle (at most 10). Prints one {@code paired} line per comparison and one {@code target}
  * line per target with its verdict; a target with cycles that were refused or threw is not met:
@@ -32,8 +32,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>1 thread: p50 cycle latency of the engine and of the limit;
  * <li>16 threads: throughput of the engine and of the limit;
  * <li>1 thread, 3 nodes: p50 of a {@code @DistributedLock} call and of a direct call of the same
- *     context's engine bean; the difference is what the advice adds.
+ *     context's engine bean; the difference is what the advice adds;
  * </ol>
+ * and, reported without a target, the p50 of a {@code @DistributedLock} call in a context with the
+ * meters and lock observations (as with Actuator: Micrometer's meter observation handler makes two
+ * timers of each observation) and in one without; with {@code --observed}, only that.
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
  * {@link ContendedBenchmark} (a refused try pauses 0.1 ms); critical sections per second and the
  * p50 of granted cycles, reported without a target.
@@ -53,14 +56,19 @@ public final class PairedCheck {
 
     public static void main(String[] args) throws InterruptedException {
         boolean contended = args.length > 0 && args[0].equals("--contended");
-        int first = contended ? 1 : 0;
+        boolean observedOnly = args.length > 0 && args[0].equals("--observed");
+        int first = contended || observedOnly ? 1 : 0;
         int nodes = args.length > first ? Integer.parseInt(args[first]) : 5;
         int rounds = args.length > first + 1 ? Integer.parseInt(args[first + 1]) : 6;
         if (nodes < 1 || rounds < 1) {
-            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended] [NODES [ROUNDS]]");
+            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended|--observed] [NODES [ROUNDS]]");
         }
         if (contended) {
             contended(nodes, rounds);
+            return;
+        }
+        if (observedOnly) {
+            pairObservedAndAdvice(3, rounds);
             return;
         }
         List<String> targets = new ArrayList<>();
@@ -87,7 +95,23 @@ public final class PairedCheck {
                     nodes, THROUGHPUT_RATIO_TARGET), throughput >= THROUGHPUT_RATIO_TARGET, "%.2f ×", throughput, e16, l16));
         }
         targets.add(pairAdviceAndDirect(3, rounds));
+        pairObservedAndAdvice(3, rounds);
         targets.forEach(System.out::println);
+    }
+
+    /** The advice with meters and observations, and without: two contexts on the same nodes, 1 thread. */
+    private static void pairObservedAndAdvice(int nodes, int rounds) throws InterruptedException {
+        try (RedisNodes cluster = RedisNodes.start(nodes);
+                SpringAdviceTarget observed = new SpringAdviceTarget(cluster.uris(), true, true);
+                SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
+            Phase o = new Phase("observed", observed, 1, false);
+            Phase a = new Phase("advice", advice, 1, false);
+            alternate(List.of(o, a), rounds);
+            double added = o.p50() - a.p50();
+            System.out.printf(Locale.ROOT, "paired observed, %d nodes, 1 thread: observed p50 %.0f µs, mean %.0f µs | "
+                    + "advice p50 %.0f µs, mean %.0f µs | meters and observations add p50 %+.1f µs, mean %+.1f µs%n",
+                    nodes, o.p50(), o.mean(), a.p50(), a.mean(), added, o.mean() - a.mean());
+        }
     }
 
     /** The {@code @DistributedLock} advice and a direct call of the same context's engine bean, 1 thread. */

@@ -200,13 +200,6 @@ public final class Report {
                             advice.p50() - d.p50(), micros(advice.p50()), micros(d.p50()), advice.mean() - d.mean())),
                     direct.map(d -> advice.p50() - d.p50() <= 10));
         }
-        for (Row observed : rows.stream().filter(r -> r.impl().equals("springObserved")).toList()) {
-            Optional<Row> advice = find(observed.benchmark(), "springAdvice", observed.nodes(), observed.threads());
-            target(out, "meters and observations add ≤ 10 µs at p50 over the advice (" + observed.shape() + ")",
-                    advice.map(a -> String.format(Locale.ROOT, "%+.1f µs (%s vs %s µs; mean %+.1f µs)",
-                            observed.p50() - a.p50(), micros(observed.p50()), micros(a.p50()), observed.mean() - a.mean())),
-                    advice.map(a -> observed.p50() - a.p50() <= 10));
-        }
         String allocations = rows.stream().filter(r -> r.cycle() && r.impl().equals("engine"))
                 .sorted(Comparator.comparingInt(Row::threads).thenComparingInt(Row::nodes))
                 .map(r -> r.nodes() + "n/" + r.threads() + "t: " + count(r.allocPerOp()) + " B")

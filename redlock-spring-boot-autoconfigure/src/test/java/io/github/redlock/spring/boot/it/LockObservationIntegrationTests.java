@@ -371,6 +371,21 @@ class LockObservationIntegrationTests {
     }
 
     @Test
+    void bootsObservationsEnablePropertyTurnsTheLockObservationsOff() {
+        runner().withPropertyValues("management.observations.enable.redlock=false").run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            Redlock redlock = context.getBean(Redlock.class);
+
+            context.getBean(Invoices.class).send(42);
+            redlock.release(redlock.tryLock("order:42", TTL).leaseOrThrow());
+
+            TestObservationRegistryAssert.assertThat(registry).doesNotHaveAnyObservation();
+            assertThat(context.getBean(SimpleMeterRegistry.class).get("redlock.acquisitions").tag("resource", "invoice:#{#id}")
+                    .counter().count()).as("the meters stay").isEqualTo(1);
+        });
+    }
+
+    @Test
     void aPredicateThatLeavesOutTheAdvicesObservationLeavesNoEngineObservationInItsPlace() {
         runner().run(context -> {
             TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
