@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
+import io.github.redlock.LockRequest;
+import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.test.RedisNodeOptions;
 import io.github.redlock.test.RedisNodesExtension;
@@ -106,6 +108,28 @@ class BootLineIntegrationTests {
         assertThat(acquisitions).as("redlock.acquisitions of the job, both instances").isGreaterThanOrEqualTo(1.0);
         assertThat(output).contains("Redlock connected to 3 nodes").doesNotContain(PASSWORD)
                 .doesNotContain(ENCODED_PASSWORD);
+    }
+
+    @Test
+    void directCallsAreCountedAndLockedCallsObserved() throws Exception {
+        Redlock redlock = instances.get(0).getBean(Redlock.class);
+        redlock.release(redlock.tryLock(LockRequest.of("compat-direct:1", Duration.ofSeconds(10)).withName("compat-direct"))
+                .leaseOrThrow());
+        Awaitility.await("a run of the scheduled job").atMost(Duration.ofSeconds(60)).until(() -> Job.runs.get() >= 1);
+
+        String base = bases.get(0);
+        assertThat(json(base, "/actuator/metrics/redlock.acquisitions?tag=resource:compat-direct")
+                .read("$.measurements[0].value", Double.class)).as("the direct call, counted").isEqualTo(1.0);
+        assertThat(json(base, "/actuator/metrics/redlock.releases?tag=outcome:released")
+                .read("$.measurements[0].value", Double.class)).isGreaterThanOrEqualTo(1.0);
+        // Boot's meter observation handler turns the lock observations into timers of their names.
+        Awaitility.await("the lock observations' timers").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<String> names = json(bases.get(0), "/actuator/metrics").read("$.names");
+            List<String> other = json(bases.get(1), "/actuator/metrics").read("$.names");
+            List<String> both = new ArrayList<>(names);
+            both.addAll(other);
+            assertThat(both).contains("redlock.lock.acquire", "redlock.lock.hold");
+        });
     }
 
     @Test
