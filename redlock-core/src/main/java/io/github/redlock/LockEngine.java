@@ -312,15 +312,16 @@ final class LockEngine {
      */
     CompletableFuture<Boolean> release(String resource, String value) {
         return releaseReplies(key(resource), value).thenApply(replies -> {
-            List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
-            int released = 0;
-            for (int i = 0; i < replies.size(); i++) {
-                NodeReply reply = replies.get(i);
-                outcomes.add(new NodeOutcome(addresses.get(i), Ballot.status(reply.status()), reply.detail()));
-                released += reply.isOk() ? 1 : 0;
+            boolean released = replies.stream().filter(NodeReply::isOk).count() >= quorum;
+            if (!listeners.isEmpty()) {
+                List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
+                for (int i = 0; i < replies.size(); i++) {
+                    NodeReply reply = replies.get(i);
+                    outcomes.add(new NodeOutcome(addresses.get(i), Ballot.status(reply.status()), reply.detail()));
+                }
+                listeners.released(new RedlockListener.Release(resource, released, outcomes));
             }
-            listeners.released(new RedlockListener.Release(resource, released >= quorum, outcomes));
-            return released >= quorum;
+            return released;
         });
     }
 
@@ -366,7 +367,9 @@ final class LockEngine {
             long decidedAt = decided.decidedAtNanos();
             long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
             boolean extended = decided.quorumOk() && lease.validUntilNanos() - decidedAt > 0 && validUntil - decidedAt > 0;
-            listeners.renewed(new RedlockListener.Renewal(lease.resource(), extended, decided.outcomes()));
+            if (!listeners.isEmpty()) {
+                listeners.renewed(new RedlockListener.Renewal(lease.resource(), extended, decided.outcomes()));
+            }
             if (!extended) {
                 return new Renewal(Optional.<Lease>empty(), decided.quorumRefused());
             }
@@ -388,7 +391,9 @@ final class LockEngine {
         stopFillIn(key(lease.resource()), lease.value());
         return setTtl(lease, ttlMillis, false).thenApply(decided -> {
             boolean shortened = decided.quorumOk() && lease.validUntilNanos() - decided.decidedAtNanos() > 0;
-            listeners.released(new RedlockListener.Release(lease.resource(), shortened, decided.outcomes()));
+            if (!listeners.isEmpty()) {
+                listeners.released(new RedlockListener.Release(lease.resource(), shortened, decided.outcomes()));
+            }
             return shortened;
         });
     }
