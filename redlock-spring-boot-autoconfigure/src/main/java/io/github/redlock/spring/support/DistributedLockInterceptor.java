@@ -122,12 +122,16 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         Attempt attempt = new Attempt(operation, null);
         String key = attempt.resolveKey(invocation);
         Redlock engine;
-        LockResult result;
         try {
             engine = redlock.get();
-            if (engine == null) {
-                return attempt.withoutRedlock(key);
-            }
+        } catch (RuntimeException e) {
+            return attempt.failedWithError(key, e);
+        }
+        if (engine == null) {
+            return attempt.withoutRedlock(key);
+        }
+        LockResult result;
+        try {
             result = Observed.scoped(attempt.observation,
                     () -> LockObservations.advisedCall(() -> engine.tryLock(attempt.request(key))));
         } catch (RuntimeException e) {
@@ -153,12 +157,20 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return CompletableFuture.failedFuture(e);
         }
         Redlock engine;
-        CompletableFuture<LockResult> locking;
         try {
             engine = redlock.get();
-            if (engine == null) {
+        } catch (RuntimeException e) {
+            return failedAsync(attempt, key, e);
+        }
+        if (engine == null) {
+            try {
                 return CompletableFuture.completedFuture(attempt.withoutRedlock(key));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
             }
+        }
+        CompletableFuture<LockResult> locking;
+        try {
             locking = Observed.scoped(attempt.observation, () -> LockObservations.advisedCall(
                     () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture()));
         } catch (RuntimeException e) {

@@ -371,6 +371,30 @@ class LockObservationIntegrationTests {
     }
 
     @Test
+    void withoutARedlockAThrowingCallIsOneUnavailableFailureAndOneObservation() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, ObservationAutoConfiguration.class,
+                        RedlockAutoConfiguration.class, DistributedLockAutoConfiguration.class,
+                        RedlockMetricsAutoConfiguration.class, RedlockObservationAutoConfiguration.class))
+                .withUserConfiguration(App.class)
+                .run(context -> {
+                    assertThat(context).doesNotHaveBean(Redlock.class);
+                    TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+                    SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
+
+                    assertThatThrownBy(() -> context.getBean(Invoices.class).sendOrFail(61))
+                            .isInstanceOf(LockNotAcquiredException.class);
+
+                    assertThat(meters.get("redlock.failures").tag("reason", "unavailable").counter().count()).isEqualTo(1);
+                    assertThat(meters.get("redlock.failures").tag("reason", "error").counter().count()).isZero();
+                    TestObservationRegistryAssert.assertThat(registry)
+                            .hasNumberOfObservationsWithNameEqualTo("redlock.lock.acquire", 1)
+                            .hasObservationWithNameEqualTo("redlock.lock.acquire").that()
+                            .hasLowCardinalityKeyValue("redlock.outcome", "unavailable");
+                });
+    }
+
+    @Test
     void bootsObservationsEnablePropertyTurnsTheLockObservationsOff() {
         runner().withPropertyValues("management.observations.enable.redlock=false").run(context -> {
             TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
