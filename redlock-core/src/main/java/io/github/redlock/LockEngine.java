@@ -312,7 +312,11 @@ final class LockEngine {
      */
     CompletableFuture<Boolean> release(String resource, String value) {
         return releaseReplies(key(resource), value).thenApply(replies -> {
-            boolean released = replies.stream().filter(NodeReply::isOk).count() >= quorum;
+            int confirmed = 0;
+            for (NodeReply reply : replies) {
+                confirmed += reply.isOk() ? 1 : 0;
+            }
+            boolean released = confirmed >= quorum;
             if (!listeners.isEmpty()) {
                 List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
                 for (int i = 0; i < replies.size(); i++) {

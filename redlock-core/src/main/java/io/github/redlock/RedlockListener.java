@@ -24,8 +24,8 @@ public interface RedlockListener {
 
     /**
      * A lock call starts. The returned callback is told its result exactly once, before the caller
-     * sees it, also when the call is cancelled or interrupted ({@link LockFailure#INTERRUPTED});
-     * default: ignored. (Should a grant and the caller's interrupt cross, the callback may be told
+     * sees it; also when the call is cancelled or interrupted ({@link LockFailure#INTERRUPTED}),
+     * then possibly after the caller's own reaction to the cancellation. Default: ignored. (Should a grant and the caller's interrupt cross, the callback may be told
      * of the grant while the caller gets {@code INTERRUPTED}; the lease is then released at once.)
      *
      * @param request what is locked; {@link LockRequest#name()} is its low-cardinality name, if any

@@ -56,6 +56,9 @@ public final class LockObservations {
      * ({@link RedlockObservationListener}) leaves this one out.
      */
     public static <T> T advisedCall(Supplier<T> call) {
+        if (insideAdvisedCall()) {
+            return call.get(); // nested: the outer call clears the mark
+        }
         ADVISED.set(Boolean.TRUE);
         try {
             return call.get();

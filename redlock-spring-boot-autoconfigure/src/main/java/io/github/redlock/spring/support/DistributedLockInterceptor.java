@@ -132,7 +132,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         LockResult result;
         try {
-            result = Observed.scoped(attempt.observation,
+            result = Observed.scoped(attempt.observations.registry(), attempt.observation,
                     () -> LockObservations.advisedCall(() -> engine.tryLock(attempt.request(key))));
         } catch (RuntimeException e) {
             return attempt.failedWithError(key, e);
@@ -171,7 +171,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         CompletableFuture<LockResult> locking;
         try {
-            locking = Observed.scoped(attempt.observation, () -> LockObservations.advisedCall(
+            locking = Observed.scoped(attempt.observations.registry(), attempt.observation, () -> LockObservations.advisedCall(
                     () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture()));
         } catch (RuntimeException e) {
             return failedAsync(attempt, key, e);
@@ -180,6 +180,10 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         locking.whenComplete((result, error) -> {
             if (held.isDone()) {
                 attempt.observed("interrupted", null);
+                if (error == null && result.isAcquired()) {
+                    // Granted before the cancel reached the engine: nobody else will release it.
+                    engine.releaseAsync(result.leaseOrThrow());
+                }
                 return; // cancelled: the engine releases a lease it could no longer hand over
             }
             HeldLock lock;
@@ -273,7 +277,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
         private final LockOperation operation;
         private final DistributedLockListener listener = DistributedLockInterceptor.this.listener.get();
-        private final LockObservations observations = DistributedLockInterceptor.this.observations.get();
+        final LockObservations observations = DistributedLockInterceptor.this.observations.get();
         private final long start = System.nanoTime();
         private final Duration ttl;
         private final Duration minHold;
@@ -288,7 +292,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             this.minHold = minHold(operation, ttl);
             this.parent = parent != null ? parent : observations.registry().getCurrentObservation();
             this.context = newContext();
-            this.observation = Observed.start(observations.acquire(context).parentObservation(this.parent));
+            this.observation = Observed.start(() -> observations.acquire(context).parentObservation(this.parent));
         }
 
         private LockObservationContext newContext() {
@@ -320,8 +324,9 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
                 return notAcquired(result);
             }
             listener.acquired(operation.resource(), since(start));
-            Observation hold = Observed.start(observations.hold(newContext()).parentObservation(parent));
-            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener, hold);
+            Observation hold = Observed.start(() -> observations.hold(newContext()).parentObservation(parent));
+            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener,
+                    observations.registry(), hold);
         }
 
         void observed(String outcome, @Nullable Throwable error) {

@@ -5,6 +5,7 @@ import io.github.redlock.Lease;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.observation.LockObservationContext;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,11 +33,12 @@ final class HeldLock {
     private final DistributedLockListener listener;
     private final @Nullable KeepAlive keepAlive;
     private final Runnable running;
+    private final ObservationRegistry registry;
     private final Observation observation;
     private final AtomicBoolean finished = new AtomicBoolean();
 
     HeldLock(LockOperation operation, Redlock engine, Lease lease, Duration ttl, Duration minHold,
-            DistributedLockListener listener, Observation observation) {
+            DistributedLockListener listener, ObservationRegistry registry, Observation observation) {
         this.operation = operation;
         this.engine = engine;
         this.lease = lease;
@@ -45,12 +47,13 @@ final class HeldLock {
         this.listener = listener;
         this.keepAlive = operation.autoExtend() ? keepAlive(operation, engine, lease, ttl) : null;
         this.running = listener.running(operation.resource());
+        this.registry = registry;
         this.observation = observation;
     }
 
     /** Runs the method with the hold observation current on this thread, so that work observed inside it is its child. */
     @Nullable Object proceedInScope(MethodInvocation invocation) throws Throwable {
-        return Observed.proceedScoped(observation, invocation::proceed);
+        return Observed.proceedScoped(registry, observation, invocation::proceed);
     }
 
     /** The work failed with {@code error}: the hold observation records it (call before finishing). */

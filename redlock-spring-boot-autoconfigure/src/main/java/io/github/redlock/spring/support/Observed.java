@@ -1,6 +1,7 @@
 package io.github.redlock.spring.support;
 
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -23,13 +24,26 @@ final class Observed {
     private Observed() {
     }
 
-    static Observation start(Observation observation) {
+    /**
+     * Creates and starts an observation; creating one runs the registry's predicates, conventions
+     * and handlers' {@code supportsContext}, which may throw too. When creating fails, nothing is
+     * observed; when a handler's {@code onStart} fails, the observation is returned all the same,
+     * so that the handlers that did start are stopped with it.
+     */
+    static Observation start(Supplier<Observation> create) {
+        Observation observation;
         try {
-            return observation.start();
+            observation = create.get();
         } catch (RuntimeException e) {
             failed(e);
             return Observation.NOOP;
         }
+        try {
+            observation.start();
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+        return observation;
     }
 
     static void stop(Observation observation) {
@@ -48,36 +62,47 @@ final class Observed {
         }
     }
 
-    /** Runs {@code call} with {@code observation} current on this thread. */
-    static <T> T scoped(Observation observation, Supplier<T> call) {
-        Observation.Scope scope = open(observation);
+    /** Runs {@code call} with {@code observation} current on this thread (in {@code registry}). */
+    static <T> T scoped(ObservationRegistry registry, Observation observation, Supplier<T> call) {
+        Observation.@Nullable Scope before = registry.getCurrentObservationScope();
+        Observation.@Nullable Scope scope = open(registry, observation, before);
         try {
             return call.get();
         } finally {
-            close(scope);
+            close(registry, scope, before);
         }
     }
 
-    /** As {@link #scoped(Observation, Supplier)}, for a method's own call. */
-    static @Nullable Object proceedScoped(Observation observation, Call call) throws Throwable {
-        Observation.Scope scope = open(observation);
+    /** As {@link #scoped(ObservationRegistry, Observation, Supplier)}, for a method's own call. */
+    static @Nullable Object proceedScoped(ObservationRegistry registry, Observation observation, Call call)
+            throws Throwable {
+        Observation.@Nullable Scope before = registry.getCurrentObservationScope();
+        Observation.@Nullable Scope scope = open(registry, observation, before);
         try {
             return call.proceed();
         } finally {
-            close(scope);
+            close(registry, scope, before);
         }
     }
 
-    private static Observation.@Nullable Scope open(Observation observation) {
+    /**
+     * Opens a scope; when a handler fails, puts back the scope that was current (the registry
+     * makes the new one current before it tells the handlers), so that a stopped lock
+     * observation never stays current on a pooled thread.
+     */
+    private static Observation.@Nullable Scope open(ObservationRegistry registry, Observation observation,
+            Observation.@Nullable Scope before) {
         try {
             return observation.openScope();
         } catch (RuntimeException e) {
             failed(e);
+            registry.setCurrentObservationScope(before);
             return null;
         }
     }
 
-    private static void close(Observation.@Nullable Scope scope) {
+    private static void close(ObservationRegistry registry, Observation.@Nullable Scope scope,
+            Observation.@Nullable Scope before) {
         if (scope == null) {
             return;
         }
@@ -85,6 +110,7 @@ final class Observed {
             scope.close();
         } catch (RuntimeException e) {
             failed(e);
+            registry.setCurrentObservationScope(before);
         }
     }
 

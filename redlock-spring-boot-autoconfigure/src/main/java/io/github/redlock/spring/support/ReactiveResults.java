@@ -2,6 +2,7 @@ package io.github.redlock.spring.support;
 
 import io.micrometer.observation.Observation;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -38,7 +39,7 @@ final class ReactiveResults {
     static Object locked(ReactiveAdapter adapter,
             Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Observed.Call call) {
         Flux<Object> locked = Flux.usingWhen(
-                Mono.deferContextual(context -> Mono.fromCompletionStage(acquire.apply(observation(context)))),
+                Mono.deferContextual(context -> acquired(acquire.apply(observation(context)))),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
                 held -> Mono.fromCompletionStage(held.finishAsync()),
                 (held, error) -> {
@@ -48,6 +49,34 @@ final class ReactiveResults {
                 held -> Mono.fromCompletionStage(held.finishAsync()));
         // singleOrEmpty waits for completion, which usingWhen signals only after the release was answered.
         return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.singleOrEmpty());
+    }
+
+    /**
+     * The lock as a Mono. A subscriber that cancels stops the acquisition; a lock granted all the
+     * same, also one that arrives just as the subscriber goes (and so never reaches
+     * {@code usingWhen}), is ended here ({@link HeldLock#finishAsync()} ends a lock once, so one
+     * that {@code usingWhen} ends too is not released twice).
+     */
+    private static Mono<HeldLock> acquired(CompletableFuture<@Nullable HeldLock> acquiring) {
+        return Mono.create(sink -> {
+            sink.onCancel(() -> {
+                acquiring.cancel(false);
+                acquiring.thenAccept(held -> {
+                    if (held != null) {
+                        held.finishAsync();
+                    }
+                });
+            });
+            acquiring.whenComplete((held, error) -> {
+                if (error != null) {
+                    sink.error(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                } else if (held != null) {
+                    sink.success(held);
+                } else {
+                    sink.success();
+                }
+            });
+        });
     }
 
     private static @Nullable Observation observation(ContextView context) {

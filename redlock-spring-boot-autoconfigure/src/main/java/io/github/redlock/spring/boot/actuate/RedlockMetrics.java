@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * and, untagged by resource (releases and renewals name no request):
  * <ul>
  * <li>{@code redlock.releases} (counter, tagged {@code outcome} = {@code released}, or
- * {@code not_held} when a quorum no longer held the value);</li>
+ * {@code not_held} when too few nodes confirmed: the lock had expired or been taken over, or nodes
+ * did not answer);</li>
  * <li>{@code redlock.renewals} (counter, tagged {@code outcome} = {@code renewed} or {@code failed}).</li>
  * </ul>
  * It listens to the engine ({@link RedlockListener}: acquisitions, releases, renewals of every call,

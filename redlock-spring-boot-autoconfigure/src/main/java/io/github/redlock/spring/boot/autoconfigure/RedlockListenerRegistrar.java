@@ -6,23 +6,35 @@ import io.github.redlock.Redlock;
 import io.github.redlock.RedlockListener;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Tells the {@link RedlockListener} beans, in {@code @Order}, about every {@link Redlock} bean's
  * calls, the application's own Redlock beans included: so the meters and observations see direct
- * calls on the engine as well as the advice's. Each Redlock bean gets one listener that looks the
- * beans up on its first report, not while the Redlock is being created, so that a listener may
- * itself depend on the Redlock.
+ * calls on the engine as well as the advice's. Each Redlock bean gets one listener that delegates
+ * to the beans, looked up once every singleton exists (or at the first report, for calls made
+ * while the context starts), not while the Redlock is being created: a listener may itself depend
+ * on the Redlock, and a listener bean that cannot be created fails the startup.
  */
-final class RedlockListenerRegistrar implements BeanPostProcessor {
+final class RedlockListenerRegistrar implements BeanPostProcessor, SmartInitializingSingleton {
+
+    private static final Log LOG = LogFactory.getLog(RedlockListenerRegistrar.class);
 
     private final Supplier<RedlockListener> listeners;
 
     RedlockListenerRegistrar(ObjectProvider<RedlockListener> listeners) {
         this.listeners = SingletonSupplier.of(() -> RedlockListener.composite(listeners.orderedStream().toList()));
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        RedlockListener resolved = listeners.get(); // now, so that a failure fails the startup
+        LOG.debug("Redlock listener beans resolved: " + resolved);
     }
 
     @Override

@@ -450,6 +450,77 @@ class LockObservationIntegrationTests {
     }
 
     @Test
+    void aFailingPredicateOrSupportsContextNeitherFailsTheCallNorKeepsTheLock() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            AtomicInteger predicateCalls = new AtomicInteger();
+            registry.observationConfig().observationPredicate((name, observed) -> {
+                if (observed instanceof LockObservationContext && predicateCalls.incrementAndGet() % 2 == 0) {
+                    throw new IllegalStateException("predicate bug"); // the hold, after the grant
+                }
+                return true;
+            });
+            registry.observationConfig().observationHandler(new ObservationHandler<>() {
+                @Override
+                public boolean supportsContext(Observation.Context observed) {
+                    if (observed instanceof LockObservationContext && predicateCalls.get() > 2) {
+                        throw new IllegalStateException("supportsContext bug");
+                    }
+                    return false;
+                }
+            });
+            Invoices invoices = context.getBean(Invoices.class);
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(invoices.send(52)).isEqualTo("sent 52");
+            }
+            assertThat(context.getBean(Redlock.class).tryLock("invoice:52", TTL).isAcquired())
+                    .as("released, so it can be taken again").isTrue();
+        });
+    }
+
+    @Test
+    void aFailingScopeHandlerLeavesNoLockObservationCurrentOnTheThread() {
+        runner().run(context -> {
+            TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+            registry.observationConfig().observationHandler(new ObservationHandler<>() {
+                @Override
+                public boolean supportsContext(Observation.Context observed) {
+                    return observed instanceof LockObservationContext;
+                }
+
+                @Override
+                public void onScopeOpened(Observation.Context observed) {
+                    throw new IllegalStateException("handler bug");
+                }
+            });
+
+            assertThat(context.getBean(Invoices.class).send(53)).isEqualTo("sent 53");
+
+            assertThat(registry.getCurrentObservation()).as("observation current after the call").isNull();
+        });
+    }
+
+    @Test
+    void subscriptionsCancelledAtOnceLeaveNoLockBehind() {
+        runner().run(context -> {
+            Invoices invoices = context.getBean(Invoices.class);
+
+            for (int i = 0; i < 1_000; i++) {
+                invoices.sendReactive(90_000 + i).subscribe().dispose();
+            }
+
+            // A leaked lock would stay for its 10 s TTL; released ones go within a round trip.
+            Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                for (int node = 0; node < 3; node++) {
+                    assertThat((List<?>) redis.node(node).command("KEYS", "invoice:9????")).as("keys on node %d", node)
+                            .isEmpty();
+                }
+            });
+        });
+    }
+
+    @Test
     void anApplicationsOwnRedlockBeanIsCountedAndListenersMayDependOnIt() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class, RedlockAutoConfiguration.class,
