@@ -173,10 +173,15 @@ final class Ballot {
         for (int i = 0; i < replies.length; i++) {
             NodeReply reply = replies[i];
             if (reply != null) {
-                outcomes.add(new NodeOutcome(addresses.get(i), status(reply.status()), reply.detail()));
+                outcomes.add(outcome(addresses.get(i), reply));
             }
         }
         return outcomes;
+    }
+
+    /** One node's reply as a public outcome. */
+    static NodeOutcome outcome(String address, NodeReply reply) {
+        return new NodeOutcome(address, status(reply.status()), reply.detail());
     }
 
     static NodeStatus status(NodeReply.Status status) {

@@ -115,8 +115,8 @@ final class FillIn {
                     if (holds) {
                         missing.remove(targets.get(i));
                     }
-                    tried.add(new NodeOutcome(node.address(), holds ? NodeStatus.OK : Ballot.status(reply.status()),
-                            holds ? null : reply.detail()));
+                    tried.add(holds ? new NodeOutcome(node.address(), NodeStatus.OK, null)
+                            : Ballot.outcome(node.address(), reply));
                 }
                 current.standsOn(nodes.size() - missing.size());
                 lease.standsOn(nodes.size() - missing.size());

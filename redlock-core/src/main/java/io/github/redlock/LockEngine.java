@@ -303,7 +303,15 @@ final class LockEngine {
 
     /** Releases on every node where the key holds {@code value}; completes with how many nodes did. */
     CompletableFuture<Integer> releaseAll(String key, String value) {
-        return releaseReplies(key, value).thenApply(replies -> (int) replies.stream().filter(NodeReply::isOk).count());
+        return releaseReplies(key, value).thenApply(LockEngine::confirmed);
+    }
+
+    private static int confirmed(List<NodeReply> replies) {
+        int confirmed = 0;
+        for (NodeReply reply : replies) {
+            confirmed += reply.isOk() ? 1 : 0;
+        }
+        return confirmed;
     }
 
     /**
@@ -312,16 +320,11 @@ final class LockEngine {
      */
     CompletableFuture<Boolean> release(String resource, String value) {
         return releaseReplies(key(resource), value).thenApply(replies -> {
-            int confirmed = 0;
-            for (NodeReply reply : replies) {
-                confirmed += reply.isOk() ? 1 : 0;
-            }
-            boolean released = confirmed >= quorum;
+            boolean released = confirmed(replies) >= quorum;
             if (!listeners.isEmpty()) {
                 List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
                 for (int i = 0; i < replies.size(); i++) {
-                    NodeReply reply = replies.get(i);
-                    outcomes.add(new NodeOutcome(addresses.get(i), Ballot.status(reply.status()), reply.detail()));
+                    outcomes.add(Ballot.outcome(addresses.get(i), replies.get(i)));
                 }
                 listeners.released(new RedlockListener.Release(resource, released, outcomes));
             }

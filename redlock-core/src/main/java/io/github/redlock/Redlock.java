@@ -159,7 +159,7 @@ public final class Redlock implements AutoCloseable {
             Duration left = Duration.ofNanos(Math.max(0, deadline - ticker.nanoTime()));
             NodeReply reply = await(connects.get(i), left,
                     NodeReply.timeout("no connection within " + options.connectTimeout().toMillis() + " ms"));
-            outcomes.add(new NodeOutcome(nodes.get(i).address(), Ballot.status(reply.status()), reply.detail()));
+            outcomes.add(Ballot.outcome(nodes.get(i).address(), reply));
             reachable += reply.isOk() ? 1 : 0;
         }
         if (reachable < engine.quorum() && options.requireQuorumOnStartup()) {

@@ -248,7 +248,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
     }
 
-    private static Throwable unwrap(Throwable error) {
+    /** The cause a {@link CompletionException} wraps, or {@code error} itself. */
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 

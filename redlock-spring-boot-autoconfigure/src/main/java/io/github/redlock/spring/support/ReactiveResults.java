@@ -2,7 +2,6 @@ package io.github.redlock.spring.support;
 
 import io.micrometer.observation.Observation;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -69,7 +68,7 @@ final class ReactiveResults {
             });
             acquiring.whenComplete((held, error) -> {
                 if (error != null) {
-                    sink.error(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                    sink.error(DistributedLockInterceptor.unwrap(error));
                 } else if (held != null) {
                     sink.success(held);
                 } else {
