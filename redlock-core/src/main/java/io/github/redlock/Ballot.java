@@ -77,6 +77,15 @@ final class Ballot {
         return reply != null && reply.isOk();
     }
 
+    /**
+     * Whether this attempt's command created the key on node {@code index}: it said OK, and not
+     * because the key already held the value (an extend-or-create that extended).
+     */
+    synchronized boolean created(int index) {
+        NodeReply reply = replies[index];
+        return reply != null && reply.isOk() && reply.holder() == null;
+    }
+
     /** How many nodes said OK so far. */
     synchronized int okCount() {
         return ok;

@@ -1,28 +1,18 @@
 package io.github.redlock;
 
-import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
-import io.github.redlock.internal.Ticker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
- * A granted lease while it is held: registered at the grant, ended by its release (or a kept
- * minimum hold); forgotten once its validity ran out. It fills in the nodes that refused the lease or
- * did not answer, so that the lease stands on every reachable node and survives up to
- * {@code N - quorum} of them losing it: each try creates the key only where it is absent, never
- * over another value, with a TTL that ends when the lease's validity does; the tries stop when
- * every node holds the key or after the last one. Renewals re-create lost keys only while it is
- * held, through {@link #whileHeld}.
- *
- * <p>Every write (a fill-in try, a re-creating renewal) happens under this object's monitor after
- * checking that it was not {@link #stop() stopped}, and {@code stop()} takes the same monitor
- * before the release is written: on each node's connection the release therefore follows those
- * writes, and none lands after it.
+ * The fill-in of one {@link HeldLock}: sets the lock's key on the nodes that refused the grant or
+ * did not answer, so that the lock stands on every reachable node and survives up to
+ * {@code N - quorum} of them losing it. Each try creates the key only where it is absent, never over
+ * another value, with a TTL that ends when the lease's validity does; the tries stop when every
+ * node holds the key, after the last one, or when the lock ends. Its state is guarded by the held
+ * lock's monitor, under which every try is sent while the lock is held.
  */
 final class FillIn {
 
@@ -33,97 +23,70 @@ final class FillIn {
      */
     private static final double[] GAPS = {0, 0.25, 0.75, 1, 2, 4};
 
+    private final HeldLock held;
     private final LockEngine engine;
-    private final List<Node> nodes;
-    private final String key;
-    private final Ticker ticker;
-    private final long retryDelayNanos;
+    private final boolean enabled;
     private final List<Integer> missing = new ArrayList<>();
-    private volatile Lease lease;
     private int tries;
-    private boolean stopped;
 
-    FillIn(LockEngine engine, List<Node> nodes, String key, Lease lease, Ticker ticker, long retryDelayNanos) {
+    /** @param enabled false only in tests that show what fill-in prevents */
+    FillIn(HeldLock held, LockEngine engine, boolean enabled) {
+        this.held = held;
         this.engine = engine;
-        this.nodes = nodes;
-        this.key = key;
-        this.lease = lease;
-        this.ticker = ticker;
-        this.retryDelayNanos = retryDelayNanos;
+        this.enabled = enabled;
     }
 
-    String key() {
-        return key;
-    }
-
-    String value() {
-        return lease.value();
-    }
-
-    /** Starts filling in the nodes (by index) that did not grant the lease. */
-    void start(List<Integer> notGranted) {
-        synchronized (this) {
-            missing.addAll(notGranted);
+    /** Starts filling in the nodes that did not grant the lock, once every node answered the grant. */
+    void start(Ballot grant) {
+        if (!enabled) {
+            return;
+        }
+        synchronized (held) {
+            for (int i = 0; i < engine.nodes().size(); i++) {
+                if (!grant.okAt(i)) {
+                    missing.add(i);
+                }
+            }
         }
         run();
     }
 
-    /** Ends it: nothing is written for this lease after this returns. */
-    synchronized void stop() {
-        stopped = true;
-    }
-
-    /** Writes with {@code send} under the monitor while the lease is held; null once it was stopped. */
-    synchronized @Nullable CompletableFuture<Ballot> whileHeld(Supplier<CompletableFuture<Ballot>> send) {
-        return stopped ? null : send.get();
-    }
-
-    /** Whether the lease's validity (the latest renewal's) has run out. */
-    boolean expired() {
-        return lease.validUntilNanos() - ticker.nanoTime() <= 0;
-    }
-
-    /** A renewal succeeded: fill-ins use its validity from now on. */
-    void renewed(Lease renewed) {
-        lease = renewed;
-    }
-
     private void run() {
-        List<Integer> targets;
+        List<Integer> targets = new ArrayList<>();
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>();
-        Lease current = lease;
-        synchronized (this) {
-            long leftMillis = TimeUnit.NANOSECONDS.toMillis(current.validUntilNanos() - ticker.nanoTime());
-            if (stopped || missing.isEmpty() || leftMillis < 1 || tries >= GAPS.length) {
+        boolean sent = held.whileHeld(() -> {
+            long leftMillis = TimeUnit.NANOSECONDS.toMillis(held.validUntilNanos() - held.ticker().nanoTime());
+            if (missing.isEmpty() || leftMillis < 1 || tries >= GAPS.length) {
                 return;
             }
             tries++;
-            targets = List.copyOf(missing);
+            targets.addAll(missing);
             for (int index : targets) {
-                replies.add(nodes.get(index).acquireOrReportHolder(key, current.value(), leftMillis));
+                replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis));
             }
+        });
+        if (!sent || targets.isEmpty()) {
+            return;
         }
         CompletableFuture.allOf(replies.toArray(CompletableFuture<?>[]::new)).whenComplete((all, error) -> {
             List<NodeOutcome> tried = new ArrayList<>(targets.size());
             boolean last;
             long gapNanos;
-            synchronized (this) {
+            synchronized (held) {
                 for (int i = 0; i < targets.size(); i++) {
-                    Node node = nodes.get(targets.get(i));
+                    String address = engine.addresses().get(targets.get(i));
                     NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
-                    boolean holds = reply.isOk() || current.value().equals(reply.holder());
+                    boolean holds = reply.isOk() || held.value().equals(reply.holder());
                     if (holds) {
                         missing.remove(targets.get(i));
                     }
-                    tried.add(holds ? new NodeOutcome(node.address(), NodeStatus.OK, null)
-                            : Ballot.outcome(node.address(), reply));
+                    tried.add(holds ? new NodeOutcome(address, NodeStatus.OK, null) : Ballot.outcome(address, reply));
                 }
-                current.standsOn(nodes.size() - missing.size());
-                lease.standsOn(nodes.size() - missing.size());
+                held.standsOn(engine.nodes().size() - missing.size());
                 last = missing.isEmpty() || tries >= GAPS.length;
-                gapNanos = last ? 0 : (long) (GAPS[tries] * retryDelayNanos);
+                gapNanos = last ? 0 : (long) (GAPS[tries] * engine.options().retryDelay().toNanos());
             }
-            engine.filledIn(current.resource(), tried);
+            held.filledIn(tried);
             if (!last) {
                 engine.schedule(this::run, gapNanos);
             }

@@ -1,65 +1,66 @@
 package io.github.redlock;
 
-import io.github.redlock.internal.Ticker;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
- * A lock granted by {@link Redlock}. Safe to pass between threads, and immutable except for
- * {@link #nodes()}: ownership is the pair (resource, value), not the thread that acquired it.
+ * A lock granted by {@link Redlock}, and the handle that ends it. Thread-safe: ownership is the pair
+ * (resource, value), not the thread that acquired it.
  *
- * <p>{@link #close()} releases the lock, so a lease works in try-with-resources. The lease stays
- * valid for {@link #validity()} from the moment it was granted, measured by a monotonic clock;
- * after that the lock may already belong to someone else, even if this process was paused and
- * never noticed. Redlock offers no fencing token: see the README's safety section.
+ * <p>A lease is valid for {@link #validity()} from the moment it was granted or last renewed,
+ * measured by a monotonic clock; after that the lock may already belong to someone else, even if this
+ * process was paused and never noticed. It is no longer valid once released. Redlock offers no
+ * fencing token: see the README's safety section.
+ *
+ * <p>{@link #release()} (and {@link #close()}, so a lease works in try-with-resources) does what the
+ * {@link LockRequest} asked for: it stops the keep-alive and waits for a renewal in flight, then
+ * deletes the key on every node where it still holds this lease's value, or, while the request's
+ * minimum hold still runs, sets it to expire when the hold ends. It ends the lease once; later calls
+ * return false.
  */
 public final class Lease implements AutoCloseable {
 
-    private final Redlock owner;
-    private final Ticker ticker;
-    private final String resource;
-    private final String value;
-    private final Duration validity;
-    private final long validUntilNanos;
-    private final long acquiredAtNanos;
+    private final HeldLock held;
     private final Instant acquiredAt;
-    private volatile int nodes;
 
-    Lease(Redlock owner, Ticker ticker, String resource, String value, long acquiredAtNanos, long grantedAtNanos,
-            long validUntilNanos) {
-        this.owner = owner;
-        this.ticker = ticker;
-        this.resource = resource;
-        this.value = value;
-        this.validity = Duration.ofNanos(validUntilNanos - grantedAtNanos);
-        this.validUntilNanos = validUntilNanos;
-        this.acquiredAtNanos = acquiredAtNanos;
-        this.acquiredAt = Instant.now().minusNanos(Math.max(0, ticker.nanoTime() - acquiredAtNanos));
+    Lease(HeldLock held) {
+        this.held = held;
+        this.acquiredAt = Instant.now().minusNanos(Math.max(0, held.ticker().nanoTime() - held.acquiredAtNanos()));
     }
 
-    /** The locked resource, as given to {@code lock} (without the key prefix). */
+    /** The locked resource, as requested (without the key prefix). */
     public String resource() {
-        return resource;
+        return held.request().resource();
+    }
+
+    /** The low-cardinality name of the request ({@link LockRequest#withName(String)}), if any. */
+    public java.util.Optional<String> name() {
+        return held.request().name();
     }
 
     /** The value stored on the nodes; whoever knows it can release or extend the lock. */
     public String value() {
-        return value;
+        return held.value();
     }
 
-    /** How long the lock was granted for: TTL minus the time the attempt took minus clock drift. */
+    /** How long the lock was granted for at its last grant or renewal: TTL minus the time it took minus clock drift. */
     public Duration validity() {
-        return validity;
+        return Duration.ofNanos(Math.max(0, held.validUntilNanos() - held.grantedAtNanos()));
     }
 
-    /** Whether the validity has not yet run out (by a monotonic clock). */
+    /** Whether it is still held: not released, and the validity not run out (by a monotonic clock). */
     public boolean isValid() {
-        return validUntilNanos - ticker.nanoTime() > 0;
+        return held.isHeld();
     }
 
-    /** Validity left now; {@link Duration#ZERO} once it has run out. */
+    /** Validity left now; {@link Duration#ZERO} once it ran out or was released. */
     public Duration remaining() {
-        long left = validUntilNanos - ticker.nanoTime();
+        if (!held.isHeld()) {
+            return Duration.ZERO;
+        }
+        long left = held.validUntilNanos() - held.ticker().nanoTime();
         return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
@@ -69,16 +70,7 @@ public final class Lease implements AutoCloseable {
      * it. Never counts a node twice; may overstate a node that has since lost the key.
      */
     public int nodes() {
-        return nodes;
-    }
-
-    /** Records the nodes known to hold the key; only ever raises the count. */
-    void standsOn(int count) {
-        synchronized (this) {
-            if (count > nodes) {
-                nodes = count;
-            }
-        }
+        return held.nodes();
     }
 
     /** The wall-clock time the lock was first granted (renewals keep it), for display only. */
@@ -86,29 +78,58 @@ public final class Lease implements AutoCloseable {
         return acquiredAt;
     }
 
-    Redlock owner() {
-        return owner;
+    /**
+     * Completes with this lease when the lock is lost while held: a renewal was refused by a quorum of
+     * nodes, a keep-alive renewal did not succeed before the validity ran out, or the {@link Redlock}
+     * was closed while the lease was held (it then releases it, or leaves it to expire while a locked
+     * call's work still runs). Never completes when the lease is released first, never exceptionally. May complete on a Redis I/O thread: do not block in dependent stages.
+     */
+    public CompletionStage<Lease> lost() {
+        return held.lost().minimalCompletionStage();
     }
 
-    long validUntilNanos() {
-        return validUntilNanos;
+    /**
+     * Ends the lock as the request asked (see the class description), blocking for at most two rounds
+     * of node commands.
+     *
+     * @return true when a quorum of nodes still held the lock and released it (or kept it for the
+     *         minimum hold); false when it had expired or been taken over, too few nodes answered, or
+     *         it was already released. Never throws for Redis errors.
+     */
+    public boolean release() {
+        return held.awaitRounds(held.release(), 2, false);
     }
 
-    /** When the lock was first granted, by the monotonic clock; a renewed lease keeps it. */
-    long acquiredAtNanos() {
-        return acquiredAtNanos;
+    /** As {@link #release()}, without blocking; the stage may complete on a Redis I/O thread. */
+    public CompletionStage<Boolean> releaseAsync() {
+        CompletableFuture<Boolean> release = held.release();
+        return release.minimalCompletionStage();
     }
 
-    /** Releases the lock, like {@link Redlock#release(Lease)}; errors are reported by returning quietly. */
+    /**
+     * Stops renewing and keeps the lock until its key expires (the TTL of its last grant or renewal):
+     * nothing more is written for it, and it no longer counts as held. For work that may still be
+     * running but is no longer watched, such as a cancelled subscription: releasing then would let
+     * another holder in while the work goes on.
+     */
+    public void letExpire() {
+        held.letExpire();
+    }
+
+    /** As {@link #release()}. */
     @Override
     public void close() {
-        owner.release(this);
+        release();
+    }
+
+    HeldLock held() {
+        return held;
     }
 
     /** Shows the resource and validity, never the value (it is the lock's secret). */
     @Override
     public String toString() {
-        return "Lease[resource=" + resource + ", validity=" + validity.toMillis() + "ms, valid=" + isValid() + ", nodes="
-                + nodes + "]";
+        return "Lease[resource=" + resource() + ", validity=" + validity().toMillis() + "ms, valid=" + isValid() + ", nodes="
+                + nodes() + "]";
     }
 }

@@ -24,13 +24,18 @@ public final class LockRequest {
     private final Duration waitTime;
     private final boolean retryWhenHeld;
     private final @Nullable String name;
+    private final Duration minimumHold;
+    private final boolean keepAlive;
 
-    private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld, @Nullable String name) {
+    private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld, @Nullable String name,
+            Duration minimumHold, boolean keepAlive) {
         this.resource = resource;
         this.ttl = ttl;
         this.waitTime = waitTime;
         this.retryWhenHeld = retryWhenHeld;
         this.name = name;
+        this.minimumHold = minimumHold;
+        this.keepAlive = keepAlive;
     }
 
     /**
@@ -42,7 +47,7 @@ public final class LockRequest {
      */
     public static LockRequest of(String resource, Duration ttl) {
         requireWellFormed("resource", resource);
-        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true, null);
+        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true, null, Duration.ZERO, false);
     }
 
     /**
@@ -55,7 +60,7 @@ public final class LockRequest {
         if (waitTime == null || waitTime.isNegative()) {
             throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
     }
 
     /**
@@ -69,7 +74,7 @@ public final class LockRequest {
      * on the refusing nodes, atomically with the refusal, by a Lua script (Redis 6.2 and later).
      */
     public LockRequest withRetryWhenHeld(boolean retryWhenHeld) {
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
     }
 
     /**
@@ -83,9 +88,42 @@ public final class LockRequest {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name must not be null or blank");
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name);
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
     }
 
+    /**
+     * Keeps the lock for at least {@code minimumHold} after it was granted, whenever it is released
+     * (ShedLock's {@code lockAtLeastFor}): a release before then does not delete the key but sets it to
+     * expire when the hold ends, so that instances whose clocks or schedules differ slightly do not run
+     * the same work again. Default zero (a release deletes the key at once). A hold longer than the
+     * TTL is the TTL.
+     *
+     * @throws IllegalArgumentException when null or negative
+     */
+    public LockRequest withMinimumHold(Duration minimumHold) {
+        if (minimumHold == null || minimumHold.isNegative()) {
+            throw new IllegalArgumentException("minimumHold must be zero or positive, got " + minimumHold);
+        }
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+    }
+
+    /**
+     * Whether to keep the lock alive while it is held: renewed to the TTL about every third of it, on
+     * this engine's timer and Redis I/O threads, until released, so that work of any length keeps
+     * its lock. Default false (the lock expires with its TTL). The lock is lost, and renewing stops,
+     * when a quorum of nodes no longer holds it or the lease ran out before a renewal succeeded:
+     * {@link Lease#lost()} then completes. Needs a TTL of at least 3 ms.
+     *
+     * @throws IllegalArgumentException when true and the TTL is below 3 ms
+     */
+    public LockRequest withKeepAlive(boolean keepAlive) {
+        if (keepAlive && ttl.toMillis() < 3) {
+            throw new IllegalArgumentException("ttl of a kept-alive lock must be at least 3 ms, got " + ttl);
+        }
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+    }
+
+    /** The resource to lock, without the key prefix: the lock's key is the prefix and this. */
     public String resource() {
         return resource;
     }
@@ -107,10 +145,21 @@ public final class LockRequest {
         return Optional.ofNullable(name);
     }
 
+    /** The minimum hold given by {@link #withMinimumHold(Duration)}; zero by default. */
+    public Duration minimumHold() {
+        return minimumHold;
+    }
+
+    /** Whether the lock is kept alive while held ({@link #withKeepAlive(boolean)}); false by default. */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
     @Override
     public String toString() {
         return "LockRequest[" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
-                + (name != null ? ", name=" + name : "") + "]";
+                + (name != null ? ", name=" + name : "") + (minimumHold.isZero() ? "" : ", minimumHold=" + minimumHold)
+                + (keepAlive ? ", keepAlive" : "") + "]";
     }
 
     static Duration requireTtl(@Nullable Duration ttl) {

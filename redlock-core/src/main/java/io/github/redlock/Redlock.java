@@ -8,6 +8,7 @@ import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.ServerAddress;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Tokens;
+import io.github.redlock.internal.Validity;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
@@ -20,12 +21,9 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,9 +48,25 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A lock is granted when at least {@code N/2 + 1} of the N configured nodes accepted it and
  * validity remains after subtracting the time the attempt took and a clock-drift allowance. All
- * nodes are asked in parallel, each with its own timeout; a failed attempt is released on every
- * node before the next one. Instances are thread-safe; create one per application and close it on
- * shutdown, which first releases the leases still held.
+ * nodes are asked in parallel, each with its own timeout; a failed attempt is released, before the
+ * next one, on every node where it may have set the key (never on a node that refused it). Instances
+ * are thread-safe; create one per application and close it on shutdown, which first ends the lock
+ * calls in progress and releases the leases still held.
+ *
+ * <p>To run work under a lock, {@link #execute(LockRequest, LockedWork)} takes the lock, runs the
+ * work only if it was acquired with validity left, and ends the lock as the request says (keep-alive,
+ * minimum hold):
+ *
+ * <pre>{@code
+ * LockedCall<Report> call = redlock.execute(
+ *         LockRequest.of("nightly-report", Duration.ofSeconds(30)).withKeepAlive(true),
+ *         lease -> reports.build());
+ * }</pre>
+ *
+ * <p>Words used throughout: the <em>resource</em> is what a call locks ({@code "invoice:42"}); the
+ * <em>key</em> is the Redis key holding it, the configured prefix and the resource; the <em>name</em>
+ * is a low-cardinality label for metrics and traces ({@code "invoice"}); the <em>value</em> is the
+ * lock's secret stored at the key; a <em>lease</em> is a granted lock and its handle.
  *
  * <p>The {@code lock}/{@code release} methods mirror the Perl module Redis::DistLock and report
  * failure as an empty {@link Optional} or {@code false}. The {@code tryLock} methods say why a
@@ -63,22 +77,15 @@ public final class Redlock implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
 
-    /** Below this, a minimum hold is over: Redis expires keys with millisecond precision. */
-    private static final long MIN_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final RedlockOptions options;
     private final Ticker ticker;
     private final LockEngine engine;
     private final Listeners listeners = new Listeners();
-    private final Map<Held, Lease> held = new ConcurrentHashMap<>();
-    private final Set<KeepAlive> keepAlives = ConcurrentHashMap.newKeySet();
+    private final HeldLocks held;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable RedisClient client;
     private final @Nullable HashedWheelTimer timeouts;
     private final @Nullable ClientResources ownedResources;
-
-    private record Held(String resource, String value) {
-    }
 
     private Redlock(RedlockOptions options) {
         this(options, true);
@@ -118,8 +125,8 @@ public final class Redlock implements AutoCloseable {
         }
         Scheduler scheduler = (task, delayNanos) ->
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, this::newLease,
-                listeners, fillIn);
+        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM);
+        this.held = new HeldLocks(engine, listeners, fillIn);
         connect(nodes);
     }
 
@@ -130,7 +137,8 @@ public final class Redlock implements AutoCloseable {
         this.client = null;
         this.timeouts = null;
         this.ownedResources = null;
-        this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter, this::newLease, listeners);
+        this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter);
+        this.held = new HeldLocks(engine, listeners, true);
     }
 
     /** Starts building a Redlock; {@link Builder#servers(String...)} is required. */
@@ -182,6 +190,7 @@ public final class Redlock implements AutoCloseable {
      * @return the lease, or empty when the lock is held elsewhere or too few nodes answered
      * @throws IllegalArgumentException for a blank resource, one with an unpaired surrogate
      *         character (it has no UTF-8 encoding), or a TTL below 1 ms
+     * @throws IllegalStateException when this Redlock is closed
      */
     public Optional<Lease> lock(String resource, Duration ttl) {
         return tryLock(resource, ttl, Duration.ZERO).lease();
@@ -189,7 +198,9 @@ public final class Redlock implements AutoCloseable {
 
     /**
      * Locks {@code resource} for {@code ttl} with a known value (for example a host name), so it
-     * can later be released by {@link #release(String, String)} without keeping the lease.
+     * can later be released by {@link #release(String, String)} without keeping the lease. A lock
+     * already holding this value, here or elsewhere, is not taken again: the call fails as for any
+     * other holder, and never touches that lock's keys.
      */
     public Optional<Lease> lock(String resource, Duration ttl, String value) {
         return lock(resource, ttl, value, false);
@@ -198,13 +209,19 @@ public final class Redlock implements AutoCloseable {
     /**
      * As {@link #lock(String, Duration, String)}; with {@code extend} true, a lock already held with
      * this same value is renewed for {@code ttl} instead of failing, and a free one is created. A lock
-     * holding another value is never taken over. If the call fails it releases this value on every
-     * node, so a failed renewal gives up the old lock too.
+     * holding another value is never taken over. A lease of this Redlock for the same value is
+     * replaced by the returned one: it stops renewing and filling in, and releasing it does nothing.
      */
     public Optional<Lease> lock(String resource, Duration ttl, String value, boolean extend) {
         LockRequest.requireWellFormed("value", value);
+        LockRequest request = LockRequest.of(resource, ttl);
+        HeldLock same = held.find(resource, value);
+        if (extend && same != null) {
+            // The call may shorten the keys of this process's lease of the same value, answered or not.
+            same.cutTo(Validity.deadline(engine.ticker().nanoTime(), request.ttl().toNanos(), options.driftFactor()));
+        }
         LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
-        return awaitLock(start(LockRequest.of(resource, ttl), value, command)).lease();
+        return awaitLock(start(request, value, true, command, false)).lease();
     }
 
     /**
@@ -226,186 +243,221 @@ public final class Redlock implements AutoCloseable {
 
     /**
      * Locks as {@code request} says, with a random value; blocks like
-     * {@link #tryLock(String, Duration, Duration)}.
+     * {@link #tryLock(String, Duration, Duration)}. The lease's {@link Lease#release()} ends it as the
+     * request asks (keep-alive, minimum hold).
+     *
+     * @throws IllegalStateException when this Redlock is closed
      */
     public LockResult tryLock(LockRequest request) {
-        return awaitLock(start(request, Tokens.random(), Node::acquire));
+        return awaitLock(start(request, Tokens.random(), false, Node::acquire, false));
     }
 
     /**
-     * As {@link #tryLock(String, Duration, Duration)}, without blocking. The stage may complete on a
-     * Redis I/O thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
+     * As {@link #tryLock(LockRequest)}, without blocking. The stage may complete on a Redis I/O
+     * thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
+     * Cancelling its future stops the call; a lock granted all the same is released at once.
      */
-    public CompletionStage<LockResult> tryLockAsync(String resource, Duration ttl, Duration waitTime) {
-        return tryLockAsync(LockRequest.of(resource, ttl).withWaitTime(waitTime));
-    }
-
-    /** As {@link #tryLock(LockRequest)}, without blocking; the same caveat as {@link #tryLockAsync(String, Duration, Duration)}. */
     public CompletionStage<LockResult> tryLockAsync(LockRequest request) {
-        return start(request, Tokens.random(), Node::acquire).result();
+        return start(request, Tokens.random(), false, Node::acquire, false).result();
     }
 
-    private LockEngine.Acquisition start(LockRequest request, String value, LockEngine.NodeCommand command) {
-        requireOpen();
-        return engine.acquire(request.resource(), value, request.ttl().toMillis(), command, request.waitTime().toNanos(),
-                request.retryWhenHeld(), listeners.acquiring(request));
-    }
-
-    private LockResult awaitLock(LockEngine.Acquisition acquisition) {
+    /**
+     * Runs {@code work} under the lock {@code request} asks for, on the calling thread: takes the lock
+     * (blocking like {@link #tryLock(LockRequest)}), runs the work only if the lock was acquired and
+     * still has validity left when the work starts, then ends the lock as the request says (released,
+     * or kept for its minimum hold; a keep-alive stops first), also when the work throws. Nothing runs
+     * without its lock: a grant whose validity ran out before the work could start (a pause, a slow
+     * listener) is released and reported as {@link LockFailure#VALIDITY_EXPIRED}. Listeners are told
+     * the call's result as the work sees it, before it starts.
+     *
+     * <p>While the work runs, {@link #close()} does not release its lock: renewal stops and the key
+     * expires with its TTL, so that no other instance runs the same work while this one still does.
+     *
+     * @return whether the work ran, and what it returned; otherwise why not
+     * @throws E what the work threw, after the lock was ended
+     * @throws IllegalStateException when this Redlock is closed
+     */
+    public <T, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
+        HeldLocks.Pending call = start(request, Tokens.random(), false, Node::acquire, true);
+        LockResult result = awaitLock(call);
+        Lease lease = readyToRun(call, result);
+        if (lease == null) {
+            return LockedCall.notRun(result.isAcquired() ? expired(result) : result);
+        }
         try {
-            return acquisition.result().get();
+            return LockedCall.ran(result, work.run(lease));
+        } finally {
+            lease.held().workDone();
+            lease.release();
+        }
+    }
+
+    /**
+     * As {@link #execute(LockRequest, LockedWork)} for work that returns a stage: the lock is taken
+     * and the work started on the calling thread (blocking while acquiring, like
+     * {@link #tryLock(LockRequest)}), and the lock is held until the work's stage completes, then
+     * ended as the request says. The returned stage completes after the lock was ended, with what
+     * the work's stage completed with (exceptionally when it did). Cancelling the returned stage does
+     * not end the lock early: a cancelled future does not stop the work behind it.
+     *
+     * @throws E what the work threw while starting, after the lock was ended
+     * @throws IllegalStateException when this Redlock is closed
+     */
+    public <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work) throws E {
+        HeldLocks.Pending call = start(request, Tokens.random(), false, Node::acquire, true);
+        LockResult result = awaitLock(call);
+        Lease lease = readyToRun(call, result);
+        if (lease == null) {
+            return CompletableFuture.completedFuture(LockedCall.notRun(result.isAcquired() ? expired(result) : result));
+        }
+        CompletionStage<T> stage;
+        try {
+            stage = work.run(lease);
+        } catch (Throwable e) {
+            lease.held().workDone();
+            lease.release();
+            throw e;
+        }
+        CompletableFuture<LockedCall<T>> done = new CompletableFuture<>();
+        if (stage == null) {
+            lease.held().workDone();
+            lease.release();
+            done.complete(LockedCall.ran(result, null));
+            return done;
+        }
+        stage.whenComplete((value, error) -> {
+            lease.held().workDone();
+            lease.releaseAsync().whenComplete((released, never) -> {
+                if (error != null) {
+                    done.completeExceptionally(error);
+                } else {
+                    done.complete(LockedCall.ran(result, value));
+                }
+            });
+        });
+        return done;
+    }
+
+    /**
+     * The lease when the work may start, counted as running: acquired, still held, with more than a
+     * small margin of validity left (1% of the TTL, at least 1 ms). Otherwise null, and a lease with
+     * too little left is released at once. Tells the listeners what the work sees, before it starts.
+     */
+    private @Nullable Lease readyToRun(HeldLocks.Pending call, LockResult result) {
+        if (!result.isAcquired()) {
+            return null; // failures are reported by the table
+        }
+        Lease lease = result.leaseOrThrow();
+        long marginNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), lease.held().request().ttl().toNanos() / 100);
+        if (lease.remaining().toNanos() <= marginNanos) {
+            call.report(expired(result));
+            lease.held().abandon();
+            return null;
+        }
+        call.report(result);
+        // Checked again after the listeners, in one step with counting the work as running.
+        if (!lease.held().startWork(marginNanos)) {
+            lease.held().abandon();
+            return null;
+        }
+        return lease;
+    }
+
+    private static LockResult expired(LockResult granted) {
+        return LockResult.failed(granted.resource(), LockFailure.VALIDITY_EXPIRED, granted.nodes(), granted.attempts());
+    }
+
+    private HeldLocks.Pending start(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
+            boolean deferGrantReport) {
+        requireOpen();
+        return held.acquire(request, value, knownValue, command, listeners.acquiring(request), deferGrantReport);
+    }
+
+    private static LockResult awaitLock(HeldLocks.Pending call) {
+        try {
+            return call.internalResult().get();
         } catch (InterruptedException e) {
-            acquisition.cancel(this::releaseAsync);
+            LockResult interrupted = call.cancel();
             Thread.currentThread().interrupt();
-            return acquisition.interrupted();
+            return interrupted;
         } catch (ExecutionException e) {
             throw new IllegalStateException("lock attempt failed unexpectedly", e.getCause());
         }
     }
 
     /**
-     * Releases the lease on every node where the key still holds its value.
+     * Ends {@code lease} as its request asked: {@link Lease#release()}.
      *
      * @return true when a quorum of nodes held it (the lock was still ours); false when it had
-     *         expired or been taken over, or too few nodes answered. Never throws for Redis errors.
+     *         expired or been taken over, too few nodes answered, or it was released before. Never
+     *         throws for Redis errors.
+     * @throws IllegalArgumentException for a lease granted by another Redlock
      */
     public boolean release(Lease lease) {
-        return release(lease.resource(), lease.value());
+        return own(lease).lease().release();
     }
 
     /**
-     * Releases {@code resource} on every node where it holds {@code value}. Arguments that match no
-     * lock simply return false.
+     * Releases {@code resource} on every node where it holds {@code value}, blocking for at most a
+     * round of node commands. A lease of this Redlock holding that value ends with it (renewal and
+     * fill-in stop first). Arguments that match no lock simply return false.
      */
     public boolean release(String resource, String value) {
-        return await(releaseAsync(resource, value).toCompletableFuture(), releaseBound(), false);
-    }
-
-    /** As {@link #release(Lease)}, without blocking. */
-    public CompletionStage<Boolean> releaseAsync(Lease lease) {
-        return releaseAsync(lease.resource(), lease.value());
-    }
-
-    /** As {@link #release(String, String)}, without blocking. */
-    public CompletionStage<Boolean> releaseAsync(String resource, String value) {
         if (resource == null || resource.isBlank() || value == null || value.isBlank() || engine.nodes().isEmpty()
                 || LockRequest.unpairedSurrogate(resource) >= 0 || LockRequest.unpairedSurrogate(value) >= 0) {
-            return CompletableFuture.completedFuture(false);
+            return false;
         }
-        held.remove(new Held(resource, value));
-        return engine.release(resource, value);
-    }
-
-    /**
-     * Releases {@code lease} once it has been held for {@code minHoldTime}, counted from when the lock
-     * was first granted (renewals keep that time): ShedLock's {@code lockAtLeastFor}. Blocks like
-     * {@link #release(Lease)}.
-     *
-     * <p>When the hold is already over, this is {@link #release(Lease)}. Otherwise the lock is kept
-     * and its key set to expire on every node exactly when the hold ends, and the lease no longer
-     * counts as held: {@link #heldLeases()} omits it and {@link #close()} leaves it to expire, so that
-     * an application stopped right after a short scheduled run still keeps that run's hold. Should
-     * too few nodes confirm the shorter expiry, a release is sent when the hold ends instead (the key
-     * otherwise keeps its TTL, which is longer, so the hold holds either way).
-     *
-     * @return true when the lock was released or kept on a quorum of nodes; false when it had
-     *         expired or been taken over, or too few nodes answered. Never throws for Redis errors.
-     * @throws IllegalArgumentException when {@code minHoldTime} is negative
-     */
-    public boolean release(Lease lease, Duration minHoldTime) {
-        return await(releaseAsync(lease, minHoldTime).toCompletableFuture(), releaseBound(), false);
-    }
-
-    /** As {@link #release(Lease, Duration)}, without blocking. */
-    public CompletionStage<Boolean> releaseAsync(Lease lease, Duration minHoldTime) {
-        if (minHoldTime == null || minHoldTime.isNegative()) {
-            throw new IllegalArgumentException("minHoldTime must be zero or positive, got " + minHoldTime);
+        HeldLock lock = held.find(resource, value);
+        if (lock != null) {
+            return lock.lease().release();
         }
-        long holdLeftNanos = lease.acquiredAtNanos() + minHoldTime.toNanos() - ticker.nanoTime();
-        if (holdLeftNanos < MIN_HOLD_NANOS) {
-            return releaseAsync(lease);
-        }
-        held.remove(new Held(lease.resource(), lease.value()));
-        if (!lease.isValid()) {
-            listeners.released(new RedlockListener.Release(lease.resource(), false, List.of()));
-            return CompletableFuture.completedFuture(false);
-        }
-        if (holdLeftNanos >= lease.remaining().toNanos()) {
-            listeners.released(new RedlockListener.Release(lease.resource(), true, List.of()));
-            return CompletableFuture.completedFuture(true); // the key expires with its TTL, at about the hold's end
-        }
-        return engine.shorten(lease, TimeUnit.NANOSECONDS.toMillis(holdLeftNanos)).thenApply(shortened -> {
-            if (!shortened) {
-                engine.schedule(() -> engine.releaseAll(engine.key(lease.resource()), lease.value()), holdLeftNanos);
+        CompletableFuture<Boolean> release = engine.release(engine.key(resource), value).thenApply(replies -> {
+            boolean released = LockEngine.confirmed(replies) >= engine.quorum();
+            if (!listeners.isEmpty()) {
+                List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
+                for (int i = 0; i < replies.size(); i++) {
+                    outcomes.add(Ballot.outcome(engine.addresses().get(i), replies.get(i)));
+                }
+                listeners.released(new RedlockListener.Release(resource, released, outcomes));
             }
-            return shortened;
+            return released;
         });
+        return await(release, roundBound(options), false);
     }
 
     /**
-     * Renews a held lease for a new {@code ttl}, on every node where it still holds its value.
-     * Succeeds only with a quorum, and only while {@code lease} is still valid; the returned lease
-     * has a new validity computed as for a lock.
+     * Renews a held lease for a new {@code ttl}, on every node where it still holds its value
+     * (re-creating it on nodes that lost it). Succeeds only with a quorum, and only while the lease is
+     * still valid; the lease then has a new validity computed as for a lock. A renewal to a shorter
+     * TTL than the validity left cuts the lease's validity to the new TTL as soon as it is sent,
+     * whatever the outcome, since the nodes it reached have shortened the key; a renewal refused by a
+     * quorum means the lock is gone, and the lease is no longer valid.
      *
-     * @return the renewed lease, or empty (then {@code lease} is unchanged and expires as before)
-     */
-    public Optional<Lease> extend(Lease lease, Duration ttl) {
-        return await(extendAsync(lease, ttl).toCompletableFuture(), releaseBound(), Optional.empty());
-    }
-
-    /** As {@link #extend(Lease, Duration)}, without blocking. */
-    public CompletionStage<Optional<Lease>> extendAsync(Lease lease, Duration ttl) {
-        long ttlMillis = LockRequest.requireTtl(ttl).toMillis();
-        requireOpen();
-        if (!lease.isValid()) {
-            return CompletableFuture.completedFuture(Optional.empty());
-        }
-        return engine.extend(lease, ttlMillis);
-    }
-
-    /**
-     * Keeps {@code lease} renewed to {@code ttl} until the returned handle is released: the lease no
-     * longer runs out while its holder works, however long that takes. Renewals run asynchronously
-     * on this engine's timer and Redis I/O threads, about every {@code ttl / 3}, with no thread per
-     * lease, so thousands of leases are renewed on time; see {@link KeepAlive} for when a lock counts
-     * as lost. Release the handle (or {@link KeepAlive#close() close} it in try-with-resources)
-     * instead of the lease, so no renewal runs after the release. {@link #close()} stops every
-     * keep-alive and releases its lease.
-     *
-     * <pre>{@code
-     * try (KeepAlive kept = redlock.keepAlive(lease, Duration.ofSeconds(30))) {
-     *     kept.lost().thenAccept(last -> log.warn("lost " + last.resource()));
-     *     longJob(); // check kept.isHeld() before each step that must not run without the lock
-     * }
-     * }</pre>
-     *
-     * <p>A lease that has already run out gives a handle that is lost at once.
-     *
-     * @param lease a lease granted by this Redlock
-     * @param ttl the TTL each renewal sets; at least 3 ms, so that renewals are at least 1 ms apart
-     * @throws IllegalArgumentException for a null lease, one granted by another Redlock, or a TTL
-     *         below 3 ms
+     * @return the lease, renewed; or empty when not renewed
+     * @throws IllegalArgumentException for a TTL below 1 ms, or a lease granted by another Redlock
      * @throws IllegalStateException when this Redlock is closed
      */
-    public KeepAlive keepAlive(Lease lease, Duration ttl) {
+    public Optional<Lease> extend(Lease lease, Duration ttl) {
+        long ttlMillis = LockRequest.requireTtl(ttl).toMillis();
+        HeldLock lock = own(lease);
+        requireOpen();
+        if (!lease.isValid()) {
+            return Optional.empty();
+        }
+        boolean renewed = lock.awaitRounds(lock.renew(ttlMillis), 1, false);
+        return renewed ? Optional.of(lease) : Optional.empty();
+    }
+
+    private HeldLock own(Lease lease) {
         if (lease == null) {
             throw new IllegalArgumentException("lease must not be null");
         }
-        if (lease.owner() != this) {
+        HeldLock lock = lease.held();
+        if (!lock.ownedBy(held)) {
             throw new IllegalArgumentException("lease of '" + lease.resource() + "' was granted by another Redlock");
         }
-        if (LockRequest.requireTtl(ttl).toMillis() < 3) {
-            throw new IllegalArgumentException("ttl of a keep-alive must be at least 3 ms, got " + ttl);
-        }
-        requireOpen();
-        KeepAlive keepAlive = new KeepAlive(this, engine, lease, ttl);
-        keepAlives.add(keepAlive);
-        if (closed.get()) {
-            keepAlives.remove(keepAlive);
-            throw new IllegalStateException("this Redlock is closed");
-        }
-        keepAlive.start();
-        return keepAlive;
+        return lock;
     }
 
     /**
@@ -423,35 +475,22 @@ public final class Redlock implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    /** Called by a keep-alive that stopped renewing. */
-    void forget(KeepAlive keepAlive) {
-        keepAlives.remove(keepAlive);
-    }
-
-    /** Waits for {@code future} up to {@code rounds} rounds of node commands. */
-    <T> T awaitRound(CompletableFuture<T> future, int rounds, T fallback) {
-        return await(future, releaseBound().multipliedBy(rounds), fallback);
-    }
-
     /** Pings every node in parallel, each bounded by the per-node timeout. */
     public List<NodeHealth> checkNodes() {
-        return await(checkNodesAsync().toCompletableFuture(), releaseBound(), List.of());
-    }
-
-    /** As {@link #checkNodes()}, without blocking. */
-    public CompletionStage<List<NodeHealth>> checkNodesAsync() {
         List<Node> nodes = engine.nodes();
         List<CompletableFuture<NodeReply>> pings = nodes.stream().map(Node::ping).toList();
-        return CompletableFuture.allOf(pings.toArray(CompletableFuture<?>[]::new)).thenApply(done -> {
-            List<NodeHealth> health = new ArrayList<>(nodes.size());
-            for (int i = 0; i < nodes.size(); i++) {
-                NodeReply reply = pings.get(i).join();
-                health.add(new NodeHealth(nodes.get(i).address(), reply.isOk(),
-                        reply.isOk() && reply.latencyNanos() >= 0 ? Duration.ofNanos(reply.latencyNanos()) : null,
-                        reply.detail()));
-            }
-            return health;
-        });
+        CompletableFuture<List<NodeHealth>> health = CompletableFuture.allOf(pings.toArray(CompletableFuture<?>[]::new))
+                .thenApply(done -> {
+                    List<NodeHealth> all = new ArrayList<>(nodes.size());
+                    for (int i = 0; i < nodes.size(); i++) {
+                        NodeReply reply = pings.get(i).join();
+                        all.add(new NodeHealth(nodes.get(i).address(), reply.isOk(),
+                                reply.isOk() && reply.latencyNanos() >= 0 ? Duration.ofNanos(reply.latencyNanos()) : null,
+                                reply.detail()));
+                    }
+                    return all;
+                });
+        return await(health, roundBound(options), List.of());
     }
 
     /**
@@ -481,14 +520,20 @@ public final class Redlock implements AutoCloseable {
 
     /** The leases granted by this instance that are neither released nor expired. */
     public List<Lease> heldLeases() {
-        held.values().removeIf(lease -> !lease.isValid());
-        return List.copyOf(held.values());
+        return held.leases();
+    }
+
+    /** How many held locks the table keeps, for tests that check it stays bounded. */
+    int heldTableSize() {
+        return held.size();
     }
 
     /**
-     * Stops every {@link KeepAlive} (their {@link KeepAlive#lost()} completes), releases every lease
-     * this instance still holds, then closes the connections (and the Lettuce resources, unless they
-     * were shared). Leases released with a minimum hold still to run are left to expire when it ends.
+     * Ends every lock call in progress ({@link LockFailure#INTERRUPTED}; a grant arriving later is
+     * released), then ends every lease this instance still holds: released, except those whose work
+     * still runs in {@link #execute}, which stop renewing, are reported {@link Lease#lost() lost}, and
+     * expire with their TTL; then closes the connections (and the Lettuce resources, unless they were
+     * shared). Leases released with a minimum hold still to run are left to expire when it ends.
      * Idempotent.
      */
     @Override
@@ -496,25 +541,8 @@ public final class Redlock implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<KeepAlive> stopping = new ArrayList<>();
-        List<CompletableFuture<?>> renewals = new ArrayList<>();
-        for (KeepAlive keepAlive : List.copyOf(keepAlives)) {
-            CompletableFuture<?> inFlight = keepAlive.stop();
-            if (inFlight != null) {
-                stopping.add(keepAlive);
-                renewals.add(inFlight);
-            }
-        }
-        // Renewals in flight end within a round; the leases they renew are then the ones released.
-        await(CompletableFuture.allOf(renewals.toArray(CompletableFuture<?>[]::new)).thenApply(done -> true),
-                releaseBound(), false);
-        List<CompletableFuture<Boolean>> releases = new ArrayList<>();
-        for (Lease lease : heldLeases()) {
-            releases.add(releaseAsync(lease).toCompletableFuture());
-        }
-        await(CompletableFuture.allOf(releases.toArray(CompletableFuture<?>[]::new)).thenApply(done -> true),
-                releaseBound(), false);
-        stopping.forEach(KeepAlive::closedUnder);
+        // Ending a lock waits for a renewal in flight, so allow two rounds.
+        await(held.close().thenApply(done -> true), roundBound(options).multipliedBy(2), false);
         engine.nodes().forEach(Node::close);
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -532,12 +560,6 @@ public final class Redlock implements AutoCloseable {
         return "Redlock[nodes=" + engine.addresses() + ", quorum=" + engine.quorum() + "]";
     }
 
-    private Lease newLease(String resource, String value, long acquiredAtNanos, long grantedAtNanos, long validUntilNanos) {
-        Lease lease = new Lease(this, ticker, resource, value, acquiredAtNanos, grantedAtNanos, validUntilNanos);
-        held.put(new Held(resource, value), lease);
-        return lease;
-    }
-
     private void requireOpen() {
         if (closed.get()) {
             throw new IllegalStateException("this Redlock is closed");
@@ -545,11 +567,11 @@ public final class Redlock implements AutoCloseable {
     }
 
     /** Bound for waiting on one round of node commands, which each time out by themselves. */
-    private Duration releaseBound() {
+    static Duration roundBound(RedlockOptions options) {
         return options.timeout().multipliedBy(2).plusSeconds(1);
     }
 
-    private static <T> T await(CompletableFuture<T> future, Duration bound, T fallback) {
+    static <T> T await(CompletableFuture<T> future, Duration bound, T fallback) {
         try {
             return future.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

@@ -1,6 +1,5 @@
 package io.github.redlock;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -36,13 +35,13 @@ public interface RedlockListener {
 
     /**
      * A release was answered: by lease, by resource and value, or with a minimum hold (then
-     * {@code released} is what {@link Redlock#release(Lease, Duration)} returns, and {@code nodes}
+     * {@code released} is what {@link Lease#release()} returns, and {@code nodes}
      * is empty when no node had to be asked: the lease had run out, or its TTL ends with the hold).
      */
     default void released(Release release) {
     }
 
-    /** A renewal ({@link Redlock#extend}, or a {@link KeepAlive}'s) was answered. */
+    /** A renewal ({@link Redlock#extend}, or a keep-alive's: {@link LockRequest#withKeepAlive}) was answered. */
     default void renewed(Renewal renewal) {
     }
 

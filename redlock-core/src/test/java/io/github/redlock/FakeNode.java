@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeNode implements Node {
 
-    enum Mode { UP, ERROR, TIMEOUT }
+    /** UP answers; ERROR and TIMEOUT answer so without doing anything; DEFERRED does it and answers when {@link #answer} says. */
+    enum Mode { UP, ERROR, TIMEOUT, DEFERRED }
 
     private record Entry(String value, long expiresAtNanos) {
     }
@@ -71,13 +72,32 @@ final class FakeNode implements Node {
         return address;
     }
 
+    private final java.util.Deque<java.util.Map.Entry<CompletableFuture<NodeReply>, NodeReply>> deferred =
+            new java.util.ArrayDeque<>();
+
     private CompletableFuture<NodeReply> reply(java.util.function.Supplier<NodeReply> onUp) {
         ticker.advance(latency);
+        if (mode == Mode.DEFERRED) {
+            CompletableFuture<NodeReply> later = new CompletableFuture<>();
+            synchronized (this) {
+                deferred.add(java.util.Map.entry(later, onUp.get()));
+            }
+            return later;
+        }
         return CompletableFuture.completedFuture(switch (mode) {
             case UP -> onUp.get();
             case ERROR -> NodeReply.error("connection refused");
-            case TIMEOUT -> NodeReply.timeout("no reply within 100 ms");
+            case TIMEOUT, DEFERRED -> NodeReply.timeout("no reply within 100 ms");
         });
+    }
+
+    /** Answers the oldest command done while DEFERRED: with its reply, or as lost (a timeout) when {@code lost}. */
+    void answer(boolean lost) {
+        java.util.Map.Entry<CompletableFuture<NodeReply>, NodeReply> next;
+        synchronized (this) {
+            next = deferred.remove();
+        }
+        next.getKey().complete(lost ? NodeReply.timeout("reply lost") : next.getValue());
     }
 
     @Override
@@ -119,7 +139,7 @@ final class FakeNode implements Node {
                     return NodeReply.REFUSED;
                 }
                 put(key, value, Duration.ofMillis(ttlMillis));
-                return NodeReply.OK;
+                return entry != null ? NodeReply.heldAlready(value) : NodeReply.OK;
             }
         });
     }

@@ -93,9 +93,9 @@ class FillInTests {
     @Test
     void aKeptMinimumHoldStopsTheFillIn() {
         nodes.get(4).mode(FakeNode.Mode.ERROR);
-        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        Lease lease = redlock.tryLock(LockRequest.of("report", TTL).withMinimumHold(Duration.ofSeconds(1))).leaseOrThrow();
         ticker.advance(Duration.ofMillis(10));
-        redlock.release(lease, Duration.ofSeconds(1));
+        lease.release();
         nodes.get(4).mode(FakeNode.Mode.UP);
 
         runScheduled();
@@ -124,7 +124,7 @@ class FillInTests {
             nodes.get(i).put("report", "someone-else", Duration.ofSeconds(1));
         }
         java.util.concurrent.CompletableFuture<LockResult> attempt = redlock
-                .tryLockAsync("report", TTL, Duration.ofSeconds(5)).toCompletableFuture();
+                .tryLockAsync(LockRequest.of("report", TTL).withWaitTime(Duration.ofSeconds(5))).toCompletableFuture();
         assertThat(scheduled).as("a retry is queued").isNotEmpty();
         attempt.cancel(false);
         ticker.advance(Duration.ofSeconds(2));

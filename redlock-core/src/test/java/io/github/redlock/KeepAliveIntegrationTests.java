@@ -10,11 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link Redlock#keepAlive(Lease, Duration)} against three real redis-server processes, default settings. */
+/** {@link LockRequest#withKeepAlive(boolean)} against three real redis-server processes, default settings. */
 class KeepAliveIntegrationTests {
 
     @RegisterExtension
@@ -47,42 +48,49 @@ class KeepAliveIntegrationTests {
     void fiveThousandLeasesWithATwoSecondTtlAreAllStillHeldAfterSixSeconds() {
         Redlock redlock = redlock();
         int count = 5_000;
-        List<KeepAlive> kept = new ArrayList<>(count);
-        // As @DistributedLock(autoExtend = true) does: each lease is kept alive as soon as it is granted.
+        List<Lease> kept = new ArrayList<>(count);
         for (int batch = 0; batch < count; batch += 250) {
             List<CompletableFuture<LockResult>> locking = new ArrayList<>();
             for (int i = batch; i < batch + 250; i++) {
-                locking.add(redlock.tryLockAsync(LockRequest.of("held-" + i, TTL)).toCompletableFuture());
+                locking.add(redlock.tryLockAsync(LockRequest.of("held-" + i, TTL).withKeepAlive(true)).toCompletableFuture());
             }
-            locking.forEach(result -> kept.add(redlock.keepAlive(result.join().leaseOrThrow(), TTL)));
+            locking.forEach(result -> kept.add(result.join().leaseOrThrow()));
         }
 
         // Three TTLs long, every keep-alive must hold without a gap.
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .failFast(() -> assertThat(kept.stream().filter(k -> !k.isHeld()).count()).as("keep-alives not held").isZero())
+                .failFast(() -> assertThat(kept.stream().filter(k -> !k.isValid()).count()).as("leases not held").isZero())
                 .until(() -> System.nanoTime() - end >= 0);
 
-        assertThat(kept).allMatch(k -> k.lease().isValid());
-        long onAMajority = kept.stream()
-                .filter(k -> nodesHolding(k.lease().resource(), k.lease().value()) >= 2).count();
+        assertThat(kept).allMatch(Lease::isValid);
+        long onAMajority = kept.stream().filter(k -> nodesHolding(k.resource(), k.value()) >= 2).count();
         assertThat(onAMajority).isEqualTo(count);
         assertThat(kept.stream().filter(k -> k.lost().toCompletableFuture().isDone()).count()).isZero();
+        assertThat(redlock.heldLeases()).hasSize(count);
     }
 
     @Test
     void aReleaseDuringRenewalsLeavesNoKeyBehind() {
         Redlock redlock = redlock();
+        AtomicInteger renewals = new AtomicInteger();
+        redlock.addListener(new RedlockListener() {
+            @Override
+            public void renewed(Renewal renewal) {
+                renewals.incrementAndGet();
+            }
+        });
         // A 30 ms TTL renews every 10 ms: releases land before, during and after renewals in flight.
         for (int i = 0; i < 100; i++) {
-            Lease lease = redlock.lock("racing-" + i, Duration.ofMillis(30)).orElseThrow();
-            KeepAlive kept = redlock.keepAlive(lease, Duration.ofMillis(30));
+            int before = renewals.get();
+            Lease lease = redlock.tryLock(LockRequest.of("racing-" + i, Duration.ofMillis(30)).withKeepAlive(true))
+                    .leaseOrThrow();
             await().pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(5))
-                    .until(() -> kept.lease() != lease || !kept.isHeld());
+                    .until(() -> renewals.get() > before || !lease.isValid());
 
-            kept.release();
+            lease.release();
 
-            assertThat(kept.isHeld()).isFalse();
+            assertThat(lease.isValid()).isFalse();
             assertThat(nodesHolding("racing-" + i, lease.value())).as("nodes holding %d", i).isZero();
         }
     }
@@ -90,47 +98,46 @@ class KeepAliveIntegrationTests {
     @Test
     void aRenewalRefusedByAQuorumReportsTheLockLost() throws Exception {
         Redlock redlock = redlock();
-        Lease lease = redlock.lock("taken-over", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+        Lease lease = redlock.tryLock(LockRequest.of("taken-over", TTL).withKeepAlive(true)).leaseOrThrow();
 
         redis.node(0).command("SET", "taken-over", "someone-else");
         redis.node(1).command("SET", "taken-over", "someone-else");
 
-        Lease last = kept.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertThat(last.value()).isEqualTo(lease.value());
-        assertThat(kept.isHeld()).isFalse();
+        Lease last = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(last).isSameAs(lease);
+        assertThat(lease.isValid()).isFalse();
         assertThat(redis.node(0).command("GET", "taken-over")).isEqualTo("someone-else");
         assertThat(redis.node(1).command("GET", "taken-over")).isEqualTo("someone-else");
-        assertThat(kept.release()).isFalse();
+        assertThat(lease.release()).isFalse();
         assertThat(redis.node(2).command("GET", "taken-over")).isNull();
     }
 
     @Test
     void aReleaseWithAMinimumHoldKeepsTheKeyUntilTheHoldEnds() {
         Redlock redlock = redlock();
-        Lease lease = redlock.lock("held-briefly", Duration.ofSeconds(30)).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, Duration.ofSeconds(30));
+        Lease lease = redlock.tryLock(LockRequest.of("held-briefly", Duration.ofSeconds(30)).withKeepAlive(true)
+                .withMinimumHold(Duration.ofSeconds(5))).leaseOrThrow();
 
-        assertThat(kept.release(Duration.ofSeconds(5))).isTrue();
+        assertThat(lease.release()).isTrue();
 
-        assertThat(kept.isHeld()).isFalse();
+        assertThat(lease.isValid()).isFalse();
+        assertThat(redlock.heldLeases()).isEmpty();
         for (int i = 0; i < 3; i++) {
             assertThat(redis.node(i).command("GET", "held-briefly")).isEqualTo(lease.value());
             assertThat((Long) redis.node(i).command("PTTL", "held-briefly")).isBetween(1L, 5_000L);
         }
-        assertThat(kept.release()).as("a second release").isFalse();
+        assertThat(lease.release()).as("a second release").isFalse();
     }
 
     @Test
     void closingTheRedlockStopsItsKeepAlivesAndReleasesTheirLeases() throws Exception {
         Redlock redlock = redlock();
-        Lease lease = redlock.lock("closing", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+        Lease lease = redlock.tryLock(LockRequest.of("closing", TTL).withKeepAlive(true)).leaseOrThrow();
 
         redlock.close();
 
-        assertThat(kept.isHeld()).isFalse();
-        assertThat(kept.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).resource()).isEqualTo("closing");
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).resource()).isEqualTo("closing");
         assertThat(nodesHolding("closing", lease.value())).isZero();
     }
 
@@ -140,17 +147,14 @@ class KeepAliveIntegrationTests {
         Redlock other = redlock();
         Lease lease = redlock.lock("args", TTL).orElseThrow();
 
-        assertThatThrownBy(() -> redlock.keepAlive(null, TTL)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("lease");
-        assertThatThrownBy(() -> other.keepAlive(lease, TTL)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> LockRequest.of("args", Duration.ofMillis(2)).withKeepAlive(true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl");
+        assertThatThrownBy(() -> other.release(lease)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("another Redlock");
-        assertThatThrownBy(() -> redlock.keepAlive(lease, Duration.ofMillis(2))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ttl");
-        assertThatThrownBy(() -> redlock.keepAlive(lease, null)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ttl");
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
-        assertThatThrownBy(() -> kept.release(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("minHoldTime");
-        assertThat(kept.release()).isTrue();
+        assertThatThrownBy(() -> other.extend(lease, TTL)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("another Redlock");
+        assertThatThrownBy(() -> LockRequest.of("args", TTL).withMinimumHold(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minimumHold");
+        assertThat(lease.release()).isTrue();
     }
 }

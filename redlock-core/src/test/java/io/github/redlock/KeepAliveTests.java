@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** When {@link KeepAlive} renews, retries and gives up: the arithmetic, against in-memory nodes and a manual clock. */
+/** When a kept-alive lease renews, retries and gives up: the arithmetic, against in-memory nodes and a manual clock. */
 class KeepAliveTests {
 
     private static final Duration TTL = Duration.ofSeconds(3);
@@ -37,45 +37,44 @@ class KeepAliveTests {
         return wait;
     }
 
+    private Lease keptAlive() {
+        return redlock.tryLock(LockRequest.of("job", TTL).withKeepAlive(true)).leaseOrThrow();
+    }
+
     @Test
-    void renewsAboutEveryThirdOfTheTtlAndHandsOutTheRenewedLease() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+    void renewsAboutEveryThirdOfTheTtlAndKeepsTheLeaseValid() {
+        Lease lease = keptAlive();
 
         for (int i = 0; i < 10; i++) {
-            Lease before = kept.lease();
             Duration wait = runNext();
             assertThat(wait).isBetween(Duration.ofMillis(900), Duration.ofSeconds(1));
-            assertThat(kept.lease()).isNotSameAs(before);
-            assertThat(kept.isHeld()).isTrue();
+            assertThat(lease.isValid()).isTrue();
+            assertThat(lease.remaining()).isGreaterThan(Duration.ofMillis(2_900));
         }
         nodes.forEach(node -> assertThat(node.pttlMillis("job")).isEqualTo(TTL.toMillis()));
-        assertThat(kept.lost().toCompletableFuture()).isNotDone();
+        assertThat(lease.lost().toCompletableFuture()).isNotDone();
     }
 
     @Test
     void aRenewalWithTooFewAnswersIsRetriedSoonerWhileTheLeaseIsValid() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+        Lease lease = keptAlive();
         nodes.get(0).mode(FakeNode.Mode.TIMEOUT);
         nodes.get(1).mode(FakeNode.Mode.ERROR);
 
         runNext(); // fails: one node of three answered
-        assertThat(kept.lease()).isSameAs(lease);
-        assertThat(kept.isHeld()).isTrue();
+        assertThat(lease.isValid()).isTrue();
+        assertThat(lease.remaining()).isLessThan(Duration.ofSeconds(2));
         nodes.get(0).mode(FakeNode.Mode.UP);
         nodes.get(1).mode(FakeNode.Mode.UP);
         Duration retry = runNext();
 
         assertThat(retry).as("a third of the validity left").isBetween(Duration.ofMillis(600), Duration.ofMillis(700));
-        assertThat(kept.lease()).isNotSameAs(lease);
-        assertThat(kept.lease().remaining()).isGreaterThan(Duration.ofMillis(2_900));
+        assertThat(lease.remaining()).isGreaterThan(Duration.ofMillis(2_900));
     }
 
     @Test
     void aLeaseThatRunsOutBeforeARenewalSucceedsIsLost() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+        Lease lease = keptAlive();
         nodes.get(0).mode(FakeNode.Mode.TIMEOUT);
         nodes.get(1).mode(FakeNode.Mode.TIMEOUT);
 
@@ -84,35 +83,47 @@ class KeepAliveTests {
             runNext();
         }
 
-        assertThat(kept.lost().toCompletableFuture()).isCompletedWithValue(lease);
-        assertThat(kept.isHeld()).isFalse();
+        assertThat(lease.lost().toCompletableFuture()).isCompletedWithValue(lease);
+        assertThat(lease.isValid()).isFalse();
         assertThat(renewals).as("attempts before the lease ran out").isBetween(3, 60);
     }
 
     @Test
     void aRenewalRefusedByAQuorumIsLostAtOnce() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+        Lease lease = keptAlive();
         nodes.get(0).put("job", "someone-else", TTL);
         nodes.get(1).put("job", "someone-else", TTL);
 
         runNext();
 
-        assertThat(kept.lost().toCompletableFuture()).isCompletedWithValue(lease);
+        assertThat(lease.lost().toCompletableFuture()).isCompletedWithValue(lease);
+        assertThat(lease.isValid()).as("a lock a quorum refused is gone").isFalse();
         assertThat(scheduled).as("no renewal after the loss").isEmpty();
         assertThat(nodes.get(0).get("job")).isEqualTo("someone-else");
     }
 
     @Test
-    void aReleasedKeepAliveRenewsNoMore() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        KeepAlive kept = redlock.keepAlive(lease, TTL);
+    void aReleasedLeaseRenewsNoMore() {
+        Lease lease = keptAlive();
 
-        assertThat(kept.release()).isTrue();
-        runNext(); // the renewal that was due finds the keep-alive released
+        assertThat(lease.release()).isTrue();
+        runNext(); // the renewal that was due finds the lease released
 
         assertThat(scheduled).isEmpty();
         nodes.forEach(node -> assertThat(node.get("job")).isNull());
-        assertThat(kept.lost().toCompletableFuture()).isNotDone();
+        assertThat(lease.lost().toCompletableFuture()).isNotDone();
+        assertThat(lease.release()).as("a second release").isFalse();
+    }
+
+    @Test
+    void aRenewalToAShorterTtlThatFailsStillCutsTheValidity() {
+        Lease lease = redlock.lock("job", Duration.ofSeconds(10)).orElseThrow();
+        nodes.get(0).mode(FakeNode.Mode.TIMEOUT);
+        nodes.get(1).mode(FakeNode.Mode.TIMEOUT);
+
+        assertThat(redlock.extend(lease, Duration.ofMillis(300))).isEmpty();
+
+        // The nodes that missed the reply may have shortened the key all the same.
+        assertThat(lease.remaining()).isLessThanOrEqualTo(Duration.ofMillis(300));
     }
 }

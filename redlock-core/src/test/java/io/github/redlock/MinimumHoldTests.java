@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** {@link Redlock#release(Lease, Duration)}: the minimum hold, against in-memory nodes and a manual clock. */
+/** {@link LockRequest#withMinimumHold(Duration)}: the minimum hold, against in-memory nodes and a manual clock. */
 class MinimumHoldTests {
 
     private static final Duration TTL = Duration.ofSeconds(10);
@@ -29,22 +29,26 @@ class MinimumHoldTests {
                 task.run();
             }, Jitter.RANDOM);
 
+    private Lease held(String resource) {
+        return redlock.tryLock(LockRequest.of(resource, TTL).withMinimumHold(HOLD)).leaseOrThrow();
+    }
+
     @Test
     void aHoldThatIsOverReleasesAtOnce() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        Lease lease = held("job");
         ticker.advance(HOLD);
 
-        assertThat(redlock.release(lease, HOLD)).isTrue();
+        assertThat(lease.release()).isTrue();
 
         nodes.forEach(node -> assertThat(node.get("job")).isNull());
     }
 
     @Test
     void aHoldNotOverYetSetsTheKeyToExpireWhenItEnds() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        Lease lease = held("job");
         ticker.advance(Duration.ofMillis(100));
 
-        assertThat(redlock.release(lease, HOLD)).isTrue();
+        assertThat(lease.release()).isTrue();
 
         nodes.forEach(node -> {
             assertThat(node.get("job")).isEqualTo(lease.value());
@@ -56,39 +60,41 @@ class MinimumHoldTests {
 
     @Test
     void aLeaseKeptForItsHoldIsNotHeldAndOutlivesClose() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-        Lease other = redlock.lock("other", TTL).orElseThrow();
+        Lease lease = held("job");
+        Lease other = held("other");
 
-        redlock.release(lease, HOLD);
+        lease.release();
 
         assertThat(redlock.heldLeases()).containsExactly(other);
+        assertThat(lease.isValid()).isFalse();
         redlock.close();
         nodes.forEach(node -> {
             assertThat(node.get("job")).as("kept until the hold ends").isEqualTo(lease.value());
-            assertThat(node.get("other")).as("released on close").isNull();
+            assertThat(node.get("other")).as("ended on close: its hold of 1 s still runs").isEqualTo(other.value());
+            assertThat(node.pttlMillis("other")).isEqualTo(HOLD.toMillis());
         });
     }
 
     @Test
     void theHoldCountsFromTheFirstGrantNotFromARenewal() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        Lease lease = held("job");
         ticker.advance(Duration.ofMillis(600));
-        Lease renewed = redlock.extend(lease, TTL).orElseThrow();
+        redlock.extend(lease, TTL).orElseThrow();
         ticker.advance(Duration.ofMillis(100));
 
-        redlock.release(renewed, HOLD);
+        lease.release();
 
         nodes.forEach(node -> assertThat(node.pttlMillis("job")).isEqualTo(300));
     }
 
     @Test
     void aShorterExpiryNotConfirmedByAQuorumIsReplacedByAReleaseWhenTheHoldEnds() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        Lease lease = held("job");
         nodes.get(0).mode(FakeNode.Mode.ERROR);
         nodes.get(1).mode(FakeNode.Mode.TIMEOUT);
         ticker.advance(Duration.ofMillis(200));
 
-        assertThat(redlock.release(lease, HOLD)).isFalse();
+        assertThat(lease.release()).isFalse();
 
         assertThat(scheduledDelays).containsExactly(Duration.ofMillis(800).toNanos());
         assertThat(nodes.get(2).get("job")).as("released at the hold's end").isNull();
@@ -96,21 +102,18 @@ class MinimumHoldTests {
 
     @Test
     void anExpiredLeaseIsLeftAlone() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        Lease lease = redlock.tryLock(LockRequest.of("job", TTL).withMinimumHold(Duration.ofHours(1))).leaseOrThrow();
         ticker.advance(TTL);
         nodes.forEach(node -> node.put("job", "next-holder", TTL));
 
-        assertThat(redlock.release(lease, Duration.ofHours(1))).isFalse();
+        assertThat(lease.release()).isFalse();
 
         nodes.forEach(node -> assertThat(node.get("job")).isEqualTo("next-holder"));
     }
 
     @Test
     void aNegativeHoldIsRejected() {
-        Lease lease = redlock.lock("job", TTL).orElseThrow();
-
-        assertThatThrownBy(() -> redlock.release(lease, Duration.ofMillis(-1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minHoldTime");
-        assertThat(redlock.heldLeases()).containsExactly(lease);
+        assertThatThrownBy(() -> LockRequest.of("job", TTL).withMinimumHold(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minimumHold");
     }
 }

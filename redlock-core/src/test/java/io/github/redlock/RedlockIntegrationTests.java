@@ -399,11 +399,11 @@ class RedlockIntegrationTests {
         Redlock redlock = redlock(3);
         CountDownLatch done = new CountDownLatch(1);
 
-        LockResult result = redlock.tryLockAsync("async", TTL, Duration.ZERO)
+        LockResult result = redlock.tryLockAsync(LockRequest.of("async", TTL))
                 .whenComplete((r, e) -> done.countDown()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         assertThat(done.await(1, TimeUnit.SECONDS)).isTrue();
         assertThat(result.isAcquired()).isTrue();
-        assertThat(redlock.releaseAsync(result.leaseOrThrow()).toCompletableFuture().get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(result.leaseOrThrow().releaseAsync().toCompletableFuture().get(10, TimeUnit.SECONDS)).isTrue();
     }
 }

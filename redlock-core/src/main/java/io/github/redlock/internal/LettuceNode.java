@@ -155,7 +155,9 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> acquireOrExtend(String key, String value, long ttlMillis) {
-        return eval(Scripts.ACQUIRE_OR_EXTEND, key, value, Long.toString(ttlMillis));
+        return call(send -> send.apply(SentCommand.eval(ticker, Scripts.ACQUIRE_OR_EXTEND.text(), key, value,
+                Long.toString(ttlMillis))), (@Nullable Long reply) -> reply == null || reply == 0L ? NodeReply.REFUSED
+                        : reply == 2L ? NodeReply.heldAlready(value) : NodeReply.OK);
     }
 
     @Override

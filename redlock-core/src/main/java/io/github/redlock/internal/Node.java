@@ -22,7 +22,10 @@ public interface Node extends AutoCloseable {
      */
     CompletableFuture<NodeReply> acquireOrReportHolder(String key, String value, long ttlMillis);
 
-    /** Sets the key when free, or renews its TTL when it holds {@code value}; REFUSED when it holds another value. */
+    /**
+     * Sets the key when free (OK), or renews its TTL when it holds {@code value} (OK with
+     * {@link NodeReply#holder()} that value: not created by this call); REFUSED when it holds another value.
+     */
     CompletableFuture<NodeReply> acquireOrExtend(String key, String value, long ttlMillis);
 
     /** Renews the TTL only if the key holds {@code value}; REFUSED otherwise. */

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * @param detail for {@link Status#ERROR} and {@link Status#TIMEOUT}, a short description (no secrets)
  * @param latencyNanos time from sending to the answer, or -1 when not measured
  * @param holder for {@link Status#REFUSED} answers to {@link Node#acquireOrReportHolder}, the value
- *        the key holds; otherwise {@code null}. A lock's secret: never log it.
+ *        the key holds; for {@link Status#OK} answers to {@link Node#acquireOrExtend} that renewed a
+ *        key holding the value already, that value; otherwise {@code null}. A lock's secret: never log it.
  */
 public record NodeReply(Status status, @Nullable String detail, long latencyNanos, @Nullable String holder) {
 
@@ -37,6 +38,11 @@ public record NodeReply(Status status, @Nullable String detail, long latencyNano
 
     public static NodeReply timeout(String detail) {
         return new NodeReply(Status.TIMEOUT, detail, -1);
+    }
+
+    /** OK, and the key held {@code value} already: renewed, not created (an extend-or-create). */
+    public static NodeReply heldAlready(String value) {
+        return new NodeReply(Status.OK, null, -1, value);
     }
 
     /** REFUSED because the key holds {@code holder}. */

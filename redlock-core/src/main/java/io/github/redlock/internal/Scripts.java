@@ -32,13 +32,17 @@ final class Scripts {
             end
             return {0, redis.call('GET', KEYS[1])}""");
 
-    /** Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free, renews it when it holds ARGV[1], else 0. */
+    /**
+     * Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free and answers 1; renews it when it holds
+     * ARGV[1] and answers 2 (so that a caller knows it did not create the key); else 0.
+     */
     static final Script ACQUIRE_OR_EXTEND = new Script("""
             if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
               return 1
             end
             if redis.call('GET', KEYS[1]) == ARGV[1] then
-              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return 2
             end
             return 0""");
 

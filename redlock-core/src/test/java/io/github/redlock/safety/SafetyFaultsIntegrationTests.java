@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
+import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.NodeHealth;
 import io.github.redlock.NodeOutcome;
@@ -388,8 +389,8 @@ class SafetyFaultsIntegrationTests {
         }
         redis.proxy(4).delay(late.multipliedBy(2));
 
-        var futureA = a.tryLockAsync("s6", Duration.ofSeconds(10), Duration.ZERO).toCompletableFuture();
-        var futureB = b.tryLockAsync("s6", Duration.ofSeconds(10), Duration.ZERO).toCompletableFuture();
+        var futureA = a.tryLockAsync(LockRequest.of("s6", Duration.ofSeconds(10))).toCompletableFuture();
+        var futureB = b.tryLockAsync(LockRequest.of("s6", Duration.ofSeconds(10))).toCompletableFuture();
         LockResult resultA = futureA.get(20, TimeUnit.SECONDS);
         LockResult resultB = futureB.get(20, TimeUnit.SECONDS);
         List<Object> afterSplit = new ArrayList<>();
@@ -402,9 +403,9 @@ class SafetyFaultsIntegrationTests {
         MutualExclusionChecker checker = new MutualExclusionChecker();
         ConcurrentLinkedQueue<String> winners = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Integer> attempts = new ConcurrentLinkedQueue<>();
-        var retryA = retryingA.tryLockAsync("s6", Duration.ofSeconds(10), Duration.ofSeconds(30))
+        var retryA = retryingA.tryLockAsync(LockRequest.of("s6", Duration.ofSeconds(10)).withWaitTime(Duration.ofSeconds(30)))
                 .thenApply(result -> hold(retryingA, result, "A", checker, winners, attempts)).toCompletableFuture();
-        var retryB = retryingB.tryLockAsync("s6", Duration.ofSeconds(10), Duration.ofSeconds(30))
+        var retryB = retryingB.tryLockAsync(LockRequest.of("s6", Duration.ofSeconds(10)).withWaitTime(Duration.ofSeconds(30)))
                 .thenApply(result -> hold(retryingB, result, "B", checker, winners, attempts)).toCompletableFuture();
         retryA.get(60, TimeUnit.SECONDS);
         retryB.get(60, TimeUnit.SECONDS);
@@ -438,7 +439,7 @@ class SafetyFaultsIntegrationTests {
         long validUntil = System.nanoTime() + lease.remaining().toNanos();
         winners.add(client);
         checker.record(new Grant("s6", client, acquired, validUntil, System.nanoTime()));
-        redlock.releaseAsync(lease);
+        lease.releaseAsync();
         return true;
     }
 

@@ -3,6 +3,7 @@ package io.github.redlock.safety;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redlock.Lease;
+import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.NodeStatus;
 import io.github.redlock.Redlock;
@@ -150,7 +151,7 @@ class SafetyRestartIntegrationTests {
         long killedAt = System.nanoTime();
         freeClogged(redis::node, "dr");
         // B keeps trying the whole time; node 2 stays down for longer than the TTL, then comes back empty.
-        CompletableFuture<LockResult> second = b.tryLockAsync("dr", Duration.ofSeconds(10), Duration.ofSeconds(20))
+        CompletableFuture<LockResult> second = b.tryLockAsync(LockRequest.of("dr", Duration.ofSeconds(10)).withWaitTime(Duration.ofSeconds(20)))
                 .thenApply(result -> recordB(result, "dr", checker)).toCompletableFuture();
         Nodes.sleep(Duration.ofNanos(Math.max(0, ttl.plusMillis(500).toNanos() - (System.nanoTime() - killedAt))));
         redis.node(2).start();

@@ -92,7 +92,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return ReactiveResults.locked(resultType.adapter(), parent -> acquireAsync(invocation, operation, parent),
                     invocation::proceed);
         }
-        HeldLock held;
+        LockedInvocation held;
         try {
             held = acquire(invocation, operation);
         } catch (RuntimeException e) {
@@ -118,7 +118,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      * Takes the lock, blocking the calling thread. Returns null when the call is to be skipped;
      * throws when it is to fail (under {@code THROW}, or when the resource cannot be evaluated).
      */
-    private @Nullable HeldLock acquire(MethodInvocation invocation, LockOperation operation) {
+    private @Nullable LockedInvocation acquire(MethodInvocation invocation, LockOperation operation) {
         Attempt attempt = new Attempt(operation, null);
         String key = attempt.resolveKey(invocation);
         Redlock engine;
@@ -146,7 +146,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      *
      * @param parent the subscriber's observation, when its Reactor context has one
      */
-    private CompletableFuture<@Nullable HeldLock> acquireAsync(MethodInvocation invocation, LockOperation operation,
+    private CompletableFuture<@Nullable LockedInvocation> acquireAsync(MethodInvocation invocation, LockOperation operation,
             @Nullable Observation parent) {
         Attempt attempt;
         String key;
@@ -176,17 +176,17 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         } catch (RuntimeException e) {
             return failedAsync(attempt, key, e);
         }
-        CompletableFuture<@Nullable HeldLock> held = new CompletableFuture<>();
+        CompletableFuture<@Nullable LockedInvocation> held = new CompletableFuture<>();
         locking.whenComplete((result, error) -> {
             if (held.isDone()) {
                 attempt.observed("interrupted", null);
                 if (error == null && result.isAcquired()) {
                     // Granted before the cancel reached the engine: nobody else will release it.
-                    engine.releaseAsync(result.leaseOrThrow());
+                    result.leaseOrThrow().releaseAsync();
                 }
                 return; // cancelled: the engine releases a lease it could no longer hand over
             }
-            HeldLock lock;
+            LockedInvocation lock;
             try {
                 lock = error != null ? attempt.failedWithError(key, unwrap(error)) : attempt.decide(engine, result);
             } catch (RuntimeException e) {
@@ -211,7 +211,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      * does not end the lock early: a cancelled {@code CompletableFuture} does not stop the work
      * behind it, so the lock lasts until the method's own stage completes.
      */
-    private @Nullable Object proceedUntilComplete(MethodInvocation invocation, HeldLock held) throws Throwable {
+    private @Nullable Object proceedUntilComplete(MethodInvocation invocation, LockedInvocation held) throws Throwable {
         Object result;
         try {
             result = invocation.proceed();
@@ -240,7 +240,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         return returned;
     }
 
-    private static CompletableFuture<@Nullable HeldLock> failedAsync(Attempt attempt, String key, RuntimeException e) {
+    private static CompletableFuture<@Nullable LockedInvocation> failedAsync(Attempt attempt, String key, RuntimeException e) {
         try {
             return CompletableFuture.completedFuture(attempt.failedWithError(key, e));
         } catch (RuntimeException thrown) {
@@ -314,10 +314,12 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             // A scheduled tick held by another instance is theirs: retrying could only run it twice.
             boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
             return LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
-                    .withName(operation.resource());
+                    .withName(operation.resource()).withMinimumHold(minHold)
+                    // autoExtend: the lease renews itself until released, on the engine's threads.
+                    .withKeepAlive(operation.autoExtend() && ttl.toMillis() >= 3);
         }
 
-        @Nullable HeldLock decide(Redlock engine, LockResult result) {
+        @Nullable LockedInvocation decide(Redlock engine, LockResult result) {
             context.setResult(result);
             Observed.stop(observation);
             if (!result.isAcquired()) {
@@ -326,8 +328,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             }
             listener.acquired(operation.resource(), since(start));
             Observation hold = Observed.start(() -> observations.hold(newContext()).parentObservation(parent));
-            return new HeldLock(operation, engine, result.leaseOrThrow(), ttl, minHold, listener,
-                    observations.registry(), hold);
+            return new LockedInvocation(operation, result.leaseOrThrow(), ttl, listener, observations.registry(), hold);
         }
 
         void observed(String outcome, @Nullable Throwable error) {
@@ -338,7 +339,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             Observed.stop(observation);
         }
 
-        private @Nullable HeldLock notAcquired(LockResult result) {
+        private @Nullable LockedInvocation notAcquired(LockResult result) {
             if (operation.policy() == LockFailurePolicy.THROW) {
                 throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
             }
@@ -353,7 +354,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return null;
         }
 
-        @Nullable HeldLock failedWithError(String key, Throwable error) {
+        @Nullable LockedInvocation failedWithError(String key, Throwable error) {
             listener.notAttempted(operation.resource(), FailureReason.ERROR, since(start));
             observed("error", error);
             if (operation.policy() == LockFailurePolicy.THROW) {
@@ -363,7 +364,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return null;
         }
 
-        @Nullable HeldLock withoutRedlock(String key) {
+        @Nullable LockedInvocation withoutRedlock(String key) {
             listener.notAttempted(operation.resource(), FailureReason.UNAVAILABLE, since(start));
             observed("unavailable", null);
             if (warnedWithoutRedlock.add(operation.method())) {

@@ -36,7 +36,7 @@ final class ReactiveResults {
      *        lock, with null to skip, or fails; cancelled when the subscription is cancelled while acquiring
      */
     static Object locked(ReactiveAdapter adapter,
-            Function<@Nullable Observation, CompletableFuture<@Nullable HeldLock>> acquire, Observed.Call call) {
+            Function<@Nullable Observation, CompletableFuture<@Nullable LockedInvocation>> acquire, Observed.Call call) {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.deferContextual(context -> acquired(acquire.apply(observation(context)))),
                 held -> Flux.defer(() -> publisherOf(adapter, call)),
@@ -53,10 +53,10 @@ final class ReactiveResults {
     /**
      * The lock as a Mono. A subscriber that cancels stops the acquisition; a lock granted all the
      * same, also one that arrives just as the subscriber goes (and so never reaches
-     * {@code usingWhen}), is ended here ({@link HeldLock#finishAsync()} ends a lock once, so one
+     * {@code usingWhen}), is ended here ({@link LockedInvocation#finishAsync()} ends a lock once, so one
      * that {@code usingWhen} ends too is not released twice).
      */
-    private static Mono<HeldLock> acquired(CompletableFuture<@Nullable HeldLock> acquiring) {
+    private static Mono<LockedInvocation> acquired(CompletableFuture<@Nullable LockedInvocation> acquiring) {
         return Mono.create(sink -> {
             sink.onCancel(() -> {
                 acquiring.cancel(false);

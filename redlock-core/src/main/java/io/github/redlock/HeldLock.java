@@ -1,0 +1,445 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.NodeReply;
+import io.github.redlock.internal.Ticker;
+import io.github.redlock.internal.Validity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One held lock and all of its state: validity, the nodes it stands on, its fill-in, its renewal,
+ * its minimum hold, and whether it has ended. {@link Lease} is its public face; the
+ * {@link HeldLocks} table owns it from the grant until it ends.
+ *
+ * <p>One monitor (this object) guards the state. Every write for the lock while it is held (a
+ * fill-in try, a renewal) is sent under the monitor after checking that the lock is still
+ * {@link State#HELD}, and ending it changes the state under the same monitor before the release is
+ * sent: on each node's connection, which runs commands in order, the release therefore follows
+ * those writes, and nothing is written for the lock after it.
+ */
+final class HeldLock {
+
+    /** The shortest delay between renewals; below it, a lease is too short to keep alive. */
+    private static final long MIN_RENEWAL_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** Below this, a minimum hold is over: Redis expires keys with millisecond precision. */
+    private static final long MIN_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    enum State {
+        /** Granted and not ended: renewals and fill-ins may write. */
+        HELD,
+        /** Its release has begun: nothing more is written for it but the release. */
+        ENDING,
+        /** Released, left to expire, or replaced: gone from the table. */
+        ENDED
+    }
+
+    private final HeldLocks table;
+    private final LockEngine engine;
+    private final Listeners listeners;
+    private final Ticker ticker;
+    private final LockRequest request;
+    private final String key;
+    private final String value;
+    private final long acquiredAtNanos;
+    private final FillIn fillIn;
+    private final CompletableFuture<Lease> lost = new CompletableFuture<>();
+    private final Lease lease;
+
+    private volatile long grantedAtNanos;
+    private volatile long validUntilNanos;
+    private volatile int nodes;
+
+    // Guarded by this.
+    private State state = State.HELD;
+    private int working;
+    private CompletableFuture<?> renewal = CompletableFuture.completedFuture(null);
+    private long renewalsSent;
+
+    HeldLock(HeldLocks table, LockEngine engine, Listeners listeners, LockRequest request, String value,
+            LockEngine.Grant grant, boolean fillIn) {
+        this.table = table;
+        this.engine = engine;
+        this.listeners = listeners;
+        this.ticker = engine.ticker();
+        this.request = request;
+        this.key = engine.key(request.resource());
+        this.value = value;
+        this.acquiredAtNanos = grant.decidedAtNanos();
+        this.grantedAtNanos = grant.decidedAtNanos();
+        this.validUntilNanos = grant.validUntilNanos();
+        this.nodes = grant.ballot().okCount();
+        this.fillIn = new FillIn(this, engine, fillIn);
+        this.lease = new Lease(this);
+    }
+
+    /** Starts what keeps the lock standing: fill-in once every node answered the grant, and the keep-alive. */
+    void start(Ballot grant) {
+        grant.complete().thenAccept(all -> {
+            standsOn(all.okCount());
+            fillIn.start(all);
+        });
+        if (request.keepAlive()) {
+            scheduleRenewal();
+        }
+    }
+
+    Lease lease() {
+        return lease;
+    }
+
+    /** Whether {@code table} holds it: a lease granted by another Redlock is not this one's to end or renew. */
+    boolean ownedBy(HeldLocks table) {
+        return this.table == table;
+    }
+
+    LockRequest request() {
+        return request;
+    }
+
+    String key() {
+        return key;
+    }
+
+    String value() {
+        return value;
+    }
+
+    long acquiredAtNanos() {
+        return acquiredAtNanos;
+    }
+
+    long grantedAtNanos() {
+        return grantedAtNanos;
+    }
+
+    long validUntilNanos() {
+        return validUntilNanos;
+    }
+
+    int nodes() {
+        return nodes;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    CompletableFuture<Lease> lost() {
+        return lost;
+    }
+
+    /** Whether it is held: not ended, and its validity not run out. */
+    boolean isHeld() {
+        synchronized (this) {
+            if (state != State.HELD) {
+                return false;
+            }
+        }
+        return validUntilNanos - ticker.nanoTime() > 0;
+    }
+
+    /** Records the nodes known to hold the key; only ever raises the count. */
+    synchronized void standsOn(int count) {
+        if (count > nodes) {
+            nodes = count;
+        }
+    }
+
+    private synchronized void renewedOn(int count) {
+        nodes = count;
+    }
+
+    /** Runs {@code send} under the monitor while the lock is held; false (nothing sent) once it is ending. */
+    synchronized boolean whileHeld(Runnable send) {
+        if (state != State.HELD) {
+            return false;
+        }
+        send.run();
+        return true;
+    }
+
+    /**
+     * A locked call's work is about to start: true, and counted as running, when the lock is held
+     * with more than {@code marginNanos} of validity left; checked and counted in one step, so that
+     * {@link Redlock#close()} either sees the work running (and leaves the lock to expire) or ends
+     * the lock before the work could start.
+     */
+    synchronized boolean startWork(long marginNanos) {
+        if (state != State.HELD || validUntilNanos - ticker.nanoTime() <= marginNanos) {
+            return false;
+        }
+        working++;
+        return true;
+    }
+
+    /** A locked call's work ended (call before ending the lock). */
+    synchronized void workDone() {
+        working--;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Renewal
+
+    /**
+     * Renews the lock to {@code ttlMillis} on every node where it holds its value (re-creating it
+     * where it was lost), while it is held. Completes with true when a quorum did so in time; the
+     * lease then has the new validity. A renewal to a shorter TTL shortens the keys wherever it
+     * lands, answered or not, so the lease's validity is cut to the new deadline as soon as it is
+     * sent, whatever the outcome. A quorum that refused means the lock is gone: the lease is then
+     * no longer valid and {@link #lost()} completes.
+     */
+    CompletableFuture<Boolean> renew(long ttlMillis) {
+        long start = ticker.nanoTime();
+        long deadline = Validity.deadline(start, ttlMillis * 1_000_000L, engine.options().driftFactor());
+        CompletableFuture<Boolean> renewed = new CompletableFuture<>();
+        Ballot ballot;
+        long sequence;
+        synchronized (this) {
+            // Only a lock still held and valid is renewed: a renewal re-creates lost keys, and must
+            // not bring back a lock that ran out (after a pause) or was lost.
+            if (state != State.HELD || validUntilNanos - start <= 0) {
+                return CompletableFuture.completedFuture(false);
+            }
+            ballot = engine.setTtl(key, value, ttlMillis, true);
+            sequence = ++renewalsSent;
+            cut(deadline);
+            renewal = renewed;
+        }
+        ballot.decided().thenAccept(decided -> {
+            long decidedAt = decided.decidedAtNanos();
+            boolean extended;
+            synchronized (this) {
+                extended = decided.quorumOk() && validUntilNanos - decidedAt > 0 && deadline - decidedAt > 0
+                        && state != State.ENDED;
+                // Raised only by the latest renewal sent: an earlier one deciding late must not undo
+                // the cut of a later, shorter one.
+                if (extended && sequence == renewalsSent) {
+                    grantedAtNanos = decidedAt;
+                    validUntilNanos = deadline;
+                }
+            }
+            if (!listeners.isEmpty()) {
+                listeners.renewed(new RedlockListener.Renewal(lease.resource(), extended, decided.outcomes()));
+            }
+            if (extended) {
+                // A renewal says exactly where the key stands now, also where it was lost since.
+                decided.complete().thenAccept(all -> renewedOn(all.okCount()));
+            } else if (decided.quorumRefused()) {
+                cut(decidedAt);
+                lose();
+            }
+            renewed.complete(extended);
+        });
+        return renewed;
+    }
+
+    /** Lowers the validity to {@code deadline} if it is later: a command that may shorten the keys was sent. */
+    synchronized void cutTo(long deadline) {
+        cut(deadline);
+    }
+
+    /** Lowers the validity to {@code deadline} if it is later. */
+    private synchronized void cut(long deadline) {
+        if (deadline - validUntilNanos < 0) {
+            validUntilNanos = deadline;
+        }
+    }
+
+    private void scheduleRenewal() {
+        long periodNanos = Math.max(request.ttl().toNanos() / 3, MIN_RENEWAL_DELAY_NANOS);
+        long dueNanos = Math.min(periodNanos, lease.remaining().toNanos() / 3);
+        if (!engine.schedule(this::keepAlive, Math.max(dueNanos, MIN_RENEWAL_DELAY_NANOS))) {
+            lose();
+        }
+    }
+
+    /**
+     * One keep-alive renewal: due when a third of the TTL has passed since the last one, and never
+     * later than when two thirds of the validity are left. One that failed because too few nodes
+     * answered is tried again, sooner each time, while the lease is valid; the lock is lost when a
+     * quorum refused or the validity ran out first.
+     */
+    private void keepAlive() {
+        if (!isHeld()) {
+            lose();
+            return;
+        }
+        renew(request.ttl().toMillis()).thenAccept(renewed -> {
+            synchronized (this) {
+                if (state != State.HELD) {
+                    return;
+                }
+            }
+            if (renewed || isHeld()) {
+                scheduleRenewal();
+            } else {
+                lose();
+            }
+        });
+    }
+
+    /** The lock is lost while held: stops renewing (a later release still cleans up) and says so once. */
+    private void lose() {
+        synchronized (this) {
+            if (state != State.HELD) {
+                return;
+            }
+        }
+        lost.complete(lease);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Ending
+
+    /**
+     * Ends the lock: stops renewal and fill-in, waits for a renewal in flight, then releases it, or,
+     * while its minimum hold still runs, sets its key to expire when the hold ends. Completes with
+     * true when a quorum of nodes released (or kept) it; false when it had expired or been taken
+     * over, too few nodes answered, or it had already ended. Never completes exceptionally.
+     */
+    CompletableFuture<Boolean> release() {
+        CompletableFuture<?> inFlight;
+        synchronized (this) {
+            if (state != State.HELD) {
+                return CompletableFuture.completedFuture(false);
+            }
+            state = State.ENDING;
+            inFlight = renewal;
+        }
+        return inFlight.handle((done, error) -> true).thenCompose(ignored -> endNow());
+    }
+
+    /**
+     * Ends a lock whose work never started (a grant nobody took, or one whose validity ran out before
+     * its work): released at once, whatever the minimum hold, since no work ran under it.
+     */
+    CompletableFuture<Boolean> abandon() {
+        CompletableFuture<?> inFlight;
+        synchronized (this) {
+            if (state != State.HELD) {
+                return CompletableFuture.completedFuture(false);
+            }
+            state = State.ENDING;
+            inFlight = renewal;
+        }
+        return inFlight.handle((done, error) -> true).thenCompose(ignored -> delete());
+    }
+
+    private CompletableFuture<Boolean> endNow() {
+        long now = ticker.nanoTime();
+        long validUntil = validUntilNanos;
+        long holdLeftNanos = acquiredAtNanos + holdNanos() - now;
+        long remainingNanos = validUntil - now;
+        if (holdLeftNanos < MIN_HOLD_NANOS) {
+            return delete();
+        }
+        ended();
+        if (remainingNanos <= 0) {
+            listeners.released(new RedlockListener.Release(lease.resource(), false, List.of()));
+            return CompletableFuture.completedFuture(false);
+        }
+        if (holdLeftNanos >= remainingNanos) {
+            listeners.released(new RedlockListener.Release(lease.resource(), true, List.of()));
+            return CompletableFuture.completedFuture(true); // the key expires with its TTL, at about the hold's end
+        }
+        long holdLeftMillis = TimeUnit.NANOSECONDS.toMillis(holdLeftNanos);
+        return engine.setTtl(key, value, holdLeftMillis, false).decided().thenApply(decided -> {
+            boolean shortened = decided.quorumOk() && validUntil - decided.decidedAtNanos() > 0;
+            if (!listeners.isEmpty()) {
+                listeners.released(new RedlockListener.Release(lease.resource(), shortened, decided.outcomes()));
+            }
+            if (!shortened) {
+                // The key otherwise keeps its TTL, which is longer, so the hold holds either way.
+                engine.schedule(() -> engine.release(key, value), holdLeftNanos);
+            }
+            return shortened;
+        });
+    }
+
+    private long holdNanos() {
+        long hold = request.minimumHold().toNanos();
+        long ttl = request.ttl().toNanos();
+        return Math.min(hold, ttl);
+    }
+
+    private CompletableFuture<Boolean> delete() {
+        ended();
+        return engine.release(key, value).thenApply(replies -> {
+            boolean released = LockEngine.confirmed(replies) >= engine.quorum();
+            reportRelease(released, replies);
+            return released;
+        });
+    }
+
+    /** Reports a release answered by the nodes to the listeners. */
+    void reportRelease(boolean released, List<NodeReply> replies) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
+        for (int i = 0; i < replies.size(); i++) {
+            outcomes.add(Ballot.outcome(engine.addresses().get(i), replies.get(i)));
+        }
+        listeners.released(new RedlockListener.Release(lease.resource(), released, outcomes));
+    }
+
+    /**
+     * Stops renewing and keeps the lock until its key expires: nothing more is written for it. For
+     * work that may still be running but is no longer watched (a cancelled subscription), and for a
+     * lock replaced by a newer grant of the same value.
+     */
+    void letExpire() {
+        synchronized (this) {
+            if (state != State.HELD) {
+                return;
+            }
+            state = State.ENDING;
+        }
+        ended();
+    }
+
+    /**
+     * At {@link Redlock#close()}: reported lost (its holder did not release it); then left to expire
+     * when a locked call's work still runs under it, released otherwise.
+     */
+    CompletableFuture<Boolean> close() {
+        boolean inUse;
+        synchronized (this) {
+            inUse = working > 0 && state == State.HELD;
+        }
+        lose(); // whoever holds it did not release it
+        if (!inUse) {
+            return release();
+        }
+        letExpire();
+        return CompletableFuture.completedFuture(true);
+    }
+
+    private void ended() {
+        synchronized (this) {
+            state = State.ENDED;
+        }
+        table.remove(this);
+    }
+
+    /** Whether it ended or its validity ran out: the table may forget it. */
+    boolean isOver() {
+        return !isHeld();
+    }
+
+    /** Waits for {@code future} up to {@code rounds} rounds of node commands, each bounded by the node timeout. */
+    <T> T awaitRounds(CompletableFuture<T> future, int rounds, T fallback) {
+        return Redlock.await(future, Redlock.roundBound(engine.options()).multipliedBy(rounds), fallback);
+    }
+
+    /** A round of fill-in tries was answered: counts and reports it. */
+    void filledIn(List<NodeOutcome> tried) {
+        RedlockListener.FillInRound round = new RedlockListener.FillInRound(lease.resource(), tried);
+        engine.countFillIns(round.created(), tried.size() - round.created());
+        listeners.filledIn(round);
+    }
+}
