@@ -78,6 +78,16 @@ final class Ballot {
     }
 
     /**
+     * Whether this attempt's command may have set the key on node {@code index}: every reply but a
+     * refusal (a timeout or error may hide a SET that landed), and but an OK that found the key
+     * holding the value already (an extend-or-create that extended: the key was there before).
+     */
+    synchronized boolean mayHaveSet(int index) {
+        NodeReply reply = replies[index];
+        return reply == null || reply.status() != NodeReply.Status.REFUSED && !(reply.isOk() && reply.holder() != null);
+    }
+
+    /**
      * Whether this attempt's command created the key on node {@code index}: it said OK, and not
      * because the key already held the value (an extend-or-create that extended).
      */

@@ -152,12 +152,14 @@ final class HeldLocks {
      */
     Pending acquire(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
             Consumer<LockResult> report, boolean deferGrantReport) {
+        java.util.function.BooleanSupplier valueHeldHere = knownValue
+                ? () -> find(request.resource(), value) != null : () -> false;
         if (closed) {
             report.accept(LockResult.failed(request.resource(), LockFailure.INTERRUPTED, List.of(), 0));
             requireOpen();
         }
-        LockEngine.Acquisition acquisition = engine.acquire(request.resource(), value, knownValue, request.ttl().toMillis(),
-                command, request.waitTime().toNanos(), request.retryWhenHeld());
+        LockEngine.Acquisition acquisition = engine.acquire(request.resource(), value, valueHeldHere,
+                request.ttl().toMillis(), command, request.waitTime().toNanos(), request.retryWhenHeld());
         Pending call = new Pending(request, acquisition, report, deferGrantReport);
         pending.add(call);
         acquisition.decided().thenAccept(call::decided);

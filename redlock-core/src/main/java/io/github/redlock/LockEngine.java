@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Redlock algorithm, in one place: ask every node in parallel, grant on a quorum within the
@@ -92,7 +93,7 @@ final class LockEngine {
         private final String resource;
         private final String key;
         private final String value;
-        private final boolean knownValue;
+        private final BooleanSupplier valueHeldHere;
         private final long ttlMillis;
         private final NodeCommand command;
         private final long waitUntilNanos;
@@ -103,12 +104,12 @@ final class LockEngine {
         private int attempts;
         private boolean inFlight;
 
-        private Acquisition(String resource, String value, boolean knownValue, long ttlMillis, NodeCommand command,
-                long waitNanos, boolean retryWhenHeld) {
+        private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
+                NodeCommand command, long waitNanos, boolean retryWhenHeld) {
             this.resource = resource;
             this.key = LockEngine.this.key(resource);
             this.value = value;
-            this.knownValue = knownValue;
+            this.valueHeldHere = valueHeldHere;
             this.ttlMillis = ttlMillis;
             this.command = command;
             this.waitUntilNanos = ticker.nanoTime() + waitNanos;
@@ -172,10 +173,11 @@ final class LockEngine {
      * with a majority ends it at once, and {@code command} is replaced by one that reports the
      * holders' values (plain {@code SET NX} does not), needed to tell a holder from a split vote.
      */
-    Acquisition acquire(String resource, String value, boolean knownValue, long ttlMillis, NodeCommand command,
-            long waitNanos, boolean retryWhenHeld) {
+    Acquisition acquire(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
+            NodeCommand command, long waitNanos, boolean retryWhenHeld) {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
-        Acquisition acquisition = new Acquisition(resource, value, knownValue, ttlMillis, sent, waitNanos, retryWhenHeld);
+        Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, sent, waitNanos,
+                retryWhenHeld);
         attempt(acquisition);
         return acquisition;
     }
@@ -250,17 +252,18 @@ final class LockEngine {
     }
 
     /**
-     * Releases what a failed attempt may have set. A random value is this call's alone, so it is
-     * released on every node: the script deletes the key only where it holds that value, also a key
-     * left by an earlier attempt whose release was lost. A known value may be another lease's (of this
-     * process or another): it is released only where this attempt created the key, never where a node
-     * refused it, found it holding that value already (extend or create), or did not answer (a lost
-     * reply cannot tell a new key from that lease's; such a key expires with its TTL).
+     * Releases what a failed attempt may have set: on every node where the key may hold this
+     * attempt's value (the script deletes it only there), also where a node erred or timed out, since
+     * a SET may have landed with its reply lost. When a lease of this process holds the same value
+     * ({@code valueHeldHere}, a known value locked twice), only where this attempt created the key:
+     * never where a node refused it, found it holding the value already (extend or create), or did not
+     * answer (a lost reply cannot tell a new key from that lease's; such a key expires with its TTL).
      */
     private CompletableFuture<List<NodeReply>> releaseWhereSet(Acquisition a, Ballot ballot) {
+        boolean guard = a.valueHeldHere.getAsBoolean();
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
-            boolean release = !a.knownValue || ballot.created(i);
+            boolean release = guard ? ballot.created(i) : ballot.mayHaveSet(i);
             replies.add(release ? nodes.get(i).release(a.key, a.value) : CompletableFuture.completedFuture(NodeReply.REFUSED));
         }
         return allOf(replies);
