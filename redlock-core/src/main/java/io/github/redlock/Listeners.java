@@ -68,6 +68,51 @@ final class Listeners implements RedlockListener {
         };
     }
 
+    /** Calls every listener's {@code running} now; the returned {@code Running} passes each event on to all of them. */
+    @Override
+    public Running running(LockRequest request, Lease lease) {
+        if (listeners.isEmpty()) {
+            return Running.IGNORED;
+        }
+        List<Running> all = new ArrayList<>(listeners.size());
+        for (RedlockListener listener : listeners) {
+            try {
+                all.add(listener.running(request, lease));
+            } catch (RuntimeException e) {
+                failed(listener, e);
+            }
+        }
+        return new Running() {
+            @Override
+            public void returned() {
+                for (Running running : all) {
+                    try {
+                        running.returned();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "A RedlockListener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void finished(boolean expired, @org.jspecify.annotations.Nullable Throwable error) {
+                for (Running running : all) {
+                    try {
+                        running.finished(expired, error);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "A RedlockListener failed", e);
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public void notAttempted(String name, java.util.Map<String, String> tags,
+            @org.jspecify.annotations.Nullable Throwable error) {
+        each(listener -> listener.notAttempted(name, tags, error));
+    }
+
     @Override
     public void released(RedlockListener.Release release) {
         each(listener -> listener.released(release));

@@ -1,7 +1,10 @@
 package io.github.redlock;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -26,9 +29,13 @@ public final class LockRequest {
     private final @Nullable String name;
     private final Duration minimumHold;
     private final boolean keepAlive;
+    private final boolean releaseOnCancel;
+    private final Map<String, String> tags;
+    private final @Nullable Lease reentry;
 
     private LockRequest(String resource, Duration ttl, Duration waitTime, boolean retryWhenHeld, @Nullable String name,
-            Duration minimumHold, boolean keepAlive) {
+            Duration minimumHold, boolean keepAlive, boolean releaseOnCancel, Map<String, String> tags,
+            @Nullable Lease reentry) {
         this.resource = resource;
         this.ttl = ttl;
         this.waitTime = waitTime;
@@ -36,6 +43,15 @@ public final class LockRequest {
         this.name = name;
         this.minimumHold = minimumHold;
         this.keepAlive = keepAlive;
+        this.releaseOnCancel = releaseOnCancel;
+        this.tags = tags;
+        this.reentry = reentry;
+    }
+
+    private LockRequest with(Duration waitTime, boolean retryWhenHeld, @Nullable String name, Duration minimumHold,
+            boolean keepAlive, boolean releaseOnCancel, Map<String, String> tags, @Nullable Lease reentry) {
+        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags,
+                reentry);
     }
 
     /**
@@ -47,7 +63,8 @@ public final class LockRequest {
      */
     public static LockRequest of(String resource, Duration ttl) {
         requireWellFormed("resource", resource);
-        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true, null, Duration.ZERO, false);
+        return new LockRequest(resource, requireTtl(ttl), Duration.ZERO, true, null, Duration.ZERO, false, false, Map.of(),
+                null);
     }
 
     /**
@@ -60,7 +77,7 @@ public final class LockRequest {
         if (waitTime == null || waitTime.isNegative()) {
             throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
     /**
@@ -74,7 +91,7 @@ public final class LockRequest {
      * on the refusing nodes, atomically with the refusal, by a Lua script (Redis 6.2 and later).
      */
     public LockRequest withRetryWhenHeld(boolean retryWhenHeld) {
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
     /**
@@ -88,7 +105,7 @@ public final class LockRequest {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("name must not be null or blank");
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
     /**
@@ -104,7 +121,7 @@ public final class LockRequest {
         if (minimumHold == null || minimumHold.isNegative()) {
             throw new IllegalArgumentException("minimumHold must be zero or positive, got " + minimumHold);
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
     /**
@@ -120,7 +137,52 @@ public final class LockRequest {
         if (keepAlive && ttl.toMillis() < 3) {
             throw new IllegalArgumentException("ttl of a kept-alive lock must be at least 3 ms, got " + ttl);
         }
-        return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
+    }
+
+    /**
+     * What a cancelled work means for its lock, in {@link Redlock#executeAsync}: with false (the
+     * default), work whose stage completes cancelled may still be running (cancelling a
+     * {@code CompletableFuture} or a subscription does not stop the work behind it), so the lock is
+     * kept until its key expires, renewal stopped; with true, a cancel ends the lock at once, for
+     * work that does stop when cancelled.
+     */
+    public LockRequest withReleaseOnCancel(boolean releaseOnCancel) {
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
+    }
+
+    /**
+     * Adds a low-cardinality tag for {@link RedlockListener}s (metric tags, trace attributes), such as
+     * the policy of the code asking; none by default. A later tag with the same key replaces it.
+     *
+     * @throws IllegalArgumentException when the key or value is blank
+     */
+    public LockRequest withTag(String key, String value) {
+        if (key == null || key.isBlank() || value == null || value.isBlank()) {
+            throw new IllegalArgumentException("tag key and value must not be null or blank, got " + key + "=" + value);
+        }
+        Map<String, String> more = new LinkedHashMap<>(tags);
+        more.put(key, value);
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel,
+                Collections.unmodifiableMap(more), reentry);
+    }
+
+    /**
+     * Re-enters a lock the caller's own call chain holds: {@link Redlock#execute} and
+     * {@link Redlock#executeAsync} then run the work at once under {@code held}, without a second
+     * acquisition and without waiting, and leave it held (they neither shorten nor release it). The
+     * work runs only while {@code held} is still valid; listeners are told a result that
+     * {@link LockResult#reentered() was re-entered}. Ownership stays with the handle: whoever passes
+     * a lease here vouches that its work is part of the work holding it.
+     *
+     * @throws IllegalArgumentException when {@code held} is null or locks another resource
+     */
+    public LockRequest reentering(Lease held) {
+        if (held == null || !held.resource().equals(resource)) {
+            throw new IllegalArgumentException("a re-entered lease must lock '" + resource + "', got "
+                    + (held == null ? "null" : "'" + held.resource() + "'"));
+        }
+        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, held);
     }
 
     /** The resource to lock, without the key prefix: the lock's key is the prefix and this. */
@@ -155,11 +217,27 @@ public final class LockRequest {
         return keepAlive;
     }
 
+    /** Whether a cancelled work ends its lock at once ({@link #withReleaseOnCancel(boolean)}); false by default. */
+    public boolean releaseOnCancel() {
+        return releaseOnCancel;
+    }
+
+    /** The tags given by {@link #withTag(String, String)}, in the order given; empty by default. */
+    public Map<String, String> tags() {
+        return tags;
+    }
+
+    /** The lease this request re-enters ({@link #reentering(Lease)}), if any. */
+    public Optional<Lease> reentry() {
+        return Optional.ofNullable(reentry);
+    }
+
     @Override
     public String toString() {
         return "LockRequest[" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
                 + (name != null ? ", name=" + name : "") + (minimumHold.isZero() ? "" : ", minimumHold=" + minimumHold)
-                + (keepAlive ? ", keepAlive" : "") + "]";
+                + (keepAlive ? ", keepAlive" : "") + (releaseOnCancel ? ", releaseOnCancel" : "")
+                + (tags.isEmpty() ? "" : ", tags=" + tags) + (reentry != null ? ", reentering" : "") + "]";
     }
 
     static Duration requireTtl(@Nullable Duration ttl) {

@@ -15,22 +15,36 @@ public final class LockResult {
     private final @Nullable LockFailure failure;
     private final List<NodeOutcome> nodes;
     private final int attempts;
+    private final boolean reentered;
 
     private LockResult(String resource, @Nullable Lease lease, @Nullable LockFailure failure, List<NodeOutcome> nodes,
-            int attempts) {
+            int attempts, boolean reentered) {
         this.resource = resource;
         this.lease = lease;
         this.failure = failure;
         this.nodes = List.copyOf(nodes);
         this.attempts = attempts;
+        this.reentered = reentered;
     }
 
     static LockResult acquired(Lease lease, List<NodeOutcome> nodes, int attempts) {
-        return new LockResult(lease.resource(), lease, null, nodes, attempts);
+        return new LockResult(lease.resource(), lease, null, nodes, attempts, false);
+    }
+
+    static LockResult reentered(Lease held) {
+        return new LockResult(held.resource(), held, null, List.of(), 0, true);
     }
 
     static LockResult failed(String resource, LockFailure failure, List<NodeOutcome> nodes, int attempts) {
-        return new LockResult(resource, null, failure, nodes, attempts);
+        return new LockResult(resource, null, failure, nodes, attempts, false);
+    }
+
+    /**
+     * Whether the call re-entered a lock its call chain already held ({@link LockRequest#reentering}):
+     * no attempt was made, and the lease is the one held before.
+     */
+    public boolean reentered() {
+        return reentered;
     }
 
     public String resource() {
@@ -81,7 +95,7 @@ public final class LockResult {
 
     @Override
     public String toString() {
-        return lease != null ? "LockResult[acquired " + lease + ", attempts=" + attempts + "]"
+        return lease != null ? "LockResult[" + (reentered ? "re-entered " : "acquired ") + lease + ", attempts=" + attempts + "]"
                 : "LockResult[" + resource + " not acquired: " + failure + ", attempts=" + attempts + ", nodes=" + nodes + "]";
     }
 }

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -82,6 +83,7 @@ public final class Redlock implements AutoCloseable {
     private final LockEngine engine;
     private final Listeners listeners = new Listeners();
     private final HeldLocks held;
+    private final LockedCalls calls;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable RedisClient client;
     private final @Nullable HashedWheelTimer timeouts;
@@ -127,6 +129,8 @@ public final class Redlock implements AutoCloseable {
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM);
         this.held = new HeldLocks(engine, listeners, fillIn);
+        this.calls = new LockedCalls(request -> start(request, Tokens.random(), false, Node::acquire, true), listeners,
+                Redlock::awaitLock);
         connect(nodes);
     }
 
@@ -139,6 +143,8 @@ public final class Redlock implements AutoCloseable {
         this.ownedResources = null;
         this.engine = new LockEngine(nodes, options, ticker, scheduler, jitter);
         this.held = new HeldLocks(engine, listeners, true);
+        this.calls = new LockedCalls(request -> start(request, Tokens.random(), false, Node::acquire, true), listeners,
+                Redlock::awaitLock);
     }
 
     /** Starts building a Redlock; {@link Builder#servers(String...)} is required. */
@@ -199,8 +205,8 @@ public final class Redlock implements AutoCloseable {
     /**
      * Locks {@code resource} for {@code ttl} with a known value (for example a host name), so it
      * can later be released by {@link #release(String, String)} without keeping the lease. A lock
-     * already holding this value, here or elsewhere, is not taken again: the call fails as for any
-     * other holder, and never touches that lock's keys.
+     * this Redlock already holds with this value is not taken again: the call fails as for any other
+     * holder, and never touches that lease's keys (a failed attempt then releases only keys it created).
      */
     public Optional<Lease> lock(String resource, Duration ttl, String value) {
         return lock(resource, ttl, value, false);
@@ -267,8 +273,10 @@ public final class Redlock implements AutoCloseable {
      * still has validity left when the work starts, then ends the lock as the request says (released,
      * or kept for its minimum hold; a keep-alive stops first), also when the work throws. Nothing runs
      * without its lock: a grant whose validity ran out before the work could start (a pause, a slow
-     * listener) is released and reported as {@link LockFailure#VALIDITY_EXPIRED}. Listeners are told
-     * the call's result as the work sees it, before it starts.
+     * listener) is released and reported as {@link LockFailure#VALIDITY_EXPIRED}. A request
+     * {@link LockRequest#reentering re-entering} a lease runs the work at once under it and leaves it
+     * held. Listeners are told the call's result as the work sees it, before it starts, and
+     * {@link RedlockListener#running} hears of the work.
      *
      * <p>While the work runs, {@link #close()} does not release its lock: renewal stops and the key
      * expires with its TTL, so that no other instance runs the same work while this one still does.
@@ -278,18 +286,7 @@ public final class Redlock implements AutoCloseable {
      * @throws IllegalStateException when this Redlock is closed
      */
     public <T, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
-        HeldLocks.Pending call = start(request, Tokens.random(), false, Node::acquire, true);
-        LockResult result = awaitLock(call);
-        Lease lease = readyToRun(call, result);
-        if (lease == null) {
-            return LockedCall.notRun(result.isAcquired() ? expired(result) : result);
-        }
-        try {
-            return LockedCall.ran(result, work.run(lease));
-        } finally {
-            lease.held().workDone();
-            lease.release();
-        }
+        return calls.execute(request, work);
     }
 
     /**
@@ -298,78 +295,39 @@ public final class Redlock implements AutoCloseable {
      * {@link #tryLock(LockRequest)}), and the lock is held until the work's stage completes, then
      * ended as the request says. The returned stage completes after the lock was ended, with what
      * the work's stage completed with (exceptionally when it did). Cancelling the returned stage does
-     * not end the lock early: a cancelled future does not stop the work behind it.
+     * not end the lock early; a work stage that completes cancelled may still be running, so its lock
+     * is kept until its key expires, unless the request {@link LockRequest#withReleaseOnCancel releases on cancel}.
      *
      * @throws E what the work threw while starting, after the lock was ended
      * @throws IllegalStateException when this Redlock is closed
      */
     public <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work) throws E {
-        HeldLocks.Pending call = start(request, Tokens.random(), false, Node::acquire, true);
-        LockResult result = awaitLock(call);
-        Lease lease = readyToRun(call, result);
-        if (lease == null) {
-            return CompletableFuture.completedFuture(LockedCall.notRun(result.isAcquired() ? expired(result) : result));
-        }
-        CompletionStage<T> stage;
-        try {
-            stage = work.run(lease);
-        } catch (Throwable e) {
-            lease.held().workDone();
-            lease.release();
-            throw e;
-        }
-        CompletableFuture<LockedCall<T>> done = new CompletableFuture<>();
-        if (stage == null) {
-            lease.held().workDone();
-            lease.release();
-            done.complete(LockedCall.ran(result, null));
-            return done;
-        }
-        stage.whenComplete((value, error) -> {
-            lease.held().workDone();
-            lease.releaseAsync().whenComplete((released, never) -> {
-                if (error != null) {
-                    done.completeExceptionally(error);
-                } else {
-                    done.complete(LockedCall.ran(result, value));
-                }
-            });
-        });
-        return done;
+        return calls.executeAsync(request, work);
     }
 
     /**
-     * The lease when the work may start, counted as running: acquired, still held, with more than a
-     * small margin of validity left (1% of the TTL, at least 1 ms). Otherwise null, and a lease with
-     * too little left is released at once. Tells the listeners what the work sees, before it starts.
+     * As {@link #executeAsync(LockRequest, LockedWork)}, without blocking: the lock is acquired
+     * asynchronously and the work started on {@code executor} once it was granted (with
+     * {@code Runnable::run}, on the thread that completed the acquisition, possibly a Redis I/O
+     * thread, where the work must only start something and return). Cancelling the returned stage
+     * while acquiring stops the acquisition (a lock granted all the same is released at once); once
+     * the work started, it does not end the lock early. What the work threw completes the returned
+     * stage exceptionally, after its lock was ended.
+     *
+     * @throws IllegalStateException when this Redlock is closed
      */
-    private @Nullable Lease readyToRun(HeldLocks.Pending call, LockResult result) {
-        if (!result.isAcquired()) {
-            return null; // failures are reported by the table
-        }
-        Lease lease = result.leaseOrThrow();
-        long marginNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), lease.held().request().ttl().toNanos() / 100);
-        if (lease.remaining().toNanos() <= marginNanos) {
-            call.report(expired(result));
-            lease.held().abandon();
-            return null;
-        }
-        call.report(result);
-        // Checked again after the listeners, in one step with counting the work as running.
-        if (!lease.held().startWork(marginNanos)) {
-            lease.held().abandon();
-            return null;
-        }
-        return lease;
-    }
-
-    private static LockResult expired(LockResult granted) {
-        return LockResult.failed(granted.resource(), LockFailure.VALIDITY_EXPIRED, granted.nodes(), granted.attempts());
+    public <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor) {
+        return calls.executeAsync(request, work, executor);
     }
 
     private HeldLocks.Pending start(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
             boolean deferGrantReport) {
+        if (request.reentry().isPresent()) {
+            throw new IllegalArgumentException("a request re-entering a lease runs only in execute or executeAsync: "
+                    + request);
+        }
         requireOpen();
         return held.acquire(request, value, knownValue, command, listeners.acquiring(request), deferGrantReport);
     }

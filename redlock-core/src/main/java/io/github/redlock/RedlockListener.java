@@ -1,7 +1,9 @@
 package io.github.redlock;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Told what a {@link Redlock} does, for metrics and tracing: each lock call and its result, each
@@ -31,6 +33,58 @@ public interface RedlockListener {
      */
     default Consumer<LockResult> acquiring(LockRequest request) {
         return result -> { };
+    }
+
+    /**
+     * The work of a locked call starts under {@code lease} ({@link Redlock#execute},
+     * {@link Redlock#executeAsync}, {@code @DistributedLock} methods), on the thread that starts it,
+     * after {@link #acquiring} was told the result; also for a re-entered lock. The returned
+     * {@link Running} hears when that start returned and when the work and its lock ended. Default:
+     * ignored.
+     */
+    default Running running(LockRequest request, Lease lease) {
+        return Running.IGNORED;
+    }
+
+    /**
+     * A locked call's work while it runs, for {@link #running}. Both methods are called once, in
+     * order; {@link #returned()} on the thread that started the work.
+     */
+    interface Running {
+
+        /** Ignores both events. */
+        Running IGNORED = new Running() {
+        };
+
+        /**
+         * The work's start returned on the thread that started it: for work that returns a stage or a
+         * publisher, the work goes on elsewhere; otherwise it has ended. A scope opened in
+         * {@link RedlockListener#running} is closed here.
+         */
+        default void returned() {
+        }
+
+        /**
+         * The work ended and its lock was ended as the request asked (left held for a re-entered lock).
+         *
+         * @param expired whether the lock's validity ran out (or a kept-alive lock was lost) before the
+         *        work ended: another holder may have run meanwhile
+         * @param error what the work failed with, or null
+         */
+        default void finished(boolean expired, @Nullable Throwable error) {
+        }
+    }
+
+    /**
+     * A lock call that never reached an engine: its resource could not be evaluated, or there is no
+     * {@link Redlock} to ask. Told by code that makes lock calls for others, such as the
+     * {@code @DistributedLock} advice; a {@code Redlock} itself never calls it. Default: ignored.
+     *
+     * @param name the call's low-cardinality name (the advice's resource template)
+     * @param tags the call's tags, as {@link LockRequest#tags()}
+     * @param error why the call failed before reaching an engine; null when there was no engine
+     */
+    default void notAttempted(String name, Map<String, String> tags, @Nullable Throwable error) {
     }
 
     /**

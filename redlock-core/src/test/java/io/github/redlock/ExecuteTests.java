@@ -257,4 +257,137 @@ class ExecuteTests {
         assertThat(nodesHolding("b", kept.value())).isEqualTo(3);
         assertThat(redlock.heldLeases()).isEmpty();
     }
+
+    @Test
+    void aReenteringCallRunsAtOnceUnderTheHeldLeaseAndLeavesItHeld() {
+        List<LockResult> told = new ArrayList<>();
+        redlock.addListener(new RedlockListener() {
+            @Override
+            public Consumer<LockResult> acquiring(LockRequest request) {
+                return told::add;
+            }
+        });
+
+        LockedCall<String> outer = redlock.execute(LockRequest.of("job", TTL), lease -> {
+            LockedCall<String> inner = redlock.execute(LockRequest.of("job", TTL).reentering(lease), held -> {
+                assertThat(held).isSameAs(lease);
+                return "inner";
+            });
+            assertThat(lease.isValid()).as("still held after the nested call").isTrue();
+            assertThat(nodesHolding("job", lease.value())).isEqualTo(3);
+            return inner.value().orElseThrow();
+        });
+
+        assertThat(outer.value()).contains("inner");
+        assertThat(told).extracting(LockResult::reentered).containsExactly(false, true);
+        assertThat(nodes).allSatisfy(node -> assertThat(node.get("job")).isNull());
+    }
+
+    @Test
+    void aReenteringCallDoesNotRunUnderALeaseThatRanOut() {
+        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        ticker.advance(TTL);
+
+        LockedCall<String> call = redlock.execute(LockRequest.of("job", TTL).reentering(lease), held -> "ran");
+
+        assertThat(call.ran()).isFalse();
+        assertThat(call.lockResult().failure()).isEqualTo(LockFailure.VALIDITY_EXPIRED);
+    }
+
+    @Test
+    void aReenteringRequestIsOnlyForLockedCalls() {
+        Lease lease = redlock.lock("job", TTL).orElseThrow();
+
+        assertThatThrownBy(() -> redlock.tryLock(LockRequest.of("job", TTL).reentering(lease)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("execute");
+        assertThatThrownBy(() -> LockRequest.of("other", TTL).reentering(lease))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'other'");
+    }
+
+    @Test
+    void theListenerHearsTheWorkStartReturnAndFinishInOrder() {
+        List<String> events = new ArrayList<>();
+        redlock.addListener(new RedlockListener() {
+            @Override
+            public Running running(LockRequest request, Lease lease) {
+                events.add("running");
+                return new Running() {
+                    @Override
+                    public void returned() {
+                        events.add("returned");
+                    }
+
+                    @Override
+                    public void finished(boolean expired, Throwable error) {
+                        events.add("finished expired=" + expired + " error=" + (error != null ? error.getMessage() : null));
+                    }
+                };
+            }
+        });
+
+        redlock.execute(LockRequest.of("job", TTL), lease -> events.add("work"));
+        assertThatThrownBy(() -> redlock.execute(LockRequest.of("job", TTL), lease -> {
+            ticker.advance(TTL);
+            throw new IllegalStateException("late");
+        }));
+
+        assertThat(events).containsExactly("running", "work", "returned", "finished expired=false error=null",
+                "running", "returned", "finished expired=true error=late");
+    }
+
+    @Test
+    void aNonBlockingCallStartsTheWorkOnTheExecutorOnceGranted() {
+        List<Runnable> executor = new ArrayList<>();
+        CompletableFuture<String> work = new CompletableFuture<>();
+
+        CompletableFuture<LockedCall<String>> call = redlock.executeAsync(LockRequest.of("job", TTL), lease -> work,
+                executor::add).toCompletableFuture();
+
+        assertThat(executor).as("the work is handed to the executor").hasSize(1);
+        assertThat(call).isNotDone();
+        executor.get(0).run();
+        work.complete("done");
+        assertThat(call).isCompletedWithValueMatching(done -> done.ran() && done.value().orElseThrow().equals("done"));
+        assertThat(nodes).allSatisfy(node -> assertThat(node.get("job")).isNull());
+    }
+
+    @Test
+    void aCancelledWorkKeepsItsLockUntilItExpiresUnlessTheRequestReleasesOnCancel() {
+        CompletableFuture<String> kept = new CompletableFuture<>();
+        CompletableFuture<String> released = new CompletableFuture<>();
+        String[] values = new String[2];
+
+        redlock.executeAsync(LockRequest.of("kept", TTL), lease -> {
+            values[0] = lease.value();
+            return kept;
+        }, Runnable::run);
+        redlock.executeAsync(LockRequest.of("released", TTL).withReleaseOnCancel(true), lease -> {
+            values[1] = lease.value();
+            return released;
+        }, Runnable::run);
+        kept.cancel(false);
+        released.cancel(false);
+
+        assertThat(nodesHolding("kept", values[0])).as("the work may still run").isEqualTo(3);
+        assertThat(redlock.heldLeases()).isEmpty();
+        assertThat(nodesHolding("released", values[1])).isZero();
+    }
+
+    @Test
+    void cancellingANonBlockingCallWhileItWaitsStopsItAndTakesNoLock() {
+        nodes.forEach(node -> node.put("job", "someone-else", Duration.ofSeconds(1)));
+        AtomicBoolean ran = new AtomicBoolean();
+
+        CompletableFuture<LockedCall<Object>> call = redlock.executeAsync(LockRequest.of("job", TTL)
+                .withWaitTime(Duration.ofSeconds(5)), lease -> {
+                    ran.set(true);
+                    return CompletableFuture.completedFuture(null);
+                }, Runnable::run).toCompletableFuture();
+        call.cancel(false);
+        ticker.advance(Duration.ofSeconds(2));
+        runScheduled();
+
+        assertThat(ran).isFalse();
+        assertThat(nodes).allSatisfy(node -> assertThat(node.get("job")).isNull());
+    }
 }

@@ -1,0 +1,243 @@
+package io.github.redlock;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs work under a lock, for {@link Redlock#execute} and {@link Redlock#executeAsync}: acquire (or
+ * re-enter), check that validity is left, tell the listeners, run, end the lock as the request says.
+ */
+final class LockedCalls {
+
+    /** Starts a lock call whose grant the caller reports ({@link HeldLocks.Pending#report}). */
+    interface Starter {
+        HeldLocks.Pending start(LockRequest request);
+    }
+
+    private final Starter starter;
+    private final Listeners listeners;
+    private final Function<HeldLocks.Pending, LockResult> await;
+
+    LockedCalls(Starter starter, Listeners listeners, Function<HeldLocks.Pending, LockResult> await) {
+        this.starter = starter;
+        this.listeners = listeners;
+        this.await = await;
+    }
+
+    /** A lease the work may run under, or why not; the listeners were told. */
+    private record Ready(@Nullable Lease lease, LockResult result, boolean reentered) {
+    }
+
+    <T, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
+        Ready ready = acquire(request);
+        Lease lease = ready.lease();
+        if (lease == null) {
+            return LockedCall.notRun(ready.result());
+        }
+        RedlockListener.Running running = listeners.running(request, lease);
+        Throwable failure = null;
+        try {
+            return LockedCall.ran(ready.result(), work.run(lease));
+        } catch (Throwable e) {
+            failure = e;
+            throw e;
+        } finally {
+            running.returned();
+            boolean expired = !lease.isValid();
+            end(ready, false);
+            running.finished(expired, failure);
+        }
+    }
+
+    <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work) throws E {
+        Ready ready = acquire(request);
+        if (ready.lease() == null) {
+            return CompletableFuture.completedFuture(LockedCall.notRun(ready.result()));
+        }
+        CompletableFuture<LockedCall<T>> done = new CompletableFuture<>();
+        run(request, ready, work, done);
+        return done;
+    }
+
+    <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor) {
+        CompletableFuture<LockedCall<T>> done = new CompletableFuture<>();
+        if (request.reentry().isPresent()) {
+            Ready ready = reenter(request);
+            startLater(request, ready, work, executor, done);
+            return done;
+        }
+        HeldLocks.Pending call = starter.start(request);
+        call.internalResult().thenAccept(result -> {
+            if (done.isDone()) {
+                return; // cancelled while acquiring: the table releases the grant
+            }
+            startLater(request, ready(call, result), work, executor, done);
+        });
+        done.whenComplete((value, error) -> {
+            if (error instanceof CancellationException) {
+                call.cancel(); // stops acquiring; a lock whose work started keeps to its own stage
+            }
+        });
+        return done;
+    }
+
+    private <T, E extends Throwable> void startLater(LockRequest request, Ready ready,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor,
+            CompletableFuture<LockedCall<T>> done) {
+        if (ready.lease() == null) {
+            done.complete(LockedCall.notRun(ready.result()));
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    run(request, ready, work, done);
+                } catch (Throwable e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException e) { // the executor refused: the work never started
+            end(ready, true);
+            done.completeExceptionally(e);
+        }
+    }
+
+    /** Starts the work on this thread and ends its lock when its stage completes; completes {@code done} after that. */
+    private <T, E extends Throwable> void run(LockRequest request, Ready ready,
+            LockedWork<? extends @Nullable CompletionStage<T>, E> work, CompletableFuture<LockedCall<T>> done) throws E {
+        Lease lease = ready.lease();
+        if (lease == null) {
+            throw new IllegalStateException("no lease to run under");
+        }
+        RedlockListener.Running running = listeners.running(request, lease);
+        CompletionStage<T> stage;
+        try {
+            stage = work.run(lease);
+        } catch (Throwable e) {
+            running.returned();
+            boolean expired = !lease.isValid();
+            end(ready, false);
+            running.finished(expired, e);
+            throw e;
+        }
+        running.returned();
+        if (stage == null) {
+            boolean expired = !lease.isValid();
+            end(ready, false);
+            running.finished(expired, null);
+            done.complete(LockedCall.ran(ready.result(), null));
+            return;
+        }
+        stage.whenComplete((value, error) -> {
+            boolean expired = !lease.isValid();
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            boolean cancelled = cause instanceof CancellationException;
+            CompletionStage<Boolean> ended = cancelled && !request.releaseOnCancel() ? keep(ready) : endAsync(ready);
+            ended.whenComplete((released, never) -> {
+                running.finished(expired, cause);
+                if (error != null) {
+                    done.completeExceptionally(cause);
+                } else {
+                    done.complete(LockedCall.ran(ready.result(), value));
+                }
+            });
+        });
+    }
+
+    /** Acquires on this thread (or re-enters), then checks, reports and counts the work as running. */
+    private Ready acquire(LockRequest request) {
+        if (request.reentry().isPresent()) {
+            return reenter(request);
+        }
+        HeldLocks.Pending call = starter.start(request);
+        return ready(call, await.apply(call));
+    }
+
+    /**
+     * The lease when the work may start, counted as running: acquired, still held, with more than a
+     * small margin of validity left (1% of the TTL, at least 1 ms). Otherwise no lease, and a grant
+     * with too little left is released at once. Tells the listeners what the work sees, before it starts.
+     */
+    private static Ready ready(HeldLocks.Pending call, LockResult result) {
+        if (!result.isAcquired()) {
+            return new Ready(null, result, false); // failures are reported by the table
+        }
+        Lease lease = result.leaseOrThrow();
+        long marginNanos = margin(lease);
+        if (lease.remaining().toNanos() <= marginNanos) {
+            call.report(expired(result));
+            lease.held().abandon();
+            return new Ready(null, expired(result), false);
+        }
+        call.report(result);
+        // Checked again after the listeners, in one step with counting the work as running.
+        if (!lease.held().startWork(marginNanos)) {
+            lease.held().abandon();
+            return new Ready(null, expired(result), false);
+        }
+        return new Ready(lease, result, false);
+    }
+
+    /** Runs under a lease the caller's call chain holds: nothing is acquired, nothing ended. */
+    private Ready reenter(LockRequest request) {
+        Lease held = request.reentry().orElseThrow();
+        LockResult reentered = LockResult.reentered(held);
+        var report = listeners.acquiring(request);
+        if (held.remaining().toNanos() <= margin(held)) {
+            LockResult expired = expired(reentered);
+            report.accept(expired);
+            return new Ready(null, expired, true);
+        }
+        report.accept(reentered);
+        return new Ready(held, reentered, true);
+    }
+
+    private static long margin(Lease lease) {
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), lease.held().request().ttl().toNanos() / 100);
+    }
+
+    private static LockResult expired(LockResult granted) {
+        return LockResult.failed(granted.resource(), LockFailure.VALIDITY_EXPIRED, granted.nodes(), granted.attempts());
+    }
+
+    /** Ends the lock after its work: as the request says; a re-entered one stays held; one whose work never started is released. */
+    private static void end(Ready ready, boolean neverStarted) {
+        Lease lease = ready.lease();
+        if (lease == null || ready.reentered()) {
+            return;
+        }
+        lease.held().workDone();
+        if (neverStarted) {
+            lease.held().abandon();
+        } else {
+            lease.release();
+        }
+    }
+
+    private static CompletionStage<Boolean> endAsync(Ready ready) {
+        Lease lease = ready.lease();
+        if (lease == null || ready.reentered()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        lease.held().workDone();
+        return lease.releaseAsync();
+    }
+
+    /** The work was cancelled and may still run: its lock stays until its key expires. */
+    private static CompletionStage<Boolean> keep(Ready ready) {
+        Lease lease = ready.lease();
+        if (lease != null && !ready.reentered()) {
+            lease.held().workDone();
+            lease.letExpire();
+        }
+        return CompletableFuture.completedFuture(true);
+    }
+}
