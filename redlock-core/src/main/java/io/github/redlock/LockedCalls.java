@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,9 @@ final class LockedCalls {
         this.listeners = listeners;
         this.await = await;
     }
+
+    /** Where a non-blocking call stands: waiting for its lock, its work started, or cancelled first. */
+    private enum Start { WAITING, STARTED, CANCELLED }
 
     /** A lease the work may run under, or why not; the listeners were told. */
     private record Ready(@Nullable Lease lease, LockResult result, boolean reentered) {
@@ -75,15 +79,17 @@ final class LockedCalls {
             return done;
         }
         HeldLocks.Pending call = starter.start(request);
+        // WAITING until the grant starts the work (STARTED) or the caller cancels (CANCELLED), once.
+        AtomicReference<Start> state = new AtomicReference<>(Start.WAITING);
         call.internalResult().thenAccept(result -> {
-            if (done.isDone()) {
-                return; // cancelled while acquiring: the table releases the grant
+            if (!state.compareAndSet(Start.WAITING, Start.STARTED)) {
+                return; // cancelled while acquiring: cancel() ended the call and any grant
             }
             startLater(request, ready(call, result), work, executor, done);
         });
         done.whenComplete((value, error) -> {
-            if (error instanceof CancellationException) {
-                call.cancel(); // stops acquiring; a lock whose work started keeps to its own stage
+            if (error instanceof CancellationException && state.compareAndSet(Start.WAITING, Start.CANCELLED)) {
+                call.cancel(); // stops acquiring; a lock granted meanwhile is released at once
             }
         });
         return done;

@@ -106,4 +106,14 @@ public @interface DistributedLock {
      * keeps running (it cannot be stopped safely), and the expiry is reported when it returns.
      */
     boolean autoExtend() default false;
+
+    /**
+     * What cancelling a method that returns a {@code CompletionStage} or a reactive type does to its
+     * lock. Default false: a cancel (a subscriber that goes away, {@code timeout()}, {@code take(1)},
+     * a client disconnect) stops waiting for the work but does not stop work already started, so the
+     * lock is kept until its key expires (renewal stops): no other instance runs the same work
+     * meanwhile. True releases the lock at once on cancel, for publishers whose work does stop when
+     * cancelled. Only for such methods: on a method returning a plain value it fails at startup.
+     */
+    boolean releaseOnCancel() default false;
 }

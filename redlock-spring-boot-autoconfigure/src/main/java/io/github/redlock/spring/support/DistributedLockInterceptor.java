@@ -1,19 +1,20 @@
 package io.github.redlock.spring.support;
 
+import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
+import io.github.redlock.LockedCall;
 import io.github.redlock.Redlock;
+import io.github.redlock.RedlockListener;
 import io.github.redlock.spring.LockFailurePolicy;
-import io.github.redlock.spring.observation.LockObservationContext;
-import io.github.redlock.spring.observation.LockObservations;
-import io.github.redlock.spring.support.DistributedLockListener.FailureReason;
-import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,7 @@ import org.aopalliance.intercept.MethodInvocation;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
@@ -32,9 +34,13 @@ import org.springframework.expression.BeanResolver;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * Runs {@code @DistributedLock} methods under their lock: acquire, run, then release in
- * {@code finally} (or keep until the minimum hold time has passed). When the lock is not acquired
- * the method is never run: the call is skipped or throws, by the method's policy.
+ * Runs {@code @DistributedLock} methods under their lock, through the engine's locked call
+ * ({@link Redlock#execute}, {@link Redlock#executeAsync}): the method runs only once its lock was
+ * acquired with validity left, and its lock ends as the annotation says (released, kept for its
+ * minimum hold, renewed meanwhile for {@code autoExtend}). This class only translates: it resolves
+ * the key, applies the {@code @Scheduled} defaults, adapts the return type, re-enters a lock its own
+ * call chain holds, and skips or throws when the lock is not acquired. Telemetry comes from the
+ * engine's {@link RedlockListener}s.
  */
 public final class DistributedLockInterceptor implements MethodInterceptor {
 
@@ -42,8 +48,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
     private final DistributedLockOperationSource operations;
     private final Supplier<@Nullable Redlock> redlock;
-    private final Supplier<DistributedLockListener> listener;
-    private final Supplier<LockObservations> observations;
+    private final Supplier<RedlockListener> listener;
+    private final Supplier<ObservationRegistry> observations;
     private final Duration defaultTtl;
     private final @Nullable BeanResolver beanResolver;
     private final SchedulerClocks clocks;
@@ -52,27 +58,19 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     /**
      * @param operations the annotated methods
      * @param redlock the engine, looked up on each call until found; null when none is configured
-     * @param listener told about every attempt (metrics)
+     * @param listener told of calls that never reach an engine (the resource cannot be evaluated, or
+     *        there is no Redlock); the engine tells its own listeners of everything else
+     * @param observations where a reactive subscriber's current observation is made current while its
+     *        lock call starts, so that the engine's observations are its children; looked up on first use
      * @param defaultTtl the TTL of methods that set none
      * @param beanFactory resolves {@code @bean} references in resource templates, or null
      */
     public DistributedLockInterceptor(DistributedLockOperationSource operations, Supplier<@Nullable Redlock> redlock,
-            Supplier<DistributedLockListener> listener, Duration defaultTtl, @Nullable BeanFactory beanFactory) {
-        this(operations, redlock, listener, LockObservations::none, defaultTtl, beanFactory);
-    }
-
-    /**
-     * As {@link #DistributedLockInterceptor(DistributedLockOperationSource, Supplier, Supplier, Duration, BeanFactory)},
-     * observing each call's acquisition and held section.
-     *
-     * @param observations looked up on first use
-     */
-    public DistributedLockInterceptor(DistributedLockOperationSource operations, Supplier<@Nullable Redlock> redlock,
-            Supplier<DistributedLockListener> listener, Supplier<LockObservations> observations, Duration defaultTtl,
+            Supplier<RedlockListener> listener, Supplier<ObservationRegistry> observations, Duration defaultTtl,
             @Nullable BeanFactory beanFactory) {
         this.operations = operations;
         this.redlock = redlock;
-        this.listener = listener;
+        this.listener = SingletonSupplier.of(listener);
         this.observations = SingletonSupplier.of(observations);
         this.defaultTtl = defaultTtl;
         this.beanResolver = beanFactory != null ? new BeanFactoryResolver(beanFactory) : null;
@@ -88,164 +86,49 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             return invocation.proceed();
         }
         ResultType resultType = operation.resultType();
-        if (resultType.kind() == ResultType.Kind.REACTIVE) {
-            return ReactiveResults.locked(resultType.adapter(), parent -> acquireAsync(invocation, operation, parent),
-                    invocation::proceed);
-        }
-        LockedInvocation held;
+        Call call;
         try {
-            held = acquire(invocation, operation);
+            call = new Call(operation, invocation);
         } catch (RuntimeException e) {
-            return resultType.failed(e);
+            return resultType.failed(e); // the resource could not be evaluated: reported, never run unlocked
         }
-        if (held == null) {
-            return resultType.skipped();
+        if (call.engine == null) {
+            return withoutRedlock(call);
         }
-        if (resultType.kind() == ResultType.Kind.STAGE) {
-            return proceedUntilComplete(invocation, held);
-        }
-        try {
-            return held.proceedInScope(invocation);
-        } catch (Throwable e) {
-            held.failed(e);
-            throw e;
-        } finally {
-            held.finish();
-        }
+        return switch (resultType.kind()) {
+            case VALUE -> call.runValue(invocation);
+            case STAGE -> call.runStage(invocation);
+            case REACTIVE -> ReactiveResults.locked(call, resultType.adapter(), perSubscription(invocation),
+                    observations.get());
+        };
     }
 
     /**
-     * Takes the lock, blocking the calling thread. Returns null when the call is to be skipped;
-     * throws when it is to fail (under {@code THROW}, or when the resource cannot be evaluated).
+     * Each subscription of a reactive result is a full advised call: it runs the rest of the advice
+     * chain (advice ordered inside the lock, such as transactions or caching) on a fresh copy of the
+     * invocation, as Spring Retry does for each retry.
      */
-    private @Nullable LockedInvocation acquire(MethodInvocation invocation, LockOperation operation) {
-        Attempt attempt = new Attempt(operation, null);
-        String key = attempt.resolveKey(invocation);
-        Redlock engine;
-        try {
-            engine = redlock.get();
-        } catch (RuntimeException e) {
-            return attempt.failedWithError(key, e);
+    private static Observed.Call perSubscription(MethodInvocation invocation) {
+        if (invocation instanceof ProxyMethodInvocation proxied) {
+            MethodInvocation base = proxied.invocableClone();
+            return () -> ((ProxyMethodInvocation) base).invocableClone().proceed();
         }
-        if (engine == null) {
-            return attempt.withoutRedlock(key);
-        }
-        LockResult result;
-        try {
-            result = Observed.scoped(attempt.observations.registry(), attempt.observation,
-                    () -> LockObservations.advisedCall(() -> engine.tryLock(attempt.request(key))));
-        } catch (RuntimeException e) {
-            return attempt.failedWithError(key, e);
-        }
-        return attempt.decide(engine, result);
+        return invocation::proceed;
     }
 
-    /**
-     * As {@link #acquire}, without blocking: the future completes with null to skip, or fails to
-     * fail. Cancelling it cancels the attempt; a lock granted all the same is released at once.
-     *
-     * @param parent the subscriber's observation, when its Reactor context has one
-     */
-    private CompletableFuture<@Nullable LockedInvocation> acquireAsync(MethodInvocation invocation, LockOperation operation,
-            @Nullable Observation parent) {
-        Attempt attempt;
-        String key;
-        try {
-            attempt = new Attempt(operation, parent);
-            key = attempt.resolveKey(invocation);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+    private @Nullable Object withoutRedlock(Call call) {
+        LockOperation operation = call.operation;
+        call.notAttempted(null);
+        if (warnedWithoutRedlock.add(operation.method())) {
+            LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one"
+                    + " @Primary): @DistributedLock method " + operation.description() + " is "
+                    + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
+                    + " on every call; it never runs without its lock");
         }
-        Redlock engine;
-        try {
-            engine = redlock.get();
-        } catch (RuntimeException e) {
-            return failedAsync(attempt, key, e);
+        if (operation.policy() == LockFailurePolicy.THROW) {
+            return operation.resultType().failed(new LockNotAcquiredException(call.key, LockFailure.UNAVAILABLE, List.of()));
         }
-        if (engine == null) {
-            try {
-                return CompletableFuture.completedFuture(attempt.withoutRedlock(key));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-        CompletableFuture<LockResult> locking;
-        try {
-            locking = Observed.scoped(attempt.observations.registry(), attempt.observation, () -> LockObservations.advisedCall(
-                    () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture()));
-        } catch (RuntimeException e) {
-            return failedAsync(attempt, key, e);
-        }
-        CompletableFuture<@Nullable LockedInvocation> held = new CompletableFuture<>();
-        locking.whenComplete((result, error) -> {
-            if (held.isDone()) {
-                attempt.observed("interrupted", null);
-                if (error == null && result.isAcquired()) {
-                    // Granted before the cancel reached the engine: nobody else will release it.
-                    result.leaseOrThrow().releaseAsync();
-                }
-                return; // cancelled: the engine releases a lease it could no longer hand over
-            }
-            LockedInvocation lock;
-            try {
-                lock = error != null ? attempt.failedWithError(key, unwrap(error)) : attempt.decide(engine, result);
-            } catch (RuntimeException e) {
-                held.completeExceptionally(e);
-                return;
-            }
-            if (!held.complete(lock) && lock != null) {
-                lock.finishAsync(); // cancelled in between
-            }
-        });
-        held.whenComplete((lock, error) -> {
-            if (held.isCancelled()) {
-                locking.cancel(false);
-            }
-        });
-        return held;
-    }
-
-    /**
-     * Runs a method that returns a {@link CompletionStage}; the lock is held until that stage
-     * completes. The returned future completes after the release was answered. Cancelling it
-     * does not end the lock early: a cancelled {@code CompletableFuture} does not stop the work
-     * behind it, so the lock lasts until the method's own stage completes.
-     */
-    private @Nullable Object proceedUntilComplete(MethodInvocation invocation, LockedInvocation held) throws Throwable {
-        Object result;
-        try {
-            result = invocation.proceed();
-        } catch (Throwable e) {
-            held.failed(e);
-            held.finish();
-            throw e;
-        }
-        if (!(result instanceof CompletionStage<?> stage)) {
-            held.finish();
-            return result;
-        }
-        CompletableFuture<@Nullable Object> returned = new CompletableFuture<>();
-        stage.whenComplete((value, error) -> {
-            if (error != null) {
-                held.failed(unwrap(error));
-            }
-            held.finishAsync().whenComplete((ignored, never) -> {
-                if (error != null) {
-                    returned.completeExceptionally(error);
-                } else {
-                    returned.complete(value);
-                }
-            });
-        });
-        return returned;
-    }
-
-    private static CompletableFuture<@Nullable LockedInvocation> failedAsync(Attempt attempt, String key, RuntimeException e) {
-        try {
-            return CompletableFuture.completedFuture(attempt.failedWithError(key, e));
-        } catch (RuntimeException thrown) {
-            return CompletableFuture.failedFuture(thrown);
-        }
+        return operation.resultType().skipped();
     }
 
     /** The cause a {@link CompletionException} wraps, or {@code error} itself. */
@@ -270,79 +153,142 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         return hold.compareTo(ttl) < 0 ? hold : ttl;
     }
 
-    /**
-     * One call's attempt to take its lock: what it reports to the listeners and observations, and
-     * what it returns. Its {@code redlock.lock.acquire} observation starts with it.
-     */
-    private final class Attempt {
+    /** One call of a {@code @DistributedLock} method: its key, its engine, its lock request. */
+    final class Call {
 
-        private final LockOperation operation;
-        private final DistributedLockListener listener = DistributedLockInterceptor.this.listener.get();
-        final LockObservations observations = DistributedLockInterceptor.this.observations.get();
-        private final long start = System.nanoTime();
-        private final Duration ttl;
-        private final Duration minHold;
-        private final @Nullable Observation parent;
-        private final LockObservationContext context;
-        final Observation observation;
+        final LockOperation operation;
+        final String key;
+        final @Nullable Redlock engine;
+        private final LockRequest request;
 
-        /** @param parent the observation to report under; null for the current one */
-        Attempt(LockOperation operation, @Nullable Observation parent) {
+        /** @throws RuntimeException when the resource cannot be evaluated (reported as not attempted) */
+        Call(LockOperation operation, MethodInvocation invocation) {
             this.operation = operation;
-            this.ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
-            this.minHold = minHold(operation, ttl);
-            this.parent = parent != null ? parent : observations.registry().getCurrentObservation();
-            this.context = newContext();
-            this.observation = Observed.start(() -> observations.acquire(context).parentObservation(this.parent));
-        }
-
-        private LockObservationContext newContext() {
-            return new LockObservationContext(operation.resource(), operation.policy().name().toLowerCase(Locale.ROOT));
-        }
-
-        String resolveKey(MethodInvocation invocation) {
             try {
-                return operation.resolveKey(invocation.getArguments(), invocation.getThis(), beanResolver);
+                this.key = operation.resolveKey(invocation.getArguments(), invocation.getThis(), beanResolver);
             } catch (RuntimeException e) {
-                listener.notAttempted(operation.resource(), FailureReason.ERROR, since(start));
-                observed("error", e);
+                notAttempted(e);
                 throw e;
             }
-        }
-
-        LockRequest request(String key) {
+            this.engine = redlock.get();
+            Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
             // A scheduled tick held by another instance is theirs: retrying could only run it twice.
             boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
-            return LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
-                    .withName(operation.resource()).withMinimumHold(minHold)
-                    // autoExtend: the lease renews itself until released, on the engine's threads.
-                    .withKeepAlive(operation.autoExtend() && ttl.toMillis() >= 3);
+            this.request = LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
+                    .withName(operation.resource()).withTag("policy", policyTag(operation))
+                    .withMinimumHold(minHold(operation, ttl)).withKeepAlive(operation.autoExtend())
+                    .withReleaseOnCancel(operation.releaseOnCancel());
         }
 
-        @Nullable LockedInvocation decide(Redlock engine, LockResult result) {
-            context.setResult(result);
-            Observed.stop(observation);
-            if (!result.isAcquired()) {
-                listener.notAcquired(operation.resource(), FailureReason.of(result.failure()), since(start));
-                return notAcquired(result);
+        /** The request for this call: re-entering {@code held} when the call chain holds the key already. */
+        LockRequest request(@Nullable Lease held) {
+            return held != null ? request.reentering(held) : request;
+        }
+
+        HeldKeys.Key heldKey() {
+            return new HeldKeys.Key(engine(), key);
+        }
+
+        Redlock engine() {
+            Redlock found = engine;
+            if (found == null) {
+                throw new IllegalStateException("no Redlock");
             }
-            listener.acquired(operation.resource(), since(start));
-            Observation hold = Observed.start(() -> observations.hold(newContext()).parentObservation(parent));
-            return new LockedInvocation(operation, result.leaseOrThrow(), ttl, listener, observations.registry(), hold);
+            return found;
         }
 
-        void observed(String outcome, @Nullable Throwable error) {
-            context.setOutcome(outcome);
-            if (error != null) {
-                Observed.error(observation, error);
+        @Nullable Object runValue(MethodInvocation invocation) throws Throwable {
+            HeldKeys.Key held = heldKey();
+            LockedCall<Returned> call = engine().execute(request(HeldKeys.onThread(held)),
+                    lease -> new Returned(underLock(held, lease, invocation::proceed)));
+            return call.ran() ? call.value().map(Returned::value).orElse(null) : notAcquired(call.lockResult());
+        }
+
+        @Nullable Object runStage(MethodInvocation invocation) throws Throwable {
+            HeldKeys.Key held = heldKey();
+            CompletionStage<LockedCall<@Nullable Object>> call = engine().executeAsync(request(HeldKeys.onThread(held)),
+                    lease -> {
+                        Object result = underLock(held, lease, invocation::proceed);
+                        @SuppressWarnings("unchecked")
+                        CompletionStage<@Nullable Object> stage = result instanceof CompletionStage<?> s
+                                ? (CompletionStage<@Nullable Object>) s : CompletableFuture.completedFuture(result);
+                        return stage;
+                    });
+            CompletableFuture<@Nullable Object> returned = new CompletableFuture<>();
+            call.whenComplete((done, error) -> {
+                if (error != null) {
+                    returned.completeExceptionally(unwrap(error));
+                } else if (done.ran()) {
+                    returned.complete(done.value().orElse(null));
+                } else {
+                    try {
+                        returned.complete(notAcquiredValue(done.lockResult()));
+                    } catch (RuntimeException e) {
+                        returned.completeExceptionally(e);
+                    }
+                }
+            });
+            return returned;
+        }
+
+        /** Runs the method with its lock known to nested calls on this thread, and says when it outran its lock. */
+        @Nullable Object underLock(HeldKeys.Key held, Lease lease, HeldKeys.Call method)
+                throws Throwable {
+            watchRenewal(lease);
+            try {
+                return HeldKeys.holding(held, lease, method);
+            } finally {
+                warnIfExpired(lease);
             }
-            Observed.stop(observation);
         }
 
-        private @Nullable LockedInvocation notAcquired(LockResult result) {
+        /** Under {@code autoExtend}, a lost lock is logged at once (the work cannot be stopped safely). */
+        void watchRenewal(Lease lease) {
+            if (operation.autoExtend()) {
+                lease.lost().thenAccept(last -> LOG.warn("Lost the lock on '" + last.resource() + "' of "
+                        + operation.description() + " while it runs (a renewal was refused by a quorum of nodes, did"
+                        + " not succeed in time, or the Redlock was closed): another instance may acquire it"));
+            }
+        }
+
+        void warnIfExpired(Lease lease) {
+            if (lease.isValid()) {
+                return;
+            }
+            LOG.warn("@DistributedLock method " + operation.description() + " ran longer than its lock on '"
+                    + lease.resource() + "' was valid: another instance may have run at the same time. "
+                    + (operation.autoExtend() ? "Its renewal was lost (see the warning above)."
+                            : "Increase ttl, or set autoExtend = true."));
+        }
+
+        void notAttempted(@Nullable Throwable error) {
+            try {
+                listener.get().notAttempted(operation.resource(), Map.of("policy", policyTag(operation)), error);
+            } catch (RuntimeException e) {
+                LOG.warn("A RedlockListener failed", e);
+            }
+        }
+
+        /** The call's result when the lock was not acquired: skipped, or the error under {@code THROW}. */
+        @Nullable Object notAcquired(LockResult result) {
+            if (operation.policy() == LockFailurePolicy.THROW) {
+                return operation.resultType().failed(
+                        new LockNotAcquiredException(result.resource(), result.failure(), result.nodes()));
+            }
+            logSkipped(result);
+            return operation.resultType().skipped();
+        }
+
+        /** As {@link #notAcquired}, for the value a returned future completes with; throws under {@code THROW}. */
+        @Nullable Object notAcquiredValue(LockResult result) {
             if (operation.policy() == LockFailurePolicy.THROW) {
                 throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
             }
+            logSkipped(result);
+            return null;
+        }
+
+        private void logSkipped(LockResult result) {
             if (result.failure() == LockFailure.CONTENDED) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource()
@@ -351,36 +297,14 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             } else {
                 LOG.warn("Skipped " + operation.description() + ": " + result);
             }
-            return null;
-        }
-
-        @Nullable LockedInvocation failedWithError(String key, Throwable error) {
-            listener.notAttempted(operation.resource(), FailureReason.ERROR, since(start));
-            observed("error", error);
-            if (operation.policy() == LockFailurePolicy.THROW) {
-                throw error instanceof RuntimeException runtime ? runtime : new IllegalStateException(error);
-            }
-            LOG.warn("Skipped " + operation.description() + ": locking '" + key + "' failed", error);
-            return null;
-        }
-
-        @Nullable LockedInvocation withoutRedlock(String key) {
-            listener.notAttempted(operation.resource(), FailureReason.UNAVAILABLE, since(start));
-            observed("unavailable", null);
-            if (warnedWithoutRedlock.add(operation.method())) {
-                LOG.warn("No Redlock is configured (set redlock.servers, or define one Redlock bean, or mark one"
-                        + " @Primary): @DistributedLock method " + operation.description() + " is "
-                        + (operation.policy() == LockFailurePolicy.THROW ? "failing" : "skipped")
-                        + " on every call; it never runs without its lock");
-            }
-            if (operation.policy() == LockFailurePolicy.THROW) {
-                throw new LockNotAcquiredException(key, LockFailure.UNAVAILABLE, List.of());
-            }
-            return null;
         }
     }
 
-    private static Duration since(long startNanos) {
-        return Duration.ofNanos(System.nanoTime() - startNanos);
+    /** What a method returned, possibly null. */
+    private record Returned(@Nullable Object value) {
+    }
+
+    private static String policyTag(LockOperation operation) {
+        return operation.policy().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -150,9 +150,17 @@ public final class DistributedLockOperationSource {
                     + " when the call is skipped. Return a wrapper type or Optional, or use onFailure = LockFailurePolicy.THROW.");
         }
         ResultType resultType = ResultType.of(method, problem -> invalid(method, problem));
+        if (lock.releaseOnCancel() && resultType.kind() == ResultType.Kind.VALUE) {
+            throw invalid(method, "releaseOnCancel is set, but the method returns " + returnType.getName()
+                    + ", which cannot be cancelled: its lock always ends when it returns. Remove releaseOnCancel.");
+        }
+        if (lock.autoExtend() && ttl != null && ttl.toMillis() < 3) {
+            throw invalid(method, "autoExtend needs a ttl of at least 3 ms (renewals every third of it), got "
+                    + lock.ttl() + " " + lock.timeUnit() + ". Lengthen ttl or remove autoExtend.");
+        }
         ScheduledHold schedule = ScheduledHold.of(method, placeholders, problem -> invalid(method, problem));
         return new LockOperation(method, targetClass, resource, resolved, expression, ttl, waitTime, minHoldTime, schedule,
-                policy, lock.autoExtend(), resultType);
+                policy, lock.autoExtend(), lock.releaseOnCancel(), resultType);
     }
 
     private static Duration duration(Method method, String name, long value, DistributedLock lock) {

@@ -36,6 +36,7 @@ public final class LockOperation {
     private final @Nullable ScheduledHold schedule;
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
+    private final boolean releaseOnCancel;
     private final ResultType resultType;
     private final @Nullable ArgumentReference argument;
     private final ParameterNameDiscoverer parameterNames;
@@ -43,7 +44,7 @@ public final class LockOperation {
 
     LockOperation(Method method, Class<?> targetClass, String resource, String literal, @Nullable Expression expression,
             @Nullable Duration ttl, Duration waitTime, @Nullable Duration minHoldTime, @Nullable ScheduledHold schedule,
-            LockFailurePolicy policy, boolean autoExtend, ResultType resultType) {
+            LockFailurePolicy policy, boolean autoExtend, boolean releaseOnCancel, ResultType resultType) {
         this.method = method;
         this.targetClass = targetClass;
         this.resource = resource;
@@ -55,6 +56,7 @@ public final class LockOperation {
         this.schedule = schedule;
         this.policy = policy;
         this.autoExtend = autoExtend;
+        this.releaseOnCancel = releaseOnCancel;
         this.resultType = resultType;
         // A fixed key needs no parameter names: look them up only for templates.
         @Nullable String @Nullable [] names = expression != null ? PARAMETER_NAMES.getParameterNames(method) : null;
@@ -108,6 +110,11 @@ public final class LockOperation {
 
     public boolean autoExtend() {
         return autoExtend;
+    }
+
+    /** Whether a cancel releases the lock at once ({@code releaseOnCancel}); otherwise it is kept until it expires. */
+    public boolean releaseOnCancel() {
+        return releaseOnCancel;
     }
 
     /**
@@ -185,7 +192,7 @@ public final class LockOperation {
     public String toString() {
         return "LockOperation[" + description() + ", resource=" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime
                 + ", minHoldTime=" + (minHoldTime != null ? minHoldTime : "default") + ", scheduled=" + isScheduled()
-                + ", policy=" + policy + ", autoExtend=" + autoExtend + "]";
+                + ", policy=" + policy + ", autoExtend=" + autoExtend + ", releaseOnCancel=" + releaseOnCancel + "]";
     }
 
     /** The names found once for the operation's method (the discoverer looks them up again on each call). */

@@ -1,13 +1,22 @@
 package io.github.redlock.spring.support;
 
+import io.github.redlock.Lease;
+import io.github.redlock.LockNotAcquiredException;
+import io.github.redlock.LockedCall;
+import io.github.redlock.spring.LockFailurePolicy;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.springframework.core.ReactiveAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 import reactor.util.context.ContextView;
 
 /**
@@ -23,59 +32,134 @@ final class ReactiveResults {
      */
     private static final String OBSERVATION_KEY = "micrometer.observation";
 
+    /** Where a subscriber chain keeps the locks it holds through the advice: a map of {@link HeldKeys.Key} to lease. */
+    private static final String HELD_KEY = ReactiveResults.class.getName() + ".held";
+
     private ReactiveResults() {
     }
 
     /**
-     * A publisher of the method's type that, on each subscription, takes the lock without blocking,
-     * then calls the method and relays its publisher, and releases the lock when that completes,
-     * fails or is cancelled. Not subscribed, it takes no lock and does not call the method. When
-     * the lock is not taken, it completes empty (skip) or with the error ({@code THROW}).
-     *
-     * @param acquire given the subscriber's current observation, if any, completes with the held
-     *        lock, with null to skip, or fails; cancelled when the subscription is cancelled while acquiring
+     * A publisher of the method's type that, on each subscription, takes the lock without blocking
+     * (or re-enters one its subscriber chain holds), then runs the method (a full advised call each
+     * time) and relays its publisher; when that completes or fails, the lock ends as the annotation
+     * says. A cancelled subscription keeps the lock until its key expires (renewal stops), since the
+     * work behind the publisher may go on; {@code releaseOnCancel} releases it instead. Not
+     * subscribed, it takes no lock and does not run the method. When the lock is not taken, it
+     * completes empty (skip) or with the error ({@code THROW}).
      */
-    static Object locked(ReactiveAdapter adapter,
-            Function<@Nullable Observation, CompletableFuture<@Nullable LockedInvocation>> acquire, Observed.Call call) {
+    static Object locked(DistributedLockInterceptor.Call call, ReactiveAdapter adapter, Observed.Call method,
+            ObservationRegistry registry) {
         Flux<Object> locked = Flux.usingWhen(
-                Mono.deferContextual(context -> acquired(acquire.apply(observation(context)))),
-                held -> Flux.defer(() -> publisherOf(adapter, call)),
-                held -> Mono.fromCompletionStage(held.finishAsync()),
-                (held, error) -> {
-                    held.failed(error);
-                    return Mono.fromCompletionStage(held.finishAsync());
-                },
-                held -> Mono.fromCompletionStage(held.finishAsync()));
+                Mono.deferContextual(context -> acquire(call, context, registry)),
+                held -> Flux.defer(() -> publisherOf(adapter, () -> call.underLock(call.heldKey(), held.lease, method::proceed)))
+                        .contextWrite(context -> context.put(HELD_KEY, plus(context, call.heldKey(), held.lease))),
+                Held::complete,
+                Held::fail,
+                Held::cancel);
         // singleOrEmpty waits for completion, which usingWhen signals only after the release was answered.
         return adapter.fromPublisher(adapter.isMultiValue() ? locked : locked.singleOrEmpty());
     }
 
-    /**
-     * The lock as a Mono. A subscriber that cancels stops the acquisition; a lock granted all the
-     * same, also one that arrives just as the subscriber goes (and so never reaches
-     * {@code usingWhen}), is ended here ({@link LockedInvocation#finishAsync()} ends a lock once, so one
-     * that {@code usingWhen} ends too is not released twice).
-     */
-    private static Mono<LockedInvocation> acquired(CompletableFuture<@Nullable LockedInvocation> acquiring) {
+    /** The lock of one subscription while its publisher runs: ending {@link #work} ends the lock in the engine. */
+    private static final class Held {
+        final Lease lease;
+        final CompletableFuture<@Nullable Void> work = new CompletableFuture<>();
+        final CompletableFuture<LockedCall<@Nullable Void>> call = new CompletableFuture<>();
+
+        Held(Lease lease) {
+            this.lease = lease;
+        }
+
+        Mono<Void> complete() {
+            work.complete(null);
+            return ended();
+        }
+
+        Mono<Void> fail(Throwable error) {
+            work.completeExceptionally(error);
+            return ended();
+        }
+
+        /** The subscriber went away: the work may go on, so the engine keeps the lock (or releases it on cancel if asked). */
+        Mono<Void> cancel() {
+            work.cancel(false);
+            return Mono.empty();
+        }
+
+        private Mono<Void> ended() {
+            return Mono.fromFuture(call.handle((done, error) -> (Void) null)).then();
+        }
+    }
+
+    /** The held lock as a Mono: emits it once the work may start, completes empty to skip, fails under THROW. */
+    private static Mono<Held> acquire(DistributedLockInterceptor.Call call, ContextView context,
+            ObservationRegistry registry) {
         return Mono.create(sink -> {
-            sink.onCancel(() -> {
-                acquiring.cancel(false);
-                acquiring.thenAccept(held -> {
-                    if (held != null) {
-                        held.finishAsync();
-                    }
-                });
+            Lease outer = held(context).get(call.heldKey());
+            Observation parent = observation(context);
+            Executor executor = parent == null ? Runnable::run : task -> Observed.scoped(registry, parent, () -> {
+                task.run();
+                return null;
             });
-            acquiring.whenComplete((held, error) -> {
+            AtomicReference<@Nullable Held> emitted = new AtomicReference<>();
+            CompletableFuture<LockedCall<@Nullable Void>> locked;
+            try {
+                locked = (parent == null ? start(call, outer, sink, emitted, executor)
+                        : Observed.scoped(registry, parent, () -> start(call, outer, sink, emitted, executor)));
+            } catch (RuntimeException e) {
+                sink.error(e);
+                return;
+            }
+            sink.onCancel(() -> {
+                locked.cancel(false); // stops acquiring; a lock whose work started is the usingWhen's to end
+                Held held = emitted.get();
+                if (held != null) {
+                    held.cancel(); // emitted just as the subscriber went: it never reached usingWhen
+                }
+            });
+            locked.whenComplete((done, error) -> {
+                Held held = emitted.get();
+                if (held != null) {
+                    if (error != null) {
+                        held.call.completeExceptionally(error);
+                    } else {
+                        held.call.complete(done);
+                    }
+                    return;
+                }
                 if (error != null) {
                     sink.error(DistributedLockInterceptor.unwrap(error));
-                } else if (held != null) {
-                    sink.success(held);
+                } else if (call.operation.policy() == LockFailurePolicy.THROW) {
+                    sink.error(new LockNotAcquiredException(done.lockResult().resource(), done.lockResult().failure(),
+                            done.lockResult().nodes()));
                 } else {
+                    call.notAcquiredValue(done.lockResult());
                     sink.success();
                 }
             });
         });
+    }
+
+    private static CompletableFuture<LockedCall<@Nullable Void>> start(DistributedLockInterceptor.Call call,
+            @Nullable Lease outer, MonoSink<Held> sink, AtomicReference<@Nullable Held> emitted, Executor executor) {
+        return call.engine().executeAsync(call.request(outer), lease -> {
+            Held held = new Held(lease);
+            emitted.set(held);
+            sink.success(held);
+            return held.work;
+        }, executor).toCompletableFuture();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<HeldKeys.Key, Lease> held(ContextView context) {
+        Object held = context.hasKey(HELD_KEY) ? context.get(HELD_KEY) : null;
+        return held instanceof Map<?, ?> map ? (Map<HeldKeys.Key, Lease>) map : Map.of();
+    }
+
+    private static Map<HeldKeys.Key, Lease> plus(ContextView context, HeldKeys.Key key, Lease lease) {
+        Map<HeldKeys.Key, Lease> more = new HashMap<>(held(context));
+        more.put(key, lease);
+        return Map.copyOf(more);
     }
 
     private static @Nullable Observation observation(ContextView context) {
@@ -91,7 +175,7 @@ final class ReactiveResults {
         return adapter.fromPublisher(Mono.error(error));
     }
 
-    private static Publisher<?> publisherOf(ReactiveAdapter adapter, Observed.Call call) {
+    private static Publisher<?> publisherOf(ReactiveAdapter adapter, HeldKeys.Call call) {
         Object result;
         try {
             result = call.proceed();

@@ -1,12 +1,12 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
 import io.github.redlock.Redlock;
+import io.github.redlock.RedlockListener;
+import io.micrometer.observation.ObservationRegistry;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.support.DistributedLockAdvisor;
 import io.github.redlock.spring.support.DistributedLockInterceptor;
-import io.github.redlock.spring.support.DistributedLockListener;
 import io.github.redlock.spring.support.DistributedLockOperationSource;
-import io.github.redlock.spring.observation.LockObservations;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
@@ -29,9 +29,9 @@ import org.springframework.util.function.SingletonSupplier;
  * context's auto-proxy creator (registered if the application has none).
  *
  * <p>The advice is installed even when no {@link Redlock} is configured: annotated methods are then
- * skipped (or throw, under THROW), never run without their lock. The Redlock bean and the
- * {@link DistributedLockListener}s and {@link LockObservations} are looked up on first use, so creating the advisor early does
- * not create them early.
+ * skipped (or throw, under THROW), never run without their lock. The Redlock bean, the
+ * {@link RedlockListener}s (told of calls that never reach an engine) and the {@link ObservationRegistry}
+ * are looked up on first use, so creating the advisor early does not create them early.
  */
 @AutoConfiguration(after = RedlockAutoConfiguration.class)
 @Import(DistributedLockAutoConfiguration.AutoProxyRegistrar.class)
@@ -41,16 +41,16 @@ public final class DistributedLockAutoConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
     static DistributedLockAdvisor distributedLockAdvisor(Environment environment, BeanFactory beanFactory,
-            ObjectProvider<Redlock> redlock, ObjectProvider<DistributedLockListener> listeners,
-            ObjectProvider<LockObservations> observations) {
+            ObjectProvider<Redlock> redlock, ObjectProvider<RedlockListener> listeners,
+            ObjectProvider<ObservationRegistry> observations) {
         // Bound here rather than injected: advisors are created while post-processors are still being
         // registered, and the properties bean should not be created that early.
         RedlockProperties properties = Binder.get(environment).bindOrCreate("redlock", RedlockProperties.class);
         RedlockPropertiesMapper.validateDefaultTtl(properties);
         DistributedLockOperationSource operations = new DistributedLockOperationSource(environment);
         DistributedLockInterceptor interceptor = new DistributedLockInterceptor(operations, new RedlockLookup(redlock),
-                SingletonSupplier.of(() -> DistributedLockListener.composite(listeners.orderedStream().toList())),
-                () -> observations.getIfAvailable(LockObservations::none), properties.getDefaultTtl(), beanFactory);
+                () -> RedlockListener.composite(listeners.orderedStream().toList()),
+                () -> observations.getIfAvailable(() -> ObservationRegistry.NOOP), properties.getDefaultTtl(), beanFactory);
         DistributedLockAdvisor advisor = new DistributedLockAdvisor(operations, interceptor);
         advisor.setOrder(properties.getAdvice().getOrder());
         return advisor;

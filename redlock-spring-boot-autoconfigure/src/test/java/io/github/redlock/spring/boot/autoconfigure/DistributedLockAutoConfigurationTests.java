@@ -178,8 +178,8 @@ class DistributedLockAutoConfigurationTests {
         static DistributedLockAdvisor myAdvisor() {
             DistributedLockOperationSource operations = new DistributedLockOperationSource(new MockEnvironment());
             DistributedLockAdvisor advisor = new DistributedLockAdvisor(operations, new DistributedLockInterceptor(
-                    operations, () -> null, () -> new io.github.redlock.spring.support.DistributedLockListener() { },
-                    java.time.Duration.ofSeconds(1), null));
+                    operations, () -> null, () -> new io.github.redlock.RedlockListener() { },
+                    () -> io.micrometer.observation.ObservationRegistry.NOOP, java.time.Duration.ofSeconds(1), null));
             advisor.setOrder(7);
             return advisor;
         }
