@@ -133,7 +133,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         LockResult result;
         try {
             result = Observed.scoped(attempt.observations.registry(), attempt.observation,
-                    () -> LockObservations.advisedCall(() -> engine.tryLock(attempt.request(key))));
+                    () -> engine.tryLock(attempt.request(key)));
         } catch (RuntimeException e) {
             return attempt.failedWithError(key, e);
         }
@@ -171,8 +171,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
         CompletableFuture<LockResult> locking;
         try {
-            locking = Observed.scoped(attempt.observations.registry(), attempt.observation, () -> LockObservations.advisedCall(
-                    () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture()));
+            locking = Observed.scoped(attempt.observations.registry(), attempt.observation,
+                    () -> engine.tryLockAsync(attempt.request(key)).toCompletableFuture());
         } catch (RuntimeException e) {
             return failedAsync(attempt, key, e);
         }
