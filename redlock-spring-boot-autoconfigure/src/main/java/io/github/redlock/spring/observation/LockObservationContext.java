@@ -47,9 +47,14 @@ public class LockObservationContext extends Observation.Context {
         this.outcome = outcome;
     }
 
-    /** Records what an acquisition's result says (not its resource or lease), and sets the outcome from it. */
+    /**
+     * Records what an acquisition's result says (not its resource or lease), and sets the outcome from
+     * it: {@code acquired}, {@code reentered} (a nested call re-entered its call chain's lock, no
+     * attempt made), or the failure in lower case.
+     */
     public void setResult(LockResult result) {
-        this.outcome = result.isAcquired() ? "acquired" : result.failure().name().toLowerCase(Locale.ROOT);
+        this.outcome = result.reentered() ? "reentered"
+                : result.isAcquired() ? "acquired" : result.failure().name().toLowerCase(Locale.ROOT);
         this.attempts = result.attempts();
         this.nodesGranted = (int) result.nodes().stream().filter(node -> node.status() == NodeStatus.OK).count();
     }

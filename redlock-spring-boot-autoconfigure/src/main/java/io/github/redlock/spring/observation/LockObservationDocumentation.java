@@ -34,7 +34,10 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
         }
     },
 
-    /** A {@code @DistributedLock} method running under its lock, until the lock is released ("held lock X"). */
+    /**
+     * The work of a locked call ({@code @DistributedLock} methods, {@code Redlock.execute} and
+     * {@code executeAsync}) running under its lock, until the lock is released ("held lock X").
+     */
     HOLD {
         @Override
         public Class<? extends ObservationConvention<? extends Observation.Context>> getDefaultConvention() {
@@ -59,9 +62,10 @@ public enum LockObservationDocumentation implements ObservationDocumentation {
         },
 
         /**
-         * Acquire: {@code acquired}, {@code contended}, {@code unavailable}, {@code validity_expired},
-         * {@code interrupted} or {@code error}. Hold: {@code released}, or {@code expired} when the
-         * method outlived its lock.
+         * Acquire: {@code acquired}, {@code reentered} (a nested call ran under its call chain's lock),
+         * {@code contended}, {@code unavailable}, {@code validity_expired}, {@code interrupted} or
+         * {@code error}. Hold: {@code released}, {@code expired} when the work outlived its lock, or
+         * {@code reentered} for a nested call (its call chain's lock stays held).
          */
         OUTCOME {
             @Override

@@ -2,19 +2,18 @@ package io.github.redlock.spring.observation;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Creates the lock observations in an {@link ObservationRegistry}, with the application's
  * conventions where it defines them and the defaults otherwise. Each is a child of the
- * observation current when it starts.
+ * observation current when it is created. {@link RedlockObservationListener} is their one creator,
+ * for direct and {@code @DistributedLock} calls alike.
  */
 public final class LockObservations {
 
     private static final LockAcquireObservationConvention DEFAULT_ACQUIRE = new DefaultLockAcquireObservationConvention();
     private static final LockHoldObservationConvention DEFAULT_HOLD = new DefaultLockHoldObservationConvention();
-    private static final ThreadLocal<Boolean> ADVISED = new ThreadLocal<>();
 
     private final ObservationRegistry registry;
     private final @Nullable LockAcquireObservationConvention acquireConvention;
@@ -48,27 +47,5 @@ public final class LockObservations {
     /** A {@code redlock.lock.hold} observation of {@code context}, not started. */
     public Observation hold(LockObservationContext context) {
         return Observation.createNotStarted(holdConvention, DEFAULT_HOLD, () -> context, registry);
-    }
-
-    /**
-     * Runs {@code call}, a lock call of the {@code @DistributedLock} advice, on this thread. The
-     * advice observes its calls itself, with its policy; the engine's observation of direct calls
-     * ({@link RedlockObservationListener}) leaves this one out.
-     */
-    public static <T> T advisedCall(Supplier<T> call) {
-        if (insideAdvisedCall()) {
-            return call.get(); // nested: the outer call clears the mark
-        }
-        ADVISED.set(Boolean.TRUE);
-        try {
-            return call.get();
-        } finally {
-            ADVISED.remove();
-        }
-    }
-
-    /** Whether this thread is inside {@link #advisedCall}. */
-    static boolean insideAdvisedCall() {
-        return ADVISED.get() != null;
     }
 }

@@ -108,7 +108,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
      * chain (advice ordered inside the lock, such as transactions or caching) on a fresh copy of the
      * invocation, as Spring Retry does for each retry.
      */
-    private static Observed.Call perSubscription(MethodInvocation invocation) {
+    private static HeldKeys.Call perSubscription(MethodInvocation invocation) {
         if (invocation instanceof ProxyMethodInvocation proxied) {
             MethodInvocation base = proxied.invocableClone();
             return () -> ((ProxyMethodInvocation) base).invocableClone().proceed();

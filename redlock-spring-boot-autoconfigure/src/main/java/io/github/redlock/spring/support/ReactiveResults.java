@@ -5,6 +5,7 @@ import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockedCall;
 import io.github.redlock.spring.LockFailurePolicy;
 import io.micrometer.observation.Observation;
+import io.github.redlock.spring.observation.SafeObservations;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,7 +48,7 @@ final class ReactiveResults {
      * subscribed, it takes no lock and does not run the method. When the lock is not taken, it
      * completes empty (skip) or with the error ({@code THROW}).
      */
-    static Object locked(DistributedLockInterceptor.Call call, ReactiveAdapter adapter, Observed.Call method,
+    static Object locked(DistributedLockInterceptor.Call call, ReactiveAdapter adapter, HeldKeys.Call method,
             ObservationRegistry registry) {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.deferContextual(context -> acquire(call, context, registry)),
@@ -97,7 +98,7 @@ final class ReactiveResults {
         return Mono.create(sink -> {
             Lease outer = held(context).get(call.heldKey());
             Observation parent = observation(context);
-            Executor executor = parent == null ? Runnable::run : task -> Observed.scoped(registry, parent, () -> {
+            Executor executor = parent == null ? Runnable::run : task -> SafeObservations.scoped(registry, parent, () -> {
                 task.run();
                 return null;
             });
@@ -105,7 +106,7 @@ final class ReactiveResults {
             CompletableFuture<LockedCall<@Nullable Void>> locked;
             try {
                 locked = (parent == null ? start(call, outer, sink, emitted, executor)
-                        : Observed.scoped(registry, parent, () -> start(call, outer, sink, emitted, executor)));
+                        : SafeObservations.scoped(registry, parent, () -> start(call, outer, sink, emitted, executor)));
             } catch (RuntimeException e) {
                 sink.error(e);
                 return;

@@ -58,6 +58,10 @@ class DashboardIntegrationTests {
         String scrape = get("/actuator/prometheus");
 
         assertThat(queried).allSatisfy(metric -> assertThat(scrape).as("exported metric").contains(metric));
+        // One family per event, derived from the observations, with their tag scheme; the hand-written timers are gone.
+        assertThat(queried).contains("redlock_lock_acquire_seconds_bucket", "redlock_lock_hold_active_seconds_count");
+        assertThat(scrape).contains("redlock_lock_acquire_seconds_bucket{", "redlock_resource=\"", "redlock_outcome=\"acquired\"",
+                "redlock_policy=\"skip\"").doesNotContain("redlock_acquire_seconds", "redlock_held_seconds");
     }
 
     private static Set<String> metricsQueriedBy(Path dashboard) throws IOException {

@@ -1,54 +1,57 @@
 package io.github.redlock.spring.boot.actuate;
 
+import io.github.redlock.Lease;
+import io.github.redlock.LockFailure;
 import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.RedlockListener;
-import io.github.redlock.spring.support.DistributedLockListener;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Micrometer meters of lock calls, each tagged {@code resource} with the {@code @DistributedLock}
- * annotation's {@code resource} attribute as written, or for direct calls on the engine the
- * {@link LockRequest#name() request's name} ({@code unnamed} without one): a bounded set of values.
+ * Micrometer counters of lock calls, through {@code @DistributedLock} or directly on the engine, each
+ * tagged {@code resource} with the {@link LockRequest#name() request's name} (the advice names its
+ * calls by the annotation's {@code resource} attribute as written), or {@code unnamed} without one:
+ * a bounded set of values.
  * <ul>
- * <li>{@code redlock.acquisitions} (counter): locks acquired;</li>
- * <li>{@code redlock.failures} (counter, also tagged {@code reason} = {@code contended},
- * {@code unavailable} or {@code error}): locks not acquired (a {@code @DistributedLock} method then
- * did not run);</li>
- * <li>{@code redlock.acquire} (timer, also tagged {@code outcome} = {@code acquired} or the failure
- * reason): how long acquiring took;</li>
- * <li>{@code redlock.held} (long-task timer): {@code @DistributedLock} methods running under their
- * lock now, and for how long;</li>
- * <li>{@code redlock.expired} (counter): {@code @DistributedLock} methods that outlived their
- * lock's validity (TTL too short).</li>
+ * <li>{@code redlock.acquisitions}: locks acquired;</li>
+ * <li>{@code redlock.failures} (also tagged {@code reason} = {@code contended}, {@code unavailable}
+ * or {@code error}): locks not acquired (a {@code @DistributedLock} method then did not run), also
+ * calls that never reached an engine ({@code error}: the resource could not be evaluated;
+ * {@code unavailable}: no Redlock configured);</li>
+ * <li>{@code redlock.reentries}: nested calls that ran under a lock their call chain already held
+ * (not acquisitions: nothing was acquired);</li>
+ * <li>{@code redlock.expired}: locked calls whose work outlived their lock's validity (TTL too
+ * short, or a kept-alive lock lost);</li>
  * </ul>
  * and, untagged by resource (releases and renewals name no request):
  * <ul>
- * <li>{@code redlock.releases} (counter, tagged {@code outcome} = {@code released}, or
- * {@code not_held} when too few nodes confirmed: the lock had expired or been taken over, or nodes
- * did not answer);</li>
- * <li>{@code redlock.renewals} (counter, tagged {@code outcome} = {@code renewed} or {@code failed}).</li>
+ * <li>{@code redlock.releases} (tagged {@code outcome} = {@code released}, or {@code not_held} when
+ * too few nodes confirmed: the lock had expired or been taken over, or nodes did not answer);</li>
+ * <li>{@code redlock.renewals} (tagged {@code outcome} = {@code renewed} or {@code failed}).</li>
  * </ul>
- * It listens to the engine ({@link RedlockListener}: acquisitions, releases, renewals of every call,
- * the advice's included) and to the advice ({@link DistributedLockListener}: held sections, expiries,
- * and calls that never reached the engine). Meters are created once per resource and reused.
+ * It writes no timers: how long acquiring and holding took are the timers Micrometer's
+ * {@code DefaultMeterObservationHandler} derives from the lock observations
+ * ({@code redlock.lock.acquire}, {@code redlock.lock.hold}, {@code redlock.lock.hold.active}; see
+ * {@link io.github.redlock.spring.observation.RedlockObservationListener}). Spring Boot registers that
+ * handler whenever it has both a {@code MeterRegistry} and an {@code ObservationRegistry}; without an
+ * {@code ObservationRegistry} (or with {@code management.observations.enable.redlock=false}) there are
+ * no lock timers, only these counters. Meters are created once per name and reused.
  */
-public class RedlockMetrics implements DistributedLockListener, RedlockListener {
+public class RedlockMetrics implements RedlockListener {
 
-    /** The tag holding the annotation's resource attribute. */
+    /** The tag holding the request's name. */
     public static final String RESOURCE = "resource";
 
-    private final MeterRegistry registry;
-    /** The resource tag of engine calls whose request has no name. */
+    /** The resource tag of calls whose request has no name. */
     public static final String UNNAMED = "unnamed";
 
+    private final MeterRegistry registry;
     private final Map<String, Meters> meters = new ConcurrentHashMap<>();
     private final Counter released;
     private final Counter notHeld;
@@ -75,17 +78,37 @@ public class RedlockMetrics implements DistributedLockListener, RedlockListener 
 
     @Override
     public Consumer<LockResult> acquiring(LockRequest request) {
-        long start = System.nanoTime();
         Meters m = meters(request.name().orElse(UNNAMED));
         return result -> {
-            Duration latency = Duration.ofNanos(System.nanoTime() - start);
-            if (result.isAcquired()) {
+            if (result.reentered()) {
+                m.reentries.increment();
+            } else if (result.isAcquired()) {
                 m.acquisitions.increment();
-                m.acquiredTime.record(latency);
             } else {
-                m.failed(FailureReason.of(result.failure()), latency);
+                m.failures[reason(result.failure()).ordinal()].increment();
             }
         };
+    }
+
+    @Override
+    public Running running(LockRequest request, Lease lease) {
+        if (request.reentry().isPresent()) {
+            return Running.IGNORED; // the call chain's own lock: its outer call counts an expiry
+        }
+        Counter expired = meters(request.name().orElse(UNNAMED)).expired;
+        return new Running() {
+            @Override
+            public void finished(boolean outlived, @Nullable Throwable error) {
+                if (outlived) {
+                    expired.increment();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void notAttempted(String name, Map<String, String> tags, @Nullable Throwable error) {
+        meters(name).failures[(error == null ? Reason.UNAVAILABLE : Reason.ERROR).ordinal()].increment();
     }
 
     @Override
@@ -98,71 +121,50 @@ public class RedlockMetrics implements DistributedLockListener, RedlockListener 
         (renewal.renewed() ? renewed : notRenewed).increment();
     }
 
-    /** Counted from the engine's report ({@link #acquiring}), which also covers direct calls. */
-    @Override
-    public void acquired(String resource, Duration latency) {
+    /** The {@code reason} tag of a failure. */
+    static Reason reason(LockFailure failure) {
+        return switch (failure) {
+            case CONTENDED -> Reason.CONTENDED;
+            case UNAVAILABLE, VALIDITY_EXPIRED -> Reason.UNAVAILABLE;
+            case INTERRUPTED -> Reason.ERROR;
+        };
     }
 
-    /** Counted from the engine's report ({@link #acquiring}), which also covers direct calls. */
-    @Override
-    public void notAcquired(String resource, FailureReason reason, Duration latency) {
+    private Meters meters(String name) {
+        Meters m = meters.get(name);
+        return m != null ? m : meters.computeIfAbsent(name, n -> new Meters(registry, n));
     }
 
-    @Override
-    public void notAttempted(String resource, FailureReason reason, Duration latency) {
-        meters(resource).failed(reason, latency);
-    }
+    /** The {@code reason} tag values of {@code redlock.failures}. */
+    enum Reason {
+        CONTENDED, UNAVAILABLE, ERROR;
 
-    @Override
-    public Runnable running(String resource) {
-        LongTaskTimer.Sample sample = meters(resource).held.start();
-        return sample::stop;
-    }
-
-    @Override
-    public void expired(String resource) {
-        meters(resource).expired.increment();
-    }
-
-    private Meters meters(String resource) {
-        Meters m = meters.get(resource);
-        return m != null ? m : meters.computeIfAbsent(resource, r -> new Meters(registry, r));
+        String tagValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     private static final class Meters {
 
         final Counter acquisitions;
-        final Timer acquiredTime;
-        final Counter[] failures = new Counter[FailureReason.values().length];
-        final Timer[] failedTime = new Timer[FailureReason.values().length];
-        final LongTaskTimer held;
+        final Counter[] failures = new Counter[Reason.values().length];
+        final Counter reentries;
         final Counter expired;
 
         Meters(MeterRegistry registry, String resource) {
             acquisitions = Counter.builder("redlock.acquisitions").description("Locks acquired")
                     .tag(RESOURCE, resource).register(registry);
-            acquiredTime = acquireTimer(registry, resource, "acquired");
-            for (FailureReason reason : FailureReason.values()) {
+            for (Reason reason : Reason.values()) {
                 failures[reason.ordinal()] = Counter.builder("redlock.failures")
                         .description("Locks not acquired (a @DistributedLock method then did not run)")
                         .tag(RESOURCE, resource).tag("reason", reason.tagValue()).register(registry);
-                failedTime[reason.ordinal()] = acquireTimer(registry, resource, reason.tagValue());
             }
-            held = LongTaskTimer.builder("redlock.held").description("@DistributedLock methods running under their lock")
+            reentries = Counter.builder("redlock.reentries")
+                    .description("Nested calls that ran under a lock their call chain already held")
                     .tag(RESOURCE, resource).register(registry);
             expired = Counter.builder("redlock.expired")
-                    .description("@DistributedLock methods that outlived their lock's validity (TTL too short)")
+                    .description("Locked calls whose work outlived their lock's validity (TTL too short)")
                     .tag(RESOURCE, resource).register(registry);
-        }
-
-        void failed(FailureReason reason, Duration latency) {
-            failures[reason.ordinal()].increment();
-            failedTime[reason.ordinal()].record(latency);
-        }
-
-        private static Timer acquireTimer(MeterRegistry registry, String resource, String outcome) {
-            return Timer.builder("redlock.acquire").description("Time taken to acquire, or fail to acquire, a lock")
-                    .tag(RESOURCE, resource).tag("outcome", outcome).register(registry);
         }
     }
 }

@@ -11,10 +11,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer meters of lock calls, through {@code @DistributedLock} or directly on a Redlock bean
- * ({@code redlock.acquisitions}, {@code redlock.failures}, {@code redlock.acquire},
- * {@code redlock.held}, {@code redlock.expired}, {@code redlock.releases}, {@code redlock.renewals};
- * see {@link RedlockMetrics}) and gauges of the Redis nodes ({@code redlock.nodes.up},
+ * Micrometer counters of lock calls, through {@code @DistributedLock} or directly on a Redlock bean
+ * ({@code redlock.acquisitions}, {@code redlock.failures}, {@code redlock.reentries},
+ * {@code redlock.expired}, {@code redlock.releases}, {@code redlock.renewals}; see
+ * {@link RedlockMetrics}: a {@code RedlockListener}, the only path of lock events; the lock timers come
+ * from the observations of {@link RedlockObservationAutoConfiguration}) and gauges of the Redis nodes ({@code redlock.nodes.up},
  * {@code redlock.nodes.quorum}, {@code redlock.node.up}, {@code redlock.fillins}), when Micrometer
  * is on the classpath and the application has a {@link MeterRegistry}.
  */

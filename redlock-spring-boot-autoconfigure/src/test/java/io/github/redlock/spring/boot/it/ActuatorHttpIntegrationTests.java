@@ -74,8 +74,8 @@ class ActuatorHttpIntegrationTests {
         DocumentContext metric = get("/actuator/metrics/redlock.acquisitions?tag=resource:greeting:%23%7B%23name%7D");
         assertThat(metric.read("$.measurements[0].value", Double.class)).isEqualTo(1.0);
         List<String> names = get("/actuator/metrics").read("$.names");
-        assertThat(names).contains("redlock.acquisitions",
-                "redlock.failures", "redlock.acquire", "redlock.held");
+        assertThat(names).contains("redlock.acquisitions", "redlock.failures", "redlock.lock.acquire",
+                "redlock.lock.hold.active").doesNotContain("redlock.acquire", "redlock.held");
     }
 
     @Test

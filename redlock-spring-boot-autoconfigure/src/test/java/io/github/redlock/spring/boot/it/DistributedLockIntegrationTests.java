@@ -13,6 +13,9 @@ import io.github.redlock.spring.LockFailurePolicy;
 import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockMetricsAutoConfiguration;
+import io.github.redlock.spring.boot.autoconfigure.RedlockObservationAutoConfiguration;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import io.github.redlock.test.RedisNodesExtension;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -217,7 +220,8 @@ class DistributedLockIntegrationTests {
     @Test
     void heldLocksShowInTheLongTaskTimerWhileRunning() {
         assertThat(jobs.activeHeldTimer()).isEqualTo(1);
-        assertThat(meters.get("redlock.held").tag("resource", "held-timer").longTaskTimer().activeTasks()).isZero();
+        assertThat(meters.get("redlock.lock.hold.active").tag("redlock.resource", "held-timer").longTaskTimer().activeTasks())
+                .isZero();
     }
 
     private static List<Lease> holdElsewhere(String... resources) {
@@ -314,7 +318,8 @@ class DistributedLockIntegrationTests {
 
         @DistributedLock(resource = "held-timer")
         public Integer activeHeldTimer() {
-            return registry.get("redlock.held").tag("resource", "held-timer").longTaskTimer().activeTasks();
+            return registry.get("redlock.lock.hold.active").tag("redlock.resource", "held-timer").longTaskTimer()
+                    .activeTasks();
         }
     }
 
@@ -371,12 +376,21 @@ class DistributedLockIntegrationTests {
     @SpringBootConfiguration
     @EnableTransactionManagement
     @ImportAutoConfiguration({ AopAutoConfiguration.class, RedlockAutoConfiguration.class,
-            DistributedLockAutoConfiguration.class, RedlockMetricsAutoConfiguration.class })
+            DistributedLockAutoConfiguration.class, RedlockMetricsAutoConfiguration.class,
+            RedlockObservationAutoConfiguration.class })
     static class App {
 
         @Bean
         SimpleMeterRegistry meterRegistry() {
             return new SimpleMeterRegistry();
+        }
+
+        /** As Boot makes it: the lock timers are derived from the observations. */
+        @Bean
+        ObservationRegistry observationRegistry(SimpleMeterRegistry meters) {
+            ObservationRegistry registry = ObservationRegistry.create();
+            registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+            return registry;
         }
 
         @Bean

@@ -123,8 +123,8 @@ class LockObservationIntegrationTests {
             assertThat(meters.get("redlock.acquisitions").tag("resource", "unnamed").counter().count()).isEqualTo(1);
             assertThat(meters.get("redlock.failures").tag("resource", "order").tag("reason", "contended").counter()
                     .count()).isEqualTo(1);
-            assertThat(meters.get("redlock.acquire").tag("resource", "order").tag("outcome", "contended").timer()
-                    .count()).isEqualTo(1);
+            assertThat(meters.get("redlock.lock.acquire").tag("redlock.resource", "order")
+                    .tag("redlock.outcome", "contended").timer().count()).isEqualTo(1);
             assertThat(meters.get("redlock.releases").tag("outcome", "released").counter().count()).isEqualTo(2);
             assertThat(meters.get("redlock.releases").tag("outcome", "not_held").counter().count()).isEqualTo(1);
             assertThat(meters.find("redlock.acquisitions").tagKeys("resource").counters())
@@ -142,8 +142,8 @@ class LockObservationIntegrationTests {
             invoices.send(2);
 
             assertThat(meters.get("redlock.acquisitions").tag("resource", "invoice:#{#id}").counter().count()).isEqualTo(2);
-            assertThat(meters.get("redlock.acquire").tag("resource", "invoice:#{#id}").tag("outcome", "acquired").timer()
-                    .count()).isEqualTo(2);
+            assertThat(meters.get("redlock.lock.acquire").tag("redlock.resource", "invoice:#{#id}")
+                    .tag("redlock.outcome", "acquired").tag("redlock.policy", "skip").timer().count()).isEqualTo(2);
             assertThat(meters.find("redlock.acquisitions").counters()).hasSize(1);
         });
     }
@@ -171,7 +171,7 @@ class LockObservationIntegrationTests {
     }
 
     @Test
-    void aLockedCallIsObservedOnceNotAlsoByTheEngine() {
+    void aLockedCallIsObservedOnce() {
         runner().run(context -> {
             TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
 
@@ -278,7 +278,7 @@ class LockObservationIntegrationTests {
     }
 
     @Test
-    void theObservationsTimersSitBesideTheMetersTheDashboardUses() {
+    void theObservationsTimersAreTheOnlyLockTimers() {
         runner().run(context -> {
             SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
 
@@ -287,10 +287,10 @@ class LockObservationIntegrationTests {
             // Boot's meter observation handler turns each observation into a timer of its own name.
             assertThat(meters.get("redlock.lock.acquire").tag("redlock.outcome", "acquired").timer().count()).isEqualTo(1);
             assertThat(meters.get("redlock.lock.hold").tag("redlock.outcome", "released").timer().count()).isEqualTo(1);
-            assertThat(meters.get("redlock.acquire").timer().getId().getTags()).extracting(Tag::getKey)
-                    .containsExactlyInAnyOrder("resource", "outcome");
-            assertThat(meters.get("redlock.held").longTaskTimer().getId().getTags()).extracting(Tag::getKey)
-                    .containsExactly("resource");
+            assertThat(meters.get("redlock.lock.acquire").timer().getId().getTags()).extracting(Tag::getKey)
+                    .containsExactlyInAnyOrder("redlock.resource", "redlock.outcome", "redlock.policy", "error");
+            assertThat(meters.find("redlock.acquire").meters()).as("hand-written acquire timer").isEmpty();
+            assertThat(meters.find("redlock.held").meters()).as("hand-written held timer").isEmpty();
         });
     }
 
@@ -411,7 +411,7 @@ class LockObservationIntegrationTests {
     }
 
     @Test
-    void aPredicateThatLeavesOutTheAdvicesObservationLeavesNoEngineObservationInItsPlace() {
+    void aPredicateOnThePolicyTagLeavesOutTheAdvisedCallsAcquisition() {
         runner().run(context -> {
             TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
             registry.observationConfig().observationPredicate((name, observed) ->

@@ -1,5 +1,6 @@
 package io.github.redlock.spring.boot.readme;
 
+import io.github.redlock.RedlockListener;
 import io.github.redlock.Lease;
 import io.github.redlock.LockRequest;
 import io.github.redlock.Redlock;
@@ -11,7 +12,6 @@ import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails.Serv
 import io.github.redlock.spring.observation.DefaultLockAcquireObservationConvention;
 import io.github.redlock.spring.observation.LockAcquireObservationConvention;
 import io.github.redlock.spring.observation.LockObservationContext;
-import io.github.redlock.spring.support.DistributedLockListener;
 import io.micrometer.common.KeyValues;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,11 +163,18 @@ final class ReadmeExamples {
         }
 
         @Bean
-        DistributedLockListener lockAudit() {
-            return new DistributedLockListener() {
+        RedlockListener lockAudit() {
+            return new RedlockListener() {
                 @Override
-                public void expired(String resource) {
-                    System.err.println("TTL too short for " + resource);
+                public Running running(LockRequest request, Lease lease) {
+                    return new Running() {
+                        @Override
+                        public void finished(boolean expired, Throwable error) {
+                            if (expired) {
+                                System.err.println("TTL too short for " + request.name().orElse("a lock"));
+                            }
+                        }
+                    };
                 }
             };
         }
