@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  * again on its own as soon as its connection closes, and keeps trying while it cannot, at most once
  * per {@code reconnectInterval}; a call that finds it disconnected tries too, within the same bound.
  * A connection on which {@value #SILENT_TIMEOUTS_BEFORE_REPLACING} commands in a row got no reply
- * while its I/O thread kept up with its reads, and that has been silent for at least 1 s (and 3
+ * while its I/O thread kept up with its reads, and that has been silent for at least 5 s (and 3
  * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it), closed and
  * replaced the same way. Each connection attempt, handshake included,
  * is bounded by the client's connect timeout plus {@link #HANDSHAKE_GRACE}. The previous connection
@@ -68,10 +68,11 @@ public final class LettuceNode implements Node {
     static final int SILENT_TIMEOUTS_BEFORE_REPLACING = 3;
 
     /**
-     * And the least time the connection must have been silent for, so that a server that stalls
-     * briefly (a fork, a slow command) keeps its connection; at least 3 node timeouts.
+     * And the least time the connection must have been silent for (at least 3 node timeouts), so
+     * that a server that stalls for a few seconds (a fork, a slow script, a short pause) keeps its
+     * connection, and its commands time out as they did.
      */
-    private static final long MIN_SILENCE_BEFORE_REPLACING_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MIN_SILENCE_BEFORE_REPLACING_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
      * Added to the connect timeout to bound a whole connection attempt, handshake included; longer
@@ -463,7 +464,7 @@ public final class LettuceNode implements Node {
     /**
      * Counts a timeout seen while the I/O thread kept up. After {@value #SILENT_TIMEOUTS_BEFORE_REPLACING}
      * in a row with no reply from the server in between, once the connection has been silent for at
-     * least 1 s and 3 node timeouts, it is taken for dead and replaced.
+     * least 5 s and 3 node timeouts, it is taken for dead and replaced.
      */
     private void silentTimeout(StatefulRedisConnection<String, String> open) {
         if (connection != open || silentTimeouts.incrementAndGet() < SILENT_TIMEOUTS_BEFORE_REPLACING) {
