@@ -48,7 +48,7 @@ class NodeFaultsIntegrationTests {
             load.scheduleAtFixedRate(() -> {
                 int i = next.getAndIncrement();
                 if (i < calls) {
-                    sent.add(redlock.tryLockAsync("silence-" + i, Duration.ofSeconds(10), Duration.ZERO)
+                    sent.add(redlock.tryLockAsync(LockRequest.of("silence-" + i, Duration.ofSeconds(10)))
                             .toCompletableFuture());
                 }
             }, 0, 20, TimeUnit.MILLISECONDS);

@@ -68,7 +68,7 @@ class LettuceNodeIntegrationTests {
     }
 
     private LettuceNode node(RedisClient client, String uri, Executor flusher) {
-        LettuceNode node = new LettuceNode(client, ServerAddress.parse(uri), TIMEOUT, RECONNECT_INTERVAL, Ticker.SYSTEM,
+        LettuceNode node = new LettuceNode(client, new ServerAddress(io.lettuce.core.RedisURI.create(uri), uri, null), TIMEOUT, RECONNECT_INTERVAL, Ticker.SYSTEM,
                 timer, flusher);
         nodes.add(node);
         return node;
