@@ -2,6 +2,7 @@ package io.github.redlock;
 
 import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.LettuceNode;
+import io.github.redlock.internal.NodeClientOptions;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
 import io.github.redlock.internal.Scheduler;
@@ -11,8 +12,6 @@ import io.github.redlock.internal.Tokens;
 import io.github.redlock.internal.Validity;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.HashedWheelTimer;
@@ -107,15 +106,7 @@ public final class Redlock implements AutoCloseable {
         // Started now: the first newTimeout would otherwise wait for the wheel's thread to start.
         timeouts.start();
         this.client = RedisClient.create(resources);
-        ClientOptions.Builder clientOptions = ClientOptions.builder()
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                // A paused node keeps every command sent to it until it answers: bound them.
-                .requestQueueSize(options.requestQueueSize())
-                // Every command already times out on our wheel with the node timeout; Lettuce's own
-                // per-command timer (60 s by default) would only add a second timeout to each.
-                .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
-                .socketOptions(SocketOptions.builder().connectTimeout(options.connectTimeout()).keepAlive(true).build());
+        ClientOptions.Builder clientOptions = NodeClientOptions.builder(options.requestQueueSize(), options.connectTimeout());
         if (options.sslOptions() != null) {
             clientOptions.sslOptions(options.sslOptions());
         }

@@ -6,6 +6,7 @@ import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -48,8 +49,7 @@ public final class RedlockOptions {
     /** Default of {@link Settings#requestQueueSize(int)}. */
     public static final int DEFAULT_REQUEST_QUEUE_SIZE = 20_000;
 
-    private final List<String> servers;
-    private final List<ServerAddress> addresses;
+    private final List<RedisServer> servers;
     private final int retryCount;
     private final Duration retryDelay;
     private final Duration retryJitter;
@@ -64,8 +64,7 @@ public final class RedlockOptions {
     private final @Nullable SslOptions sslOptions;
 
     private RedlockOptions(Settings<?> s) {
-        this.addresses = parseServers(s.servers);
-        this.servers = List.copyOf(s.servers);
+        this.servers = servers(s.servers);
         this.retryCount = requireAtLeast("retryCount", s.retryCount, 0);
         this.retryDelay = requireNonNegative("retryDelay", s.retryDelay);
         this.retryJitter = requireNonNegative("retryJitter", s.retryJitter);
@@ -87,30 +86,32 @@ public final class RedlockOptions {
     }
 
     /**
-     * Parses every URI and rejects an empty list or the same host and port twice (one server
-     * would then count two votes towards the quorum). Errors name the entry's index.
+     * The one check of the server list: parses every URI and rejects an empty list, a missing entry
+     * or the same host and port twice (one server would then count two votes towards the quorum).
+     * Errors name the entry's index.
      */
-    private static List<ServerAddress> parseServers(List<String> servers) {
-        if (servers.isEmpty()) {
+    private static List<RedisServer> servers(List<?> entries) {
+        if (entries.isEmpty()) {
             throw new InvalidRedlockSettingException("servers",
                     "at least one Redis server is required (3 or 5 independent masters advised)");
         }
-        List<ServerAddress> addresses = new ArrayList<>(servers.size());
+        List<RedisServer> servers = new ArrayList<>(entries.size());
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < servers.size(); i++) {
-            ServerAddress address;
+        for (int i = 0; i < entries.size(); i++) {
+            Object entry = entries.get(i);
+            RedisServer server;
             try {
-                address = ServerAddress.parse(servers.get(i));
+                server = entry instanceof RedisServer given ? given : RedisServer.parse((String) entry);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRedlockSettingException("servers", i, String.valueOf(e.getMessage()));
             }
-            if (!seen.add(address.identity())) {
-                throw new InvalidRedlockSettingException("servers", i, "Redis server " + address
+            if (!seen.add(server.identity())) {
+                throw new InvalidRedlockSettingException("servers", i, "Redis server " + server.address()
                         + " is listed twice; each server may appear once, or it would count two votes towards the quorum");
             }
-            addresses.add(address);
+            servers.add(server);
         }
-        return List.copyOf(addresses);
+        return List.copyOf(servers);
     }
 
     /** A builder of options; {@link Redlock#builder()} offers the same settings and builds the engine. */
@@ -123,13 +124,14 @@ public final class RedlockOptions {
         return new Builder().options(this);
     }
 
-    /** The Redis server URIs as configured (may contain passwords: never log them; use {@link #toString()}). */
-    public List<String> servers() {
+    /** The Redis servers, in order (their {@code toString()} masks passwords). */
+    public List<RedisServer> servers() {
         return servers;
     }
 
+    /** The servers as the nodes connect to them. */
     List<ServerAddress> addresses() {
-        return addresses;
+        return servers.stream().map(RedisServer::toAddress).toList();
     }
 
     public int retryCount() {
@@ -183,7 +185,7 @@ public final class RedlockOptions {
     /** Lists the servers with passwords removed. */
     @Override
     public String toString() {
-        return "RedlockOptions[servers=" + addresses + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
+        return "RedlockOptions[servers=" + servers.stream().map(RedisServer::address).toList() + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
                 + ", connectTimeout=" + connectTimeout + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
                 + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + "]";
@@ -213,7 +215,8 @@ public final class RedlockOptions {
     /** The settings shared by {@link Builder} and {@link Redlock.Builder}. */
     public abstract static class Settings<B extends Settings<B>> {
 
-        private List<String> servers = List.of();
+        /** Strings (URIs, parsed by build()) or RedisServers; a null entry is reported by build(). */
+        private List<?> servers = List.of();
         private int retryCount = DEFAULT_RETRY_COUNT;
         private @Nullable Duration retryDelay = DEFAULT_RETRY_DELAY;
         private @Nullable Duration retryJitter = DEFAULT_RETRY_JITTER;
@@ -237,8 +240,9 @@ public final class RedlockOptions {
 
         /**
          * The independent Redis masters, as {@code redis://[user:password@]host:port[/db]} or
-         * {@code rediss://} URIs. Required; an odd number (3 or 5) is advised. Each host and port may
-         * appear once.
+         * {@code rediss://} URIs, read by {@link RedisServer#parse(String)}. Required; an odd number
+         * (3 or 5) is advised. Each host and port may appear once. Replaces the servers set before;
+         * {@code build()} reports a bad entry with its index.
          */
         public B servers(String... servers) {
             return servers(Arrays.asList(servers));
@@ -246,6 +250,23 @@ public final class RedlockOptions {
 
         /** As {@link #servers(String...)}. */
         public B servers(List<String> servers) {
+            return entries(servers);
+        }
+
+        /** The independent Redis masters, as {@link #servers(String...)} but already built. */
+        public B servers(RedisServer... servers) {
+            return entries(Arrays.asList(servers));
+        }
+
+        /**
+         * As {@link #servers(RedisServer...)}. (A {@code Collection}, so that it can stand beside
+         * {@link #servers(List)} of URIs.)
+         */
+        public B servers(Collection<? extends RedisServer> servers) {
+            return entries(servers);
+        }
+
+        private B entries(Collection<?> servers) {
             // Not List.copyOf: a null entry is reported by build() with its index, like a blank one.
             Objects.requireNonNull(servers, "servers must not be null");
             this.servers = Collections.unmodifiableList(new ArrayList<>(servers));

@@ -1,8 +1,12 @@
 package io.github.redlock.internal;
 
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.RedisCommand;
@@ -24,18 +28,27 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One Redis master over one multiplexed Lettuce connection. Commands are asynchronous and never
- * block a Netty thread. While disconnected, commands fail at once instead of queueing, and the
- * node connects again lazily, at most once per {@code reconnectInterval}. Lettuce's own
- * auto-reconnect is off on purpose: it re-sends in-flight commands after reconnecting, and a
- * {@code SET NX} replayed after its attempt was given up and released would block the resource
- * until its TTL ran out.
+ * One Redis master over one multiplexed Lettuce connection (configured by {@link NodeClientOptions}).
+ * Commands are asynchronous and never block a Netty thread. While disconnected, commands fail at
+ * once instead of queueing, with the cause of the last failed connection attempt. The node connects
+ * again on its own as soon as its connection closes, and keeps trying while it cannot, at most once
+ * per {@code reconnectInterval}; a call that finds it disconnected tries too, within the same bound.
+ * A connection on which {@value #SILENT_TIMEOUTS_BEFORE_REPLACING} commands in a row got no reply
+ * while its I/O thread kept up with its reads, and that has been silent for at least 5 s (and 3
+ * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it), closed and
+ * replaced the same way. Each connection attempt, handshake included,
+ * is bounded by the client's connect timeout plus {@link #HANDSHAKE_GRACE}. The previous connection
+ * is always closed, never left registered with the client. Lettuce's own auto-reconnect is off on
+ * purpose: it re-sends in-flight commands after reconnecting, and a {@code SET NX} replayed after
+ * its attempt was given up and released would block the resource until its TTL ran out. Here a new
+ * connection starts empty, and commands in flight on the old one fail.
  */
 public final class LettuceNode implements Node {
 
@@ -51,9 +64,31 @@ public final class LettuceNode implements Node {
     /** An I/O thread that runs a posted probe within this is keeping up with its reads. */
     private static final long CONFIRM_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    /** Commands in a row that may time out on a responsive connection before it is taken for dead. */
+    static final int SILENT_TIMEOUTS_BEFORE_REPLACING = 3;
+
+    /**
+     * And the least time the connection must have been silent for (at least 3 node timeouts), so
+     * that a server that stalls for a few seconds (a fork, a slow script, a short pause) keeps its
+     * connection, and its commands time out as they did.
+     */
+    private static final long MIN_SILENCE_BEFORE_REPLACING_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * Added to the connect timeout to bound a whole connection attempt, handshake included; longer
+     * than the wait of {@code Redlock}'s start-up, which reports a node it did not hear from in time.
+     */
+    static final Duration HANDSHAKE_GRACE = Duration.ofSeconds(2);
+
+    /** The most commands one write carries: at most this many fail together when the request queue is full. */
+    private static final int MAX_WRITE_CHUNK = 512;
+
     private final RedisClient client;
     private final ServerAddress address;
+    private final RedisURI connectUri;
+    private final int writeChunk;
     private final long timeoutNanos;
+    private final long silenceBeforeReplacingNanos;
     private final Timer timer;
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
@@ -61,19 +96,33 @@ public final class LettuceNode implements Node {
     private final Queue<SentCommand<?>> unsent = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
+    private final AtomicBoolean reconnectScheduled = new AtomicBoolean();
+    private final AtomicInteger silentTimeouts = new AtomicInteger();
     private final Executor flusher;
+    private final RedisConnectionStateListener disconnects = new RedisConnectionStateListener() {
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> closedConnection) {
+            StatefulRedisConnection<String, String> current = connection;
+            if (current != null && closedConnection == current) {
+                lost(current, "connection lost");
+            }
+        }
+    };
 
     private volatile @Nullable StatefulRedisConnection<String, String> connection;
     private volatile long lastReplyNanos;
+    private volatile long connectedAtNanos;
     private volatile long responsiveAtNanos;
     private volatile long nextConnectNanos;
-    private volatile String lastConnectError = "not connected yet";
+    private volatile String lastConnectError = "connecting";
     private volatile boolean closed;
 
     /**
-     * @param timer fires the per-node timeouts; a hashed wheel, so that scheduling and cancelling
-     *        one per command wakes no thread (the JDK's {@code orTimeout} wakes its timer thread
-     *        whenever its queue was empty, once or twice per lock cycle)
+     * @param client a client with {@link NodeClientOptions} (its request queue size and connect
+     *        timeout are read here)
+     * @param timer fires the per-node timeouts and reconnections; a hashed wheel, so that scheduling
+     *        and cancelling one per command wakes no thread (the JDK's {@code orTimeout} wakes its
+     *        timer thread whenever its queue was empty, once or twice per lock cycle)
      */
     public LettuceNode(RedisClient client, ServerAddress address, Duration timeout, Duration reconnectInterval,
             Ticker ticker, Timer timer, Executor flusher) {
@@ -81,39 +130,113 @@ public final class LettuceNode implements Node {
         this.client = client;
         this.address = address;
         this.timeoutNanos = timeout.toNanos();
+        this.silenceBeforeReplacingNanos = Math.max(MIN_SILENCE_BEFORE_REPLACING_NANOS,
+                SILENT_TIMEOUTS_BEFORE_REPLACING * timeoutNanos);
         this.reconnectIntervalNanos = reconnectInterval.toNanos();
         this.ticker = ticker;
         this.timer = timer;
         this.nextConnectNanos = ticker.nanoTime();
         this.lastReplyNanos = nextConnectNanos - NEVER_NANOS;
         this.responsiveAtNanos = nextConnectNanos - NEVER_NANOS;
+        // Lettuce bounds the handshake (and the whole attempt) by the URI's timeout, 60 s by default.
+        Duration attemptBound = client.getOptions().getSocketOptions().getConnectTimeout().plus(HANDSHAKE_GRACE);
+        RedisURI uri = address.uri();
+        this.connectUri = RedisURI.builder(uri)
+                .withTimeout(uri.getTimeout().compareTo(attemptBound) < 0 ? uri.getTimeout() : attemptBound).build();
+        this.writeChunk = Math.min(MAX_WRITE_CHUNK, Math.max(1, client.getOptions().getRequestQueueSize() / 4));
+        client.addListener(disconnects);
     }
 
     /**
      * Connects now. The future completes with OK, or with ERROR describing why the node could not
-     * be reached (the node then connects again lazily on later use).
+     * be reached (the node then tries again on its own, once per {@code reconnectInterval}).
      */
     public CompletableFuture<NodeReply> connect() {
+        if (closed) {
+            return CompletableFuture.completedFuture(NodeReply.error("closed"));
+        }
         if (!connecting.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(NodeReply.error("connection in progress"));
         }
         nextConnectNanos = ticker.nanoTime() + reconnectIntervalNanos;
-        return client.connectAsync(StringCodec.UTF8, address.uri()).toCompletableFuture()
-                .handle((connected, failure) -> {
-                    connecting.set(false);
-                    if (failure != null) {
-                        lastConnectError = describe(failure);
-                        return NodeReply.error(lastConnectError);
-                    }
-                    if (closed) {
-                        connected.closeAsync();
-                        return NodeReply.error("closed");
-                    }
-                    // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
-                    connected.async().scriptLoad(Scripts.EXTEND.text());
-                    connection = connected;
-                    return NodeReply.OK;
-                });
+        CompletableFuture<StatefulRedisConnection<String, String>> attempt;
+        try {
+            attempt = client.connectAsync(StringCodec.UTF8, connectUri).toCompletableFuture();
+        } catch (RuntimeException e) { // the client is shut down
+            lastConnectError = describe(e);
+            connecting.set(false);
+            return CompletableFuture.completedFuture(NodeReply.error(lastConnectError));
+        }
+        return attempt.handle((connected, failure) -> {
+            try {
+                if (failure != null) {
+                    lastConnectError = describe(failure);
+                    scheduleReconnect();
+                    return NodeReply.error(lastConnectError);
+                }
+                if (closed) {
+                    connected.closeAsync();
+                    return NodeReply.error("closed");
+                }
+                // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
+                connected.async().scriptLoad(Scripts.EXTEND.text());
+                install(connected);
+                return NodeReply.OK;
+            } finally {
+                connecting.set(false);
+            }
+        });
+    }
+
+    /** Makes {@code connected} the node's connection and closes the one it replaces, if any. */
+    private void install(StatefulRedisConnection<String, String> connected) {
+        StatefulRedisConnection<String, String> previous;
+        synchronized (this) {
+            previous = connection;
+            connectedAtNanos = ticker.nanoTime();
+            connection = connected;
+            silentTimeouts.set(0);
+        }
+        if (previous != null && previous != connected) {
+            previous.closeAsync();
+        }
+        if (!connected.isOpen()) { // closed before it was installed: its disconnect was ignored
+            lost(connected, "connection lost");
+        }
+    }
+
+    /**
+     * Retires {@code open} if it is still the node's connection: closes it (commands in flight on it
+     * fail, none is re-sent) and schedules a new one. {@code why} is what calls report meanwhile.
+     */
+    private void lost(StatefulRedisConnection<String, String> open, String why) {
+        synchronized (this) {
+            if (connection != open) {
+                return;
+            }
+            connection = null;
+        }
+        lastConnectError = why;
+        open.closeAsync();
+        scheduleReconnect();
+    }
+
+    /** Connects again once {@code reconnectInterval} has passed since the last attempt, unless closed or connected. */
+    private void scheduleReconnect() {
+        if (closed || !reconnectScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = Math.max(0, nextConnectNanos - ticker.nanoTime());
+        try {
+            timer.newTimeout(due -> {
+                reconnectScheduled.set(false);
+                if (!closed && !isConnected()) {
+                    connect();
+                }
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the timer is stopped: the engine is closing
+            reconnectScheduled.set(false);
+        }
     }
 
     @Override
@@ -222,6 +345,9 @@ public final class LettuceNode implements Node {
             BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply) {
         StatefulRedisConnection<String, String> open = connection;
         if (open == null || !open.isOpen()) {
+            if (open != null) {
+                lost(open, "connection lost");
+            }
             connectIfDue();
             return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
         }
@@ -245,9 +371,17 @@ public final class LettuceNode implements Node {
         SentCommand<?> firstSent = Objects.requireNonNull(first.get());
         // A new future: timing out must not complete Lettuce's own command object.
         CompletableFuture<NodeReply> reply = new CompletableFuture<>();
-        Timeout timeout = timer.newTimeout(new Expiry(reply, firstSent, submittedAt), timeoutNanos, TimeUnit.NANOSECONDS);
+        Timeout timeout = timer.newTimeout(new Expiry(reply, firstSent, submittedAt, open), timeoutNanos,
+                TimeUnit.NANOSECONDS);
         sent.whenComplete((value, failure) -> {
-            lastReplyNanos = ticker.nanoTime();
+            // Only the server's answers show it is answering; a full request queue, a closed
+            // connection or a cancellation is this JVM's doing and says nothing about the node.
+            if (failure == null || unwrap(failure) instanceof RedisCommandExecutionException) {
+                lastReplyNanos = ticker.nanoTime();
+                if (connection == open) {
+                    silentTimeouts.set(0);
+                }
+            }
             timeout.cancel();
             try {
                 reply.complete(failure == null ? onReply.apply(value, firstSent) : toReply(failure));
@@ -258,16 +392,23 @@ public final class LettuceNode implements Node {
         return reply;
     }
 
-    /** Fires a call's timeout once the node has been silent for the timeout since the command was written. */
+    /**
+     * Fires a call's timeout once the node has been silent for the timeout since the command was
+     * written, and in any case once the command has waited the timeout plus {@link #UNWRITTEN_GRACE_NANOS}
+     * since it was written (a node far behind, whose replies to earlier commands keep arriving).
+     */
     private final class Expiry implements TimerTask {
         private final CompletableFuture<NodeReply> reply;
         private final SentCommand<?> command;
         private final long submittedAt;
+        private final StatefulRedisConnection<String, String> open;
 
-        Expiry(CompletableFuture<NodeReply> reply, SentCommand<?> command, long submittedAt) {
+        Expiry(CompletableFuture<NodeReply> reply, SentCommand<?> command, long submittedAt,
+                StatefulRedisConnection<String, String> open) {
             this.reply = reply;
             this.command = command;
             this.submittedAt = submittedAt;
+            this.open = open;
         }
 
         @Override
@@ -287,15 +428,24 @@ public final class LettuceNode implements Node {
                 return;
             }
             long written = command.writtenAtNanos();
+            long cap = written + timeoutNanos + UNWRITTEN_GRACE_NANOS;
+            if (now - cap >= 0) {
+                reply.complete(NodeReply.timeout("no reply within "
+                        + Duration.ofNanos(timeoutNanos + UNWRITTEN_GRACE_NANOS).toMillis() + " ms of being written"));
+                return;
+            }
             long lastReply = lastReplyNanos;
             long silentSince = lastReply - written > 0 ? lastReply : written;
             long deadline = silentSince + timeoutNanos;
             Executor io = command.ioThread();
             if (deadline - now > 0) {
-                rearm(deadline - now);
-            } else if (io == null || now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS
-                    || responsiveAtNanos - deadline >= 0) {
+                rearm(Math.min(deadline, cap) - now);
+            } else if (io == null || now - submittedAt >= timeoutNanos + UNWRITTEN_GRACE_NANOS) {
                 reply.complete(timedOut());
+            } else if (responsiveAtNanos - deadline >= 0) {
+                // The I/O thread kept up and the node said nothing: a real silence.
+                reply.complete(timedOut());
+                silentTimeout(open);
             } else {
                 probe(io, now);
                 rearm(CONFIRM_LAG_NANOS);
@@ -308,6 +458,26 @@ public final class LettuceNode implements Node {
             } catch (RuntimeException e) { // the timer is stopped: the engine is closing
                 reply.complete(timedOut());
             }
+        }
+    }
+
+    /**
+     * Counts a timeout seen while the I/O thread kept up. After {@value #SILENT_TIMEOUTS_BEFORE_REPLACING}
+     * in a row with no reply from the server in between, once the connection has been silent for at
+     * least 5 s and 3 node timeouts, it is taken for dead and replaced.
+     */
+    private void silentTimeout(StatefulRedisConnection<String, String> open) {
+        if (connection != open || silentTimeouts.incrementAndGet() < SILENT_TIMEOUTS_BEFORE_REPLACING) {
+            return;
+        }
+        long lastReply = lastReplyNanos;
+        long connectedAt = connectedAtNanos;
+        long silentSince = lastReply - connectedAt > 0 ? lastReply : connectedAt;
+        long silence = ticker.nanoTime() - silentSince;
+        if (silence >= silenceBeforeReplacingNanos) {
+            lost(open, "no reply to " + silentTimeouts.get() + " commands in a row nor to anything else for "
+                    + Duration.ofNanos(silence).toMillis()
+                    + " ms while the connection was read; it was closed and is being replaced");
         }
     }
 
@@ -338,7 +508,10 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * Writes the queued commands in batches, one write and flush per batch. Under a burst, thousands
+     * Writes the queued commands in batches, one write and flush per batch, each of at most a quarter
+     * of the request queue (and 512): Lettuce admits or rejects a batch whole, so a batch larger than
+     * the room left in its queue would fail every command in it, even those that would have fitted.
+     * Under a burst, thousands
      * of threads each writing and flushing their own command kept the I/O thread busy with one task
      * and one write system call per command while the replies waited unread until they timed out.
      * Now the caller that finds no write running writes at once (a lone caller pays no hand-off) and
@@ -359,8 +532,12 @@ public final class LettuceNode implements Node {
         while (!unsent.isEmpty() && writing.compareAndSet(false, true)) {
             try {
                 for (int round = 0; round < INLINE_WRITE_ROUNDS; round++) {
-                    List<RedisCommand<String, String, ?>> batch = new ArrayList<>();
-                    for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
+                    List<RedisCommand<String, String, ?>> batch = new ArrayList<>(Math.min(writeChunk, 64));
+                    while (batch.size() < writeChunk) {
+                        SentCommand<?> next = unsent.poll();
+                        if (next == null) {
+                            break;
+                        }
                         batch.add(next);
                     }
                     if (batch.isEmpty()) {
@@ -386,11 +563,14 @@ public final class LettuceNode implements Node {
         }
     }
 
+    /**
+     * Has the flusher write. Called without holding {@code writing} (a writer releases it first), so
+     * a rejection must not touch it: another thread may be writing.
+     */
     private void handOff(StatefulRedisConnection<String, String> open) {
         try {
             flusher.execute(() -> writeSoon(open)); // a computation thread, never an I/O event loop
         } catch (RuntimeException e) { // rejected: shutting down
-            writing.set(false);
             for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
                 next.completeExceptionally(e);
             }
@@ -413,6 +593,11 @@ public final class LettuceNode implements Node {
             return timedOut();
         }
         String detail = describe(cause);
+        if (cause instanceof RedisCommandExecutionException && detail.contains("WRONGTYPE")) {
+            // The key holds a hash, a list...: something that is not ours holds it, so it is held.
+            // The scripts stop at their first command on it: nothing of it is changed or deleted.
+            return new NodeReply(NodeReply.Status.REFUSED, "key holds a value of another type (WRONGTYPE)", -1);
+        }
         // Lettuce's words for a full command stack or buffer ("... size exceeded: N. Commands are not accepted ...").
         if (cause instanceof RedisException && detail.contains("size exceeded")) {
             return NodeReply.error("request queue full, see requestQueueSize: " + detail);
@@ -453,8 +638,12 @@ public final class LettuceNode implements Node {
     @Override
     public void close() {
         closed = true;
-        StatefulRedisConnection<String, String> c = connection;
-        connection = null;
+        client.removeListener(disconnects);
+        StatefulRedisConnection<String, String> c;
+        synchronized (this) {
+            c = connection;
+            connection = null;
+        }
         if (c != null) {
             c.close();
         }

@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
  * What one node answered to one command.
  *
  * @param status the kind of answer
- * @param detail for {@link Status#ERROR} and {@link Status#TIMEOUT}, a short description (no secrets)
+ * @param detail for {@link Status#ERROR} and {@link Status#TIMEOUT}, a short description (no secrets);
+ *        for {@link Status#REFUSED}, why when the key holds no value of ours to compare (a key of
+ *        another type: "key holds a value of another type (WRONGTYPE)"), otherwise {@code null}
  * @param latencyNanos time from sending to the answer, or -1 when not measured
  * @param holder for {@link Status#REFUSED} answers to {@link Node#acquireOrReportHolder}, the value
  *        the key holds; for {@link Status#OK} answers to {@link Node#acquireOrExtend} that renewed a
@@ -17,7 +19,10 @@ public record NodeReply(Status status, @Nullable String detail, long latencyNano
     public enum Status {
         /** The node did what was asked (key set, released or extended). */
         OK,
-        /** The node answered, but the key holds another value (or none, for release and extend). */
+        /**
+         * The node answered, but the key holds another value (or none, for release and extend), or
+         * a value of another type than a string.
+         */
         REFUSED,
         /** The node answered with an error, or could not be reached. */
         ERROR,

@@ -222,6 +222,28 @@ public final class FaultProxy implements AutoCloseable {
         faulted.set(false);
     }
 
+    /**
+     * Silences the connections open now, both ways, without closing them: whatever they carry from
+     * now on is read and discarded, as when a NAT or firewall forgets a connection or a host vanishes
+     * without a reset. Connections opened later are not affected and follow the mode. A silenced
+     * connection stays silent until it is closed ({@link #resetConnections()}, {@link #close()}, or
+     * the heal before the next test).
+     *
+     * @throws IllegalStateException if the proxy is closed, or a chunk stays stuck for 5 s
+     */
+    public void silenceOpenConnections() {
+        ensureOpen();
+        Lock lock = gate.writeLock();
+        acquire(lock, "silence the connections of " + this);
+        try {
+            faulted.set(true);
+            connections.forEach(connection -> connection.silenced = true);
+        } finally {
+            lock.unlock();
+        }
+        announceChange();
+    }
+
     int openConnections() {
         return connections.size();
     }
@@ -372,6 +394,7 @@ public final class FaultProxy implements AutoCloseable {
         private boolean clientDone;
         private boolean serverDone;
         private volatile boolean closed;
+        private volatile boolean silenced;
 
         Connection(Socket client, long id) {
             this.client = client;
@@ -459,7 +482,7 @@ public final class FaultProxy implements AutoCloseable {
                 lock.lock();
                 try {
                     Mode current = mode;
-                    if (current == Mode.BLACKHOLE) {
+                    if (current == Mode.BLACKHOLE || silenced) {
                         return true;
                     }
                     if (out == null) {
@@ -510,7 +533,7 @@ public final class FaultProxy implements AutoCloseable {
                 lock.lock();
                 try {
                     Mode current = mode;
-                    if (current == Mode.BLACKHOLE || current == Mode.DROP_REPLIES) {
+                    if (current == Mode.BLACKHOLE || current == Mode.DROP_REPLIES || silenced) {
                         return;
                     }
                     remaining = current == Mode.DELAY ? receivedAt + delayNanos - System.nanoTime() : 0;
@@ -548,7 +571,7 @@ public final class FaultProxy implements AutoCloseable {
             Lock lock = gate.readLock();
             lock.lock();
             try {
-                if (mode != Mode.BLACKHOLE) {
+                if (mode != Mode.BLACKHOLE && !silenced) {
                     target.shutdownOutput();
                 }
             } finally {
@@ -561,7 +584,7 @@ public final class FaultProxy implements AutoCloseable {
             Lock lock = gate.readLock();
             lock.lock();
             try {
-                if (mode == Mode.PASS || mode == Mode.DELAY || mode == Mode.DELAY_COMMANDS) {
+                if (!silenced && (mode == Mode.PASS || mode == Mode.DELAY || mode == Mode.DELAY_COMMANDS)) {
                     client.shutdownOutput();
                 }
             } finally {

@@ -1,11 +1,13 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.RedisServer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The default {@link RedlockConnectionDetails}: the servers of {@code redlock.servers}, checked
- * first (with the other settings) so that a bad entry fails startup with a message naming
- * {@code redlock.servers[i]}.
+ * The default {@link RedlockConnectionDetails}: the servers of {@code redlock.servers}, each read by
+ * {@link RedisServer#parse(String)}; a bad entry fails startup with a message naming
+ * {@code redlock.servers[i]} (the engine's builder then checks the list as a whole).
  */
 final class PropertiesRedlockConnectionDetails implements RedlockConnectionDetails {
 
@@ -16,14 +18,18 @@ final class PropertiesRedlockConnectionDetails implements RedlockConnectionDetai
     }
 
     @Override
-    public List<Server> getServers() {
-        List<String> servers = properties.getServers();
-        if (servers.isEmpty()) {
-            return List.of();
+    public List<RedisServer> getServers() {
+        List<String> uris = properties.getServers();
+        List<RedisServer> servers = new ArrayList<>(uris.size());
+        for (int i = 0; i < uris.size(); i++) {
+            try {
+                servers.add(RedisServer.parse(uris.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRedlockPropertyException(RedlockServersCondition.SERVERS + "[" + i + "]",
+                        String.valueOf(e.getMessage()));
+            }
         }
-        // The engine's own checks first, for their messages (redlock.servers[i], password masked).
-        RedlockPropertiesMapper.options(properties, RedlockServersCondition.SERVERS, servers);
-        return servers.stream().map(Server::parse).toList();
+        return List.copyOf(servers);
     }
 
     @Override

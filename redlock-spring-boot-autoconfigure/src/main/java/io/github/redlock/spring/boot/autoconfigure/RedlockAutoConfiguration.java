@@ -1,5 +1,6 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.RedisServer;
 import io.github.redlock.Redlock;
 import io.lettuce.core.resource.ClientResources;
 import java.util.List;
@@ -62,13 +63,12 @@ public final class RedlockAutoConfiguration {
             List<ClientResources> clientResources) {
         List<RedlockConnectionDetails> details = connectionDetails.orderedStream().toList();
         boolean fromProperties = details.stream().allMatch(PropertiesRedlockConnectionDetails.class::isInstance);
-        List<String> servers = details.stream().flatMap(each -> each.getServers().stream())
-                .map(RedlockConnectionDetails.Server::toUri).toList();
+        List<RedisServer> servers = details.stream().flatMap(each -> each.getServers().stream()).toList();
         if (servers.isEmpty() && fromProperties) {
             DataRedisLockServer server = dataRedisServer.getIfAvailable();
             if (server != null) {
-                servers = List.of(server.uri());
-                LOG.warn("Redlock uses the single Redis server of Spring Data Redis (" + server.display()
+                servers = List.of(server.server());
+                LOG.warn("Redlock uses the single Redis server of Spring Data Redis (" + server.server().address()
                         + ") because redlock.servers is empty: locks are not fault-tolerant, since a failure or restart"
                         + " of that server loses or blocks them. List 3 or 5 independent Redis masters in redlock.servers.");
             }

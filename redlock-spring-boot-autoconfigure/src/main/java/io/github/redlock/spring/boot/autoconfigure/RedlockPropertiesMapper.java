@@ -1,6 +1,7 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
 import io.github.redlock.InvalidRedlockSettingException;
+import io.github.redlock.RedisServer;
 import io.github.redlock.RedlockOptions;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,7 @@ final class RedlockPropertiesMapper {
      * @throws InvalidRedlockPropertyException naming the property (with a server's index) and what is
      *         wrong; messages show URIs with passwords masked
      */
-    static RedlockOptions options(RedlockProperties properties, String serversProperty, List<String> servers) {
+    static RedlockOptions options(RedlockProperties properties, String serversProperty, List<RedisServer> servers) {
         validateDefaultTtl(properties);
         if (servers.isEmpty()) {
             throw new InvalidRedlockPropertyException(serversProperty, "no Redis servers are configured. List the"

@@ -3,6 +3,7 @@ package io.github.redlock.spring.boot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.redlock.RedisServer;
 import io.github.redlock.RedlockOptions;
 import java.io.InputStream;
 import java.net.URL;
@@ -32,7 +33,7 @@ class DefaultsTests {
     void propertiesStartFromTheEngineDefaults() {
         RedlockOptions engine = RedlockOptions.builder().servers("redis://127.0.0.1:6379").build();
         RedlockOptions fromProperties = RedlockPropertiesMapper.options(properties, "redlock.servers",
-                List.of("redis://127.0.0.1:6379"));
+                List.of(RedisServer.parse("redis://127.0.0.1:6379")));
         assertThat(fromProperties).usingRecursiveComparison().isEqualTo(engine);
     }
 

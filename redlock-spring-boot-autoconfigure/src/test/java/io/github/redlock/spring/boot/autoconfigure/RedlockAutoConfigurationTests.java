@@ -2,6 +2,7 @@ package io.github.redlock.spring.boot.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.redlock.RedisServer;
 import io.github.redlock.Redlock;
 import io.github.redlock.RedlockOptions;
 import io.lettuce.core.resource.ClientResources;
@@ -201,7 +202,8 @@ class RedlockAutoConfigurationTests {
                     Redlock redlock = context.getBean(Redlock.class);
                     assertThat(redlock.nodes()).containsExactly("redis://127.0.0.1:7");
                     assertThat(redlock.quorum()).isEqualTo(1);
-                    assertThat(redlock.options().servers()).containsExactly("redis://:p%40ss%20w0rd%3Ax@127.0.0.1:7");
+                    assertThat(redlock.options().servers())
+                            .containsExactly(RedisServer.of("127.0.0.1", 7).withCredentials(null, "p@ss w0rd:x"));
                     assertThat(output).containsOnlyOnce("not fault-tolerant").contains("redis://127.0.0.1:7")
                             .doesNotContain("p@ss w0rd");
                 });
@@ -215,7 +217,8 @@ class RedlockAutoConfigurationTests {
                         "spring.data.redis.password=s3cret", "spring.data.redis.ssl.enabled=true")
                 .run(context -> {
                     Redlock redlock = context.getBean(Redlock.class);
-                    assertThat(redlock.options().servers()).containsExactly("rediss://admin:s3cret@127.0.0.1:7/3");
+                    assertThat(redlock.options().servers()).containsExactly(
+                            RedisServer.of("127.0.0.1", 7).withSsl(true).withDatabase(3).withCredentials("admin", "s3cret"));
                     assertThat(redlock.nodes()).containsExactly("rediss://127.0.0.1:7/3");
                 });
     }

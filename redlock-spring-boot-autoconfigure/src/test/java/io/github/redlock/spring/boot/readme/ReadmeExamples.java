@@ -3,12 +3,12 @@ package io.github.redlock.spring.boot.readme;
 import io.github.redlock.RedlockListener;
 import io.github.redlock.Lease;
 import io.github.redlock.LockRequest;
+import io.github.redlock.RedisServer;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.LockFailurePolicy;
 import io.github.redlock.spring.boot.autoconfigure.RedlockBuilderCustomizer;
 import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails;
-import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails.Server;
 import io.github.redlock.spring.observation.DefaultLockAcquireObservationConvention;
 import io.github.redlock.spring.observation.LockAcquireObservationConvention;
 import io.github.redlock.spring.observation.LockObservationContext;
@@ -216,7 +216,7 @@ final class ReadmeExamples {
         @Bean
         RedlockConnectionDetails redlockConnectionDetails(@Value("${locks.password}") String password) {
             return RedlockConnectionDetails.of(Stream.of("10.0.0.1", "10.0.0.2", "10.0.0.3")
-                    .map(host -> Server.of(host, 6379).withCredentials("locker", password))
+                    .map(host -> RedisServer.of(host, 6379).withCredentials("locker", password))
                     .toList());
         }
     }

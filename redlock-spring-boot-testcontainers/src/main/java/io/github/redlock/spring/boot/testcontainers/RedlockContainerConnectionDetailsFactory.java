@@ -1,5 +1,6 @@
 package io.github.redlock.spring.boot.testcontainers;
 
+import io.github.redlock.RedisServer;
 import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails;
 import java.util.List;
 import org.springframework.boot.testcontainers.service.connection.ContainerConnectionDetailsFactory;
@@ -33,8 +34,8 @@ public class RedlockContainerConnectionDetailsFactory
     }
 
     /** The container's host and mapped Redis port. */
-    static RedlockConnectionDetails.Server server(Container<?> container) {
-        return RedlockConnectionDetails.Server.of(container.getHost(), container.getMappedPort(REDIS_PORT));
+    static RedisServer server(Container<?> container) {
+        return RedisServer.of(container.getHost(), container.getMappedPort(REDIS_PORT));
     }
 
     static final class RedlockContainerConnectionDetails extends ContainerConnectionDetails<Container<?>>
@@ -45,7 +46,7 @@ public class RedlockContainerConnectionDetailsFactory
         }
 
         @Override
-        public List<Server> getServers() {
+        public List<RedisServer> getServers() {
             return List.of(server(getContainer()));
         }
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import io.github.redlock.spring.boot.autoconfigure.RedlockConnectionDetails.Server;
+import io.github.redlock.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.service.connection.ConnectionDetailsFactory;
 import org.springframework.core.io.support.SpringFactoriesLoader;
@@ -24,8 +24,8 @@ class RedlockContainerConnectionDetailsFactoryTests {
         Container<?> container = mock(Container.class);
         when(container.getHost()).thenReturn("localhost");
         when(container.getMappedPort(6379)).thenReturn(32771);
-        Server server = RedlockContainerConnectionDetailsFactory.server(container);
-        assertThat(server).isEqualTo(Server.of("localhost", 32771));
-        assertThat(server.toUri()).isEqualTo("redis://localhost:32771");
+        RedisServer server = RedlockContainerConnectionDetailsFactory.server(container);
+        assertThat(server).isEqualTo(RedisServer.of("localhost", 32771));
+        assertThat(server.address()).isEqualTo("redis://localhost:32771");
     }
 }
