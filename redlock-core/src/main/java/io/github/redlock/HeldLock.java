@@ -58,6 +58,7 @@ final class HeldLock {
     private int working;
     private CompletableFuture<?> renewal = CompletableFuture.completedFuture(null);
     private long renewalsSent;
+    private boolean releaseWhenIdle;
 
     HeldLock(HeldLocks table, LockEngine engine, Listeners listeners, LockRequest request, String value,
             LockEngine.Grant grant, boolean fillIn) {
@@ -176,9 +177,23 @@ final class HeldLock {
         return true;
     }
 
-    /** A locked call's work ended (call before ending the lock). */
-    synchronized void workDone() {
-        working--;
+    /**
+     * A locked call's work ended (call before ending the lock). When it was the last work under a
+     * lock whose release was asked for meanwhile (a nested call's work outliving its caller's), the
+     * lock is released now.
+     */
+    void workDone() {
+        boolean releaseNow;
+        synchronized (this) {
+            working--;
+            releaseNow = working == 0 && releaseWhenIdle;
+            if (releaseNow) {
+                releaseWhenIdle = false;
+            }
+        }
+        if (releaseNow) {
+            release();
+        }
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -297,7 +312,8 @@ final class HeldLock {
 
     /**
      * Ends the lock: stops renewal and fill-in, waits for a renewal in flight, then releases it, or,
-     * while its minimum hold still runs, sets its key to expire when the hold ends. Completes with
+     * while its minimum hold still runs, sets its key to expire when the hold ends. While other work
+     * still runs under it (a re-entered call's), the release waits for that work to end. Completes with
      * true when a quorum of nodes released (or kept) it; false when it had expired or been taken
      * over, too few nodes answered, or it had already ended. Never completes exceptionally.
      */
@@ -306,6 +322,12 @@ final class HeldLock {
         synchronized (this) {
             if (state != State.HELD) {
                 return CompletableFuture.completedFuture(false);
+            }
+            if (working > 0) {
+                // Work still runs under it (a nested call's, re-entered): it stays held, renewed as
+                // asked, and is released when that work ends.
+                releaseWhenIdle = true;
+                return CompletableFuture.completedFuture(true);
             }
             state = State.ENDING;
             inFlight = renewal;

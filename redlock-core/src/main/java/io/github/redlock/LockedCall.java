@@ -1,6 +1,7 @@
 package io.github.redlock;
 
 import java.util.Optional;
+import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> what the work returns
  */
-public final class LockedCall<T> {
+public final class LockedCall<T extends @Nullable Object> {
 
     private final LockResult lock;
     private final boolean ran;
@@ -21,11 +22,11 @@ public final class LockedCall<T> {
         this.value = value;
     }
 
-    static <T> LockedCall<T> ran(LockResult lock, @Nullable T value) {
+    static <T extends @Nullable Object> LockedCall<T> ran(LockResult lock, @Nullable T value) {
         return new LockedCall<>(lock, true, value);
     }
 
-    static <T> LockedCall<T> notRun(LockResult lock) {
+    static <T extends @Nullable Object> LockedCall<T> notRun(LockResult lock) {
         return new LockedCall<>(lock, false, null);
     }
 
@@ -35,7 +36,7 @@ public final class LockedCall<T> {
     }
 
     /** What the work returned; empty when it did not run or returned null. */
-    public Optional<T> value() {
+    public Optional<@NonNull T> value() {
         return Optional.ofNullable(value);
     }
 

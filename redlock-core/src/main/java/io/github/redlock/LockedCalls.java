@@ -38,13 +38,16 @@ final class LockedCalls {
     private record Ready(@Nullable Lease lease, LockResult result, boolean reentered) {
     }
 
-    <T, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
+    <T extends @Nullable Object, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
         Ready ready = acquire(request);
         Lease lease = ready.lease();
         if (lease == null) {
             return LockedCall.notRun(ready.result());
         }
         RedlockListener.Running running = listeners.running(request, lease);
+        if (!stillValid(lease)) {
+            return notRunAfterAll(ready, running);
+        }
         Throwable failure = null;
         try {
             return LockedCall.ran(ready.result(), work.run(lease));
@@ -59,7 +62,20 @@ final class LockedCalls {
         }
     }
 
-    <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+    /** Whether validity is still left beyond the margin, right before the work starts (after the listeners). */
+    private static boolean stillValid(Lease lease) {
+        return lease.remaining().toNanos() > margin(lease);
+    }
+
+    /** The listeners used up the validity after all: the work does not run, its lock ends as never used. */
+    private static <T extends @Nullable Object> LockedCall<T> notRunAfterAll(Ready ready, RedlockListener.Running running) {
+        running.returned();
+        end(ready, true);
+        running.finished(true, null);
+        return LockedCall.notRun(expired(ready.result()));
+    }
+
+    <T extends @Nullable Object, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work) throws E {
         Ready ready = acquire(request);
         if (ready.lease() == null) {
@@ -70,7 +86,7 @@ final class LockedCalls {
         return done;
     }
 
-    <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+    <T extends @Nullable Object, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor) {
         CompletableFuture<LockedCall<T>> done = new CompletableFuture<>();
         if (request.reentry().isPresent()) {
@@ -95,7 +111,7 @@ final class LockedCalls {
         return done;
     }
 
-    private <T, E extends Throwable> void startLater(LockRequest request, Ready ready,
+    private <T extends @Nullable Object, E extends Throwable> void startLater(LockRequest request, Ready ready,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor,
             CompletableFuture<LockedCall<T>> done) {
         if (ready.lease() == null) {
@@ -117,13 +133,17 @@ final class LockedCalls {
     }
 
     /** Starts the work on this thread and ends its lock when its stage completes; completes {@code done} after that. */
-    private <T, E extends Throwable> void run(LockRequest request, Ready ready,
+    private <T extends @Nullable Object, E extends Throwable> void run(LockRequest request, Ready ready,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work, CompletableFuture<LockedCall<T>> done) throws E {
         Lease lease = ready.lease();
         if (lease == null) {
             throw new IllegalStateException("no lease to run under");
         }
         RedlockListener.Running running = listeners.running(request, lease);
+        if (!stillValid(lease)) {
+            done.complete(notRunAfterAll(ready, running));
+            return;
+        }
         CompletionStage<T> stage;
         try {
             stage = work.run(lease);
@@ -192,12 +212,15 @@ final class LockedCalls {
         return new Ready(lease, result, false);
     }
 
-    /** Runs under a lease the caller's call chain holds: nothing is acquired, nothing ended. */
+    /**
+     * Runs under a lease the caller's call chain holds: nothing is acquired, and the lock is not ended
+     * by this call; its work counts as work under the lock, so the caller's release waits for it.
+     */
     private Ready reenter(LockRequest request) {
         Lease held = request.reentry().orElseThrow();
         LockResult reentered = LockResult.reentered(held);
         var report = listeners.acquiring(request);
-        if (held.remaining().toNanos() <= margin(held)) {
+        if (!held.held().startWork(margin(held))) {
             LockResult expired = expired(reentered);
             report.accept(expired);
             return new Ready(null, expired, true);
@@ -214,13 +237,19 @@ final class LockedCalls {
         return LockResult.failed(granted.resource(), LockFailure.VALIDITY_EXPIRED, granted.nodes(), granted.attempts());
     }
 
-    /** Ends the lock after its work: as the request says; a re-entered one stays held; one whose work never started is released. */
+    /**
+     * Ends the lock after its work: as the request says; one whose work never started is released at
+     * once; a re-entered one stays held (its caller ends it, once this work is done too).
+     */
     private static void end(Ready ready, boolean neverStarted) {
         Lease lease = ready.lease();
-        if (lease == null || ready.reentered()) {
+        if (lease == null) {
             return;
         }
         lease.held().workDone();
+        if (ready.reentered()) {
+            return;
+        }
         if (neverStarted) {
             lease.held().abandon();
         } else {
@@ -230,19 +259,21 @@ final class LockedCalls {
 
     private static CompletionStage<Boolean> endAsync(Ready ready) {
         Lease lease = ready.lease();
-        if (lease == null || ready.reentered()) {
+        if (lease == null) {
             return CompletableFuture.completedFuture(true);
         }
         lease.held().workDone();
-        return lease.releaseAsync();
+        return ready.reentered() ? CompletableFuture.completedFuture(true) : lease.releaseAsync();
     }
 
-    /** The work was cancelled and may still run: its lock stays until its key expires. */
+    /** The work was cancelled and may still run: its lock stays until its key expires (a re-entered one as its caller says). */
     private static CompletionStage<Boolean> keep(Ready ready) {
         Lease lease = ready.lease();
-        if (lease != null && !ready.reentered()) {
+        if (lease != null) {
             lease.held().workDone();
-            lease.letExpire();
+            if (!ready.reentered()) {
+                lease.letExpire();
+            }
         }
         return CompletableFuture.completedFuture(true);
     }

@@ -1,5 +1,7 @@
 package io.github.redlock;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Work to run under a lock, given the lease it runs under: for {@link Redlock#execute} and
  * {@link Redlock#executeAsync}.
@@ -8,7 +10,7 @@ package io.github.redlock;
  * @param <E> what it may throw; a lambda that throws nothing checked infers {@link RuntimeException}
  */
 @FunctionalInterface
-public interface LockedWork<T, E extends Throwable> {
+public interface LockedWork<T extends @Nullable Object, E extends Throwable> {
 
     /**
      * Runs the work while the lock is held.

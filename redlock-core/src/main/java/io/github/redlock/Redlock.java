@@ -276,7 +276,7 @@ public final class Redlock implements AutoCloseable {
      * @throws E what the work threw, after the lock was ended
      * @throws IllegalStateException when this Redlock is closed
      */
-    public <T, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
+    public <T extends @Nullable Object, E extends Throwable> LockedCall<T> execute(LockRequest request, LockedWork<T, E> work) throws E {
         return calls.execute(request, work);
     }
 
@@ -292,7 +292,7 @@ public final class Redlock implements AutoCloseable {
      * @throws E what the work threw while starting, after the lock was ended
      * @throws IllegalStateException when this Redlock is closed
      */
-    public <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+    public <T extends @Nullable Object, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work) throws E {
         return calls.executeAsync(request, work);
     }
@@ -308,7 +308,7 @@ public final class Redlock implements AutoCloseable {
      *
      * @throws IllegalStateException when this Redlock is closed
      */
-    public <T, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
+    public <T extends @Nullable Object, E extends Throwable> CompletionStage<LockedCall<T>> executeAsync(LockRequest request,
             LockedWork<? extends @Nullable CompletionStage<T>, E> work, Executor executor) {
         return calls.executeAsync(request, work, executor);
     }

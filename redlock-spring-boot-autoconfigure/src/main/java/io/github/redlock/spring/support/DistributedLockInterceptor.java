@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -27,6 +29,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
@@ -111,7 +114,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     private static HeldKeys.Call perSubscription(MethodInvocation invocation) {
         if (invocation instanceof ProxyMethodInvocation proxied) {
             MethodInvocation base = proxied.invocableClone();
-            return () -> ((ProxyMethodInvocation) base).invocableClone().proceed();
+            // Exposed while it runs (later, maybe on another thread), as AspectJ advice inside the lock expects.
+            return () -> ExposeInvocationInterceptor.INSTANCE.invoke(((ProxyMethodInvocation) base).invocableClone());
         }
         return invocation::proceed;
     }
@@ -161,23 +165,44 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         final @Nullable Redlock engine;
         private final LockRequest request;
 
-        /** @throws RuntimeException when the resource cannot be evaluated (reported as not attempted) */
+        /**
+         * @throws RuntimeException when the resource cannot be evaluated, the Redlock cannot be looked
+         *         up, or the key is not a valid lock resource (reported as not attempted)
+         */
         Call(LockOperation operation, MethodInvocation invocation) {
             this.operation = operation;
             try {
                 this.key = operation.resolveKey(invocation.getArguments(), invocation.getThis(), beanResolver);
+                this.engine = redlock.get();
+                Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
+                // A scheduled tick held by another instance is theirs: retrying could only run it twice.
+                boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
+                this.request = LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
+                        .withName(operation.resource()).withTag("policy", policyTag(operation))
+                        .withMinimumHold(minHold(operation, ttl)).withKeepAlive(operation.autoExtend())
+                        .withReleaseOnCancel(operation.releaseOnCancel());
             } catch (RuntimeException e) {
                 notAttempted(e);
                 throw e;
             }
-            this.engine = redlock.get();
-            Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
-            // A scheduled tick held by another instance is theirs: retrying could only run it twice.
-            boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
-            this.request = LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
-                    .withName(operation.resource()).withTag("policy", policyTag(operation))
-                    .withMinimumHold(minHold(operation, ttl)).withKeepAlive(operation.autoExtend())
-                    .withReleaseOnCancel(operation.releaseOnCancel());
+        }
+
+        /**
+         * The engine failed the call before the method ran (it was closed, say): reported as not
+         * attempted; under {@code THROW} the error is what the call ends with (returned: true),
+         * otherwise the call is skipped with a warning (returned: false).
+         */
+        boolean engineFailed(RuntimeException error) {
+            notAttempted(error);
+            if (operation.policy() == LockFailurePolicy.THROW) {
+                return true;
+            }
+            LOG.warn("Skipped " + operation.description() + ": locking '" + key + "' failed", error);
+            return false;
+        }
+
+        private @Nullable Object engineFailure(RuntimeException error) {
+            return engineFailed(error) ? operation.resultType().failed(error) : operation.resultType().skipped();
         }
 
         /** The request for this call: re-entering {@code held} when the call chain holds the key already. */
@@ -199,27 +224,49 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
         @Nullable Object runValue(MethodInvocation invocation) throws Throwable {
             HeldKeys.Key held = heldKey();
-            LockedCall<Returned> call = engine().execute(request(HeldKeys.onThread(held)),
-                    lease -> new Returned(underLock(held, lease, invocation::proceed)));
+            AtomicBoolean started = new AtomicBoolean();
+            LockedCall<Returned> call;
+            try {
+                call = engine().execute(request(HeldKeys.onThread(held)), lease -> {
+                    started.set(true);
+                    return new Returned(underLock(held, lease, invocation::proceed));
+                });
+            } catch (RuntimeException e) {
+                if (started.get()) {
+                    throw e; // the method's own
+                }
+                return engineFailure(e);
+            }
             return call.ran() ? call.value().map(Returned::value).orElse(null) : notAcquired(call.lockResult());
         }
 
         @Nullable Object runStage(MethodInvocation invocation) throws Throwable {
             HeldKeys.Key held = heldKey();
-            CompletionStage<LockedCall<@Nullable Object>> call = engine().executeAsync(request(HeldKeys.onThread(held)),
-                    lease -> {
-                        Object result = underLock(held, lease, invocation::proceed);
-                        @SuppressWarnings("unchecked")
-                        CompletionStage<@Nullable Object> stage = result instanceof CompletionStage<?> s
-                                ? (CompletionStage<@Nullable Object>) s : CompletableFuture.completedFuture(result);
-                        return stage;
-                    });
+            AtomicBoolean started = new AtomicBoolean();
+            AtomicReference<@Nullable CompletableFuture<?>> methodStage = new AtomicReference<>();
+            CompletionStage<LockedCall<Returned>> call;
+            try {
+                call = engine().executeAsync(request(HeldKeys.onThread(held)), lease -> {
+                    started.set(true);
+                    Object result = underLock(held, lease, invocation::proceed);
+                    if (!(result instanceof CompletionStage<?> stage)) {
+                        return CompletableFuture.completedFuture(new Returned(result));
+                    }
+                    methodStage.set(stage.toCompletableFuture());
+                    return stage.thenApply(Returned::new);
+                });
+            } catch (RuntimeException e) {
+                if (started.get()) {
+                    throw e; // the method's own
+                }
+                return engineFailure(e);
+            }
             CompletableFuture<@Nullable Object> returned = new CompletableFuture<>();
             call.whenComplete((done, error) -> {
                 if (error != null) {
                     returned.completeExceptionally(unwrap(error));
                 } else if (done.ran()) {
-                    returned.complete(done.value().orElse(null));
+                    returned.complete(done.value().map(Returned::value).orElse(null));
                 } else {
                     try {
                         returned.complete(notAcquiredValue(done.lockResult()));
@@ -228,6 +275,15 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
                     }
                 }
             });
+            if (operation.releaseOnCancel()) {
+                // The caller's cancel reaches the method's own future: work that stops on cancel ends its lock.
+                returned.whenComplete((value, error) -> {
+                    CompletableFuture<?> stage = methodStage.get();
+                    if (returned.isCancelled() && stage != null) {
+                        stage.cancel(false);
+                    }
+                });
+            }
             return returned;
         }
 

@@ -33,8 +33,12 @@ final class ReactiveResults {
      */
     private static final String OBSERVATION_KEY = "micrometer.observation";
 
-    /** Where a subscriber chain keeps the locks it holds through the advice: a map of {@link HeldKeys.Key} to lease. */
-    private static final String HELD_KEY = ReactiveResults.class.getName() + ".held";
+    /**
+     * Where a subscriber chain keeps the locks it holds through the advice (a map of
+     * {@link HeldKeys.Key} to lease): a key object only this class has, so no other operator can read
+     * a lease (its value is the lock's secret) from the context.
+     */
+    private static final Object HELD_KEY = new Object();
 
     private ReactiveResults() {
     }
@@ -52,7 +56,7 @@ final class ReactiveResults {
             ObservationRegistry registry) {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.deferContextual(context -> acquire(call, context, registry)),
-                held -> Flux.defer(() -> publisherOf(adapter, () -> call.underLock(call.heldKey(), held.lease, method::proceed)))
+                held -> Flux.defer(() -> publisherOf(adapter, () -> held.invoke(call, method)))
                         .contextWrite(context -> context.put(HELD_KEY, plus(context, call.heldKey(), held.lease))),
                 Held::complete,
                 Held::fail,
@@ -64,15 +68,21 @@ final class ReactiveResults {
     /** The lock of one subscription while its publisher runs: ending {@link #work} ends the lock in the engine. */
     private static final class Held {
         final Lease lease;
-        final CompletableFuture<@Nullable Void> work = new CompletableFuture<>();
-        final CompletableFuture<LockedCall<@Nullable Void>> call = new CompletableFuture<>();
+        final CompletableFuture<Boolean> work = new CompletableFuture<>();
+        final CompletableFuture<LockedCall<Boolean>> call = new CompletableFuture<>();
+        private volatile boolean invoked;
 
         Held(Lease lease) {
             this.lease = lease;
         }
 
+        @Nullable Object invoke(DistributedLockInterceptor.Call call, HeldKeys.Call method) throws Throwable {
+            invoked = true;
+            return call.underLock(call.heldKey(), lease, method);
+        }
+
         Mono<Void> complete() {
-            work.complete(null);
+            work.complete(Boolean.TRUE);
             return ended();
         }
 
@@ -81,16 +91,27 @@ final class ReactiveResults {
             return ended();
         }
 
-        /** The subscriber went away: the work may go on, so the engine keeps the lock (or releases it on cancel if asked). */
+        /**
+         * The subscriber went away: once the method ran, its work may go on, so the engine keeps the
+         * lock (or releases it on cancel if asked); a lock whose method never ran ends as after it.
+         */
         Mono<Void> cancel() {
-            work.cancel(false);
+            if (invoked) {
+                work.cancel(false);
+            } else {
+                work.complete(Boolean.FALSE);
+            }
             return Mono.empty();
         }
 
         private Mono<Void> ended() {
-            return Mono.fromFuture(call.handle((done, error) -> (Void) null)).then();
+            return Mono.fromFuture(call.handle((done, error) -> Boolean.TRUE)).then();
         }
     }
+
+    /** Where one subscription's lock call stands, changed once: waiting for the grant, or its lock handed over, or cancelled first. */
+    private static final Object WAITING = new Object();
+    private static final Object CANCELLED = new Object();
 
     /** The held lock as a Mono: emits it once the work may start, completes empty to skip, fails under THROW. */
     private static Mono<Held> acquire(DistributedLockInterceptor.Call call, ContextView context,
@@ -102,25 +123,30 @@ final class ReactiveResults {
                 task.run();
                 return null;
             });
-            AtomicReference<@Nullable Held> emitted = new AtomicReference<>();
-            CompletableFuture<LockedCall<@Nullable Void>> locked;
+            // WAITING, then the Held handed to the subscriber, or CANCELLED: whichever comes first wins.
+            AtomicReference<Object> state = new AtomicReference<>(WAITING);
+            CompletableFuture<LockedCall<Boolean>> locked;
             try {
-                locked = (parent == null ? start(call, outer, sink, emitted, executor)
-                        : SafeObservations.scoped(registry, parent, () -> start(call, outer, sink, emitted, executor)));
+                locked = (parent == null ? start(call, outer, sink, state, executor)
+                        : SafeObservations.scoped(registry, parent, () -> start(call, outer, sink, state, executor)));
             } catch (RuntimeException e) {
-                sink.error(e);
+                if (call.engineFailed(e)) {
+                    sink.error(e);
+                } else {
+                    sink.success();
+                }
                 return;
             }
             sink.onCancel(() -> {
-                locked.cancel(false); // stops acquiring; a lock whose work started is the usingWhen's to end
-                Held held = emitted.get();
-                if (held != null) {
-                    held.cancel(); // emitted just as the subscriber went: it never reached usingWhen
+                Object before = state.getAndSet(CANCELLED);
+                if (before instanceof Held held) {
+                    held.cancel(); // handed over just as the subscriber went: usingWhen may never have it
+                } else if (before == WAITING) {
+                    locked.cancel(false); // stops acquiring; a grant that crosses it never starts its method
                 }
             });
             locked.whenComplete((done, error) -> {
-                Held held = emitted.get();
-                if (held != null) {
+                if (state.get() instanceof Held held) {
                     if (error != null) {
                         held.call.completeExceptionally(error);
                     } else {
@@ -141,11 +167,14 @@ final class ReactiveResults {
         });
     }
 
-    private static CompletableFuture<LockedCall<@Nullable Void>> start(DistributedLockInterceptor.Call call,
-            @Nullable Lease outer, MonoSink<Held> sink, AtomicReference<@Nullable Held> emitted, Executor executor) {
+    private static CompletableFuture<LockedCall<Boolean>> start(DistributedLockInterceptor.Call call,
+            @Nullable Lease outer, MonoSink<Held> sink, AtomicReference<Object> state, Executor executor) {
         return call.engine().executeAsync(call.request(outer), lease -> {
             Held held = new Held(lease);
-            emitted.set(held);
+            if (!state.compareAndSet(WAITING, held)) {
+                held.work.complete(Boolean.FALSE); // the subscriber went first: the method never runs
+                return held.work;
+            }
             sink.success(held);
             return held.work;
         }, executor).toCompletableFuture();

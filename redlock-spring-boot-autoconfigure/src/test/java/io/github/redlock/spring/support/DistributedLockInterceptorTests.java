@@ -92,6 +92,12 @@ class DistributedLockInterceptorTests {
         }
 
         @DistributedLock(resource = "order:#{#id}")
+        public String outerStartingWork(long id, CompletableFuture<String> work) {
+            inner().innerWork(id, work); // not joined: the nested work outlives this call
+            return "outer ran";
+        }
+
+        @DistributedLock(resource = "order:#{#id}")
         public CompletableFuture<String> outerStage(long id) {
             return inner().innerStage(id).thenApply(inner -> "outer ran, inner: " + inner);
         }
@@ -146,6 +152,11 @@ class DistributedLockInterceptorTests {
         @DistributedLock(resource = "order:#{#id}")
         public CompletableFuture<String> innerStage(long id) {
             return CompletableFuture.completedFuture("inner ran");
+        }
+
+        @DistributedLock(resource = "order:#{#id}")
+        public CompletableFuture<String> innerWork(long id, CompletableFuture<String> work) {
+            return work;
         }
 
         @DistributedLock(resource = "order:#{#id}")
@@ -224,6 +235,18 @@ class DistributedLockInterceptorTests {
         assertThat(jobs.outerReactive(4).block()).isEqualTo("outer ran, inner: inner ran");
         assertThat(fake.holding("order:1") + fake.holding("order:2") + fake.holding("order:3") + fake.holding("order:4"))
                 .as("every lock ended with its outer call").isZero();
+    }
+
+    @Test
+    void aNestedCallsWorkThatOutlivesItsCallerKeepsTheLockUntilItEnds() {
+        Jobs jobs = jobs();
+        CompletableFuture<String> work = new CompletableFuture<>();
+
+        assertThat(jobs.outerStartingWork(7, work)).isEqualTo("outer ran");
+
+        assertThat(fake.holding("order:7")).as("held while the nested work runs").isEqualTo(3);
+        work.complete("done");
+        assertThat(fake.holding("order:7")).isZero();
     }
 
     @Test

@@ -1,12 +1,15 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.Lease;
 import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
 import io.github.redlock.RedlockListener;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -51,6 +54,16 @@ final class RedlockListenerRegistrar implements BeanPostProcessor, SmartInitiali
         @Override
         public Consumer<LockResult> acquiring(LockRequest request) {
             return beans.get().acquiring(request);
+        }
+
+        @Override
+        public Running running(LockRequest request, Lease lease) {
+            return beans.get().running(request, lease);
+        }
+
+        @Override
+        public void notAttempted(String name, Map<String, String> tags, @Nullable Throwable error) {
+            beans.get().notAttempted(name, tags, error);
         }
 
         @Override
