@@ -303,13 +303,15 @@ public final class RedlockOptions {
         /**
          * How long a node may stay silent before a command to it times out; default 100 ms. Keep it
          * far below your TTLs. It counts from when the command was written to the node's connection,
-         * is extended while replies to earlier commands keep arriving on it (the node answers, the
-         * command is only queued), and fires only once the connection's I/O thread keeps up with its
-         * reads: a burst that keeps this JVM busy does not look like a dead node, while a paused or
-         * partitioned one costs one timeout per attempt. Timeouts fire on a timer wheel with a 10 ms
-         * tick, so a silent node is given up after {@code timeout} plus up to about one tick (more
-         * when the machine is overloaded); a command this JVM could not even write is given up one
-         * second after its timeout.
+         * is extended while the node's replies to earlier commands keep arriving on it (the node
+         * answers, the command is only queued; failures of this client never count as replies), up to
+         * one second past the timeout at most, and fires only once the connection's I/O thread keeps
+         * up with its reads: a burst that keeps this JVM busy does not look like a dead node, while a
+         * paused or partitioned one costs one timeout per attempt. Timeouts fire on a timer wheel with
+         * a 10 ms tick, so a silent node is given up after {@code timeout} plus up to about one tick
+         * (more when the machine is overloaded); a command this JVM could not even write is given up
+         * one second after its timeout. A connection that stays silent (three such timeouts in a row,
+         * at least five seconds without a reply) is closed and replaced.
          */
         public B timeout(Duration timeout) {
             this.timeout = timeout;
@@ -322,7 +324,11 @@ public final class RedlockOptions {
             return self();
         }
 
-        /** Minimum time between connection attempts to a node that was down at start-up; default 1 s. */
+        /**
+         * Minimum time between connection attempts to a node: one that was down at start-up, or whose
+         * connection closed or went silent (it is reconnected in the background, without waiting for
+         * a call); default 1 s.
+         */
         public B reconnectInterval(Duration reconnectInterval) {
             this.reconnectInterval = reconnectInterval;
             return self();

@@ -117,7 +117,10 @@ final class ReactiveResults {
     private static Mono<Held> acquire(DistributedLockInterceptor.Call call, ContextView context,
             ObservationRegistry registry) {
         return Mono.create(sink -> {
-            Lease outer = held(context).get(call.heldKey());
+            // The subscriber chain's lock, or, for a publisher subscribed on the thread of a plain or
+            // stage method holding the key (blocking on it, say), that thread's.
+            Lease inChain = held(context).get(call.heldKey());
+            Lease outer = inChain != null ? inChain : HeldKeys.onThread(call.heldKey());
             Observation parent = observation(context);
             Executor executor = parent == null ? Runnable::run : task -> SafeObservations.scoped(registry, parent, () -> {
                 task.run();

@@ -87,6 +87,11 @@ class DistributedLockInterceptorTests {
         }
 
         @DistributedLock(resource = "order:#{#id}")
+        public String outerBlockingOnReactive(long id) {
+            return "outer ran, inner: " + inner().innerReactive(id).block();
+        }
+
+        @DistributedLock(resource = "order:#{#id}")
         public String outerOnOtherKey(long id) {
             return "outer ran, inner: " + inner().inner(id + 1);
         }
@@ -233,6 +238,7 @@ class DistributedLockInterceptorTests {
         assertThat(jobs.outerStrict(2)).isEqualTo("outer ran, inner: inner ran");
         assertThat(jobs.outerStage(3).join()).isEqualTo("outer ran, inner: inner ran");
         assertThat(jobs.outerReactive(4).block()).isEqualTo("outer ran, inner: inner ran");
+        assertThat(jobs.outerBlockingOnReactive(8)).isEqualTo("outer ran, inner: inner ran");
         assertThat(fake.holding("order:1") + fake.holding("order:2") + fake.holding("order:3") + fake.holding("order:4"))
                 .as("every lock ended with its outer call").isZero();
     }
