@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.BridgeMethodResolver;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.env.PropertyResolver;
@@ -30,6 +32,8 @@ import org.springframework.util.ReflectionUtils;
  * every annotated method of a bean is checked at startup, not on its first call.
  */
 public final class DistributedLockOperationSource {
+
+    private static final ParameterNameDiscoverer PARAMETER_NAMES = new DefaultParameterNameDiscoverer();
 
     private static final Object NONE = new Object();
     private static final TemplateParserContext TEMPLATE = new TemplateParserContext();
@@ -124,6 +128,10 @@ public final class DistributedLockOperationSource {
             } catch (ParseException | IllegalStateException e) {
                 throw invalid(method, "the resource '" + resource + "' is not a valid SpEL template: " + e.getMessage()
                         + ". Write expressions inside #{...}, for example \"invoice:#{#invoice.id}\".");
+            }
+            String problem = TemplateVariables.problem(expression, method, PARAMETER_NAMES.getParameterNames(method));
+            if (problem != null) {
+                throw invalid(method, problem);
             }
         } else if (resolved.isBlank()) {
             throw invalid(method, "the resource '" + resource + "' resolves to a blank name. Check the property it refers to.");

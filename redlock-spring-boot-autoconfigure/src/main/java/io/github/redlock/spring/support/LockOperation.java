@@ -156,6 +156,11 @@ public final class LockOperation {
         return key;
     }
 
+    /**
+     * Evaluates the template part by part, as SpEL's template evaluation does, except that a part
+     * evaluating to null (a null argument, a missing property) fails the call instead of leaving that
+     * part empty: {@code "order:#{#id}"} must never lock {@code "order:"} for every id.
+     */
     private @Nullable String evaluate(Expression expression, @Nullable Object[] args, @Nullable Object target,
             @Nullable BeanResolver beanResolver) {
         LockExpressionRoot root = new LockExpressionRoot(method, args, target, targetClass);
@@ -164,12 +169,23 @@ public final class LockOperation {
         if (beanResolver != null) {
             context.setBeanResolver(beanResolver);
         }
-        try {
-            return expression.getValue(context, String.class);
-        } catch (EvaluationException e) {
-            throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
-                    + "' could not be evaluated for this call (" + e.getMessage() + "), so the method was not run", e);
+        StringBuilder key = new StringBuilder();
+        for (Expression part : TemplateVariables.parts(expression)) {
+            String value;
+            try {
+                value = part.getValue(context, String.class);
+            } catch (EvaluationException e) {
+                throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
+                        + "' could not be evaluated for this call (" + e.getMessage() + "), so the method was not run", e);
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("@DistributedLock on " + describe(method) + ": resource '" + resource
+                        + "': #{" + part.getExpressionString() + "} evaluated to null for this call, so no lock can be"
+                        + " taken and the method was not run");
+            }
+            key.append(value);
         }
+        return key.toString();
     }
 
     /** Whether the template is one argument reference, read without SpEL when it is a String or primitive wrapper. */

@@ -129,7 +129,13 @@ class DistributedLockInterceptorTests {
             return inner().innerReactive(id).map(inner -> "outer ran, inner: " + inner);
         }
 
-        @DistributedLock(resource = "#{#missing.name}")
+        @DistributedLock(resource = "order:#{#id}")
+        public String byOrder(@Nullable Long id) {
+            runs.incrementAndGet();
+            return "ran";
+        }
+
+        @DistributedLock(resource = "#{#p0.missing}")
         public void unevaluable(String id) {
         }
 
@@ -318,6 +324,19 @@ class DistributedLockInterceptorTests {
     }
 
     @Test
+    void aKeyPartThatEvaluatesToNullFailsTheCallWithoutRunningIt() {
+        Jobs jobs = jobs();
+
+        assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> jobs.byOrder(null))
+                .withMessageContaining("byOrder(Long)").withMessageContaining("'order:#{#id}'")
+                .withMessageContaining("evaluated to null");
+
+        assertThat(target.runs).hasValue(0);
+        assertThat(fake.holding("order:")).as("the shared wrong key").isZero();
+        assertThat(notAttempted).containsExactly("order:#{#id} {policy=skip} error");
+    }
+
+    @Test
     void callsThatNeverReachAnEngineAreReportedAndNeverRun() {
         engine = null;
         Jobs jobs = jobs();
@@ -328,6 +347,6 @@ class DistributedLockInterceptorTests {
 
         assertThat(target.runs).hasValue(0);
         assertThat(notAttempted).containsExactly("report {policy=skip} no engine", "report {policy=throw} no engine",
-                "#{#missing.name} {policy=skip} error");
+                "#{#p0.missing} {policy=skip} error");
     }
 }

@@ -144,7 +144,7 @@ class DistributedLockOperationSourceTests {
         assertThatIllegalArgumentException().isThrownBy(() -> operation.resolveKey(new Object[] {" "}, new Jobs(), null))
                 .withMessageContaining("onlyExpression").withMessageContaining("blank");
         assertThatIllegalArgumentException().isThrownBy(() -> operation.resolveKey(new Object[] {null}, new Jobs(), null))
-                .withMessageContaining("blank");
+                .withMessageContaining("evaluated to null");
     }
 
     @Test
@@ -431,6 +431,39 @@ class DistributedLockOperationSourceTests {
         assertRejected(FinalMethod.class, "final");
         assertRejected(PrivateMethod.class, "private");
         assertRejected(StaticMethod.class, "static");
+    }
+
+    static class MisnamedParameter {
+        @DistributedLock(resource = "order:#{#orderId}")
+        public void job(long id) {
+        }
+    }
+
+    static class UnknownVariable {
+        @DistributedLock(resource = "report:#{#region}:#{#day}")
+        public void job(String region, String date) {
+        }
+    }
+
+    static class PositionalAndRootReferences {
+        @DistributedLock(resource = "#{#p0}:#{#a1}:#{#root.methodName}:#{#this.methodName}:#{methodName}")
+        public void job(String first, String second) {
+        }
+    }
+
+    @Test
+    void aTemplateNamingNoParameterFailsAtStartupWithAHint() {
+        assertRejected(MisnamedParameter.class, "#orderId");
+        assertThatIllegalStateException().isThrownBy(() -> source.hasLockedMethods(MisnamedParameter.class))
+                .withMessageContaining("Did you mean #id?");
+        assertRejected(UnknownVariable.class, "#day");
+        assertThatIllegalStateException().isThrownBy(() -> source.hasLockedMethods(UnknownVariable.class))
+                .withMessageContaining("Did you mean #date?");
+    }
+
+    @Test
+    void positionalAliasesAndRootReferencesNeedNoParameterOfThatName() {
+        assertThat(source.hasLockedMethods(PositionalAndRootReferences.class)).isTrue();
     }
 
     private void assertRejected(Class<?> type, String problem) {

@@ -69,8 +69,8 @@ class LockOperationKeyTests {
         public void withLiteral(String region) {
         }
 
-        @DistributedLock(resource = "#{#nothing}")
-        public void unknownName(String name) {
+        @DistributedLock(resource = "#{#p0}:#{#name}")
+        public void beanReferenceOrNull(String name) {
         }
 
         @DistributedLock(resource = "#{#count}")
@@ -115,12 +115,13 @@ class LockOperationKeyTests {
     }
 
     @Test
-    void nullEmptyAndBlankArgumentsFailWithTheSpelMessage() {
+    void emptyAndBlankArgumentsFailWithTheSpelMessageAndNullNamesItsPart() {
         LockOperation operation = operation("byName", String.class);
-        for (String blank : Arrays.asList(null, "", " ", "\t")) {
+        for (String blank : Arrays.asList("", " ", "\t")) {
             assertThat(outcome(operation, blank)).startsWith("error: ").contains("evaluated to a blank key");
             assertSameAsSpel(operation, blank);
         }
+        assertThat(outcome(operation, (Object) null)).startsWith("error: ").contains("#{#name} evaluated to null");
     }
 
     @Test
@@ -153,23 +154,31 @@ class LockOperationKeyTests {
         assertThat(ArgumentReference.of("#{#root}", method("anything", Object.class), new String[] {"root"})).isNull();
         assertThat(ArgumentReference.of("#{ #value}", method("anything", Object.class), new String[] {"value"})).isNull();
         assertThat(operation("withLiteral", String.class).readsArgumentDirectly()).isFalse();
-        assertThat(operation("unknownName", String.class).readsArgumentDirectly()).isFalse();
+    }
+
+    @Test
+    void aPartOfATemplateThatEvaluatesToNullFailsTheCall() {
+        LockOperation operation = operation("withLiteral", String.class);
+
+        assertThat(outcome(operation, (Object) null)).startsWith("error: ").contains("withLiteral(String)")
+                .contains("'report:#{#region}'").contains("#{#region} evaluated to null");
+        assertThat(outcome(operation("beanReferenceOrNull", String.class), (Object) null)).startsWith("error: ")
+                .contains("evaluated to null");
     }
 
     @Test
     void templateWithLiteralTextGivesTheSpelKey() {
         LockOperation operation = operation("withLiteral", String.class);
-        for (Object region : Arrays.asList("eu", " ", null)) {
+        for (Object region : Arrays.asList("eu", " ")) {
             assertSameAsSpel(operation, region);
         }
         assertThat(operation.resolveKey(new Object[] {"eu"}, target, null)).isEqualTo("report:eu");
     }
 
     @Test
-    void unknownVariableAndMissingArgumentsGiveTheSpelOutcome() {
-        assertSameAsSpel(operation("unknownName", String.class), "anything");
+    void missingArgumentsFailTheCall() {
         LockOperation operation = operation("byName", String.class);
-        assertThat(outcome(operation)).isEqualTo(spel(operation));
+        assertThat(outcome(operation)).startsWith("error: ").contains("evaluated to null");
     }
 
     @Test
