@@ -1,6 +1,7 @@
 package io.github.redlock.spring.support;
 
 import io.github.redlock.spring.DistributedLock;
+import io.github.redlock.spring.InvalidDistributedLockException;
 import io.github.redlock.spring.LockFailurePolicy;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -190,6 +191,6 @@ public final class DistributedLockOperationSource {
     }
 
     private static IllegalStateException invalid(Method method, String problem) {
-        return new IllegalStateException("Invalid @DistributedLock on " + LockOperation.describe(method) + ": " + problem);
+        return new InvalidDistributedLockException(LockOperation.describe(method), problem);
     }
 }
