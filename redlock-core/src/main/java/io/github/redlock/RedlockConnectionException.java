@@ -16,10 +16,40 @@ public class RedlockConnectionException extends RedlockException {
     public RedlockConnectionException(int quorum, List<NodeOutcome> nodes) {
         super("Only " + nodes.stream().filter(n -> n.status() == NodeStatus.OK).count() + " of " + nodes.size()
                 + " Redis nodes could be reached, a quorum needs " + quorum + ": "
-                + nodes.stream().map(NodeOutcome::toString).collect(Collectors.joining(", "))
-                + ". Start the missing nodes, fix their addresses, or set requireQuorumOnStartup(false)"
-                + " to start anyway and connect them later.");
+                + nodes.stream().map(NodeOutcome::toString).collect(Collectors.joining(", ")) + ". " + fix(nodes));
         this.nodes = List.copyOf(nodes);
+    }
+
+    /** What to do, from what the nodes said: wrong credentials, missing ACL rights, TLS spoken to one side only, or nodes down. */
+    static String fix(List<NodeOutcome> nodes) {
+        String details = nodes.stream().filter(n -> n.status() != NodeStatus.OK && n.detail() != null)
+                .map(n -> n.node() + " " + n.detail()).collect(Collectors.joining("\n"));
+        if (details.contains("WRONGPASS") || details.contains("NOAUTH") || details.contains("invalid password")) {
+            return "Check the credentials: the user name and password in each server's URI (percent-encode @ : / in"
+                    + " them), or the ACL user's password.";
+        }
+        if (details.contains("NOPERM")) {
+            return "Check the ACL: the user must be allowed EVAL, EVALSHA, SET, DEL, PEXPIRE and PING (for example"
+                    + " +eval +evalsha +set +del +pexpire +ping on the lock keys).";
+        }
+        boolean tlsUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("rediss://"));
+        boolean plainUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("redis://"));
+        if (tlsUri && (details.contains("no connection within") || details.contains("SSL") || details.contains("ssl"))) {
+            return "Check TLS: a rediss:// URI needs a server that speaks TLS on that port (a plain server never"
+                    + " answers the handshake); use redis:// for a plain server.";
+        }
+        if (plainUri && (details.contains("Connection reset") || details.contains("no connection within"))) {
+            return "If the servers expect TLS, use rediss:// URIs (a TLS port resets a plain connection). Otherwise start"
+                    + " the missing nodes, fix their addresses, or set requireQuorumOnStartup(false) to start anyway and"
+                    + " connect them later.";
+        }
+        return "Start the missing nodes, fix their addresses, or set requireQuorumOnStartup(false) to start anyway and"
+                + " connect them later.";
+    }
+
+    /** What to do about it, judged from what the nodes answered (credentials, ACL, TLS, or nodes down). */
+    public String fix() {
+        return fix(nodes);
     }
 
     public List<NodeOutcome> nodes() {

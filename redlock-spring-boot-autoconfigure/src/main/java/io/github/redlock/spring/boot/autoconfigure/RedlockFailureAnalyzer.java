@@ -46,9 +46,9 @@ final class RedlockFailureAnalyzer implements FailureAnalyzer, Ordered {
         }
         RedlockConnectionException connection = find(failure, RedlockConnectionException.class);
         if (connection != null) {
-            return new FailureAnalysis(connection.getMessage(), "Start the Redis servers that could not be reached, or"
-                    + " correct redlock.servers. To start without them (locks fail until a quorum is reachable), set"
-                    + " redlock.require-quorum-on-startup=false.", connection);
+            return new FailureAnalysis(connection.getMessage(), connection.fix() + " The servers are "
+                    + RedlockServersCondition.SERVERS + "; to start without a quorum (locks fail until one is reachable),"
+                    + " set redlock.require-quorum-on-startup=false.", connection);
         }
         return null;
     }

@@ -1,0 +1,45 @@
+package io.github.redlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The startup error says what to fix, from what the nodes answered (the texts are Lettuce's and Redis's own). */
+class RedlockConnectionExceptionTests {
+
+    private static String message(NodeOutcome... nodes) {
+        return new RedlockConnectionException(2, List.of(nodes)).getMessage();
+    }
+
+    @Test
+    void wrongOrMissingPasswordsSayCheckTheCredentials() {
+        assertThat(message(new NodeOutcome("redis://127.0.0.1:7411", NodeStatus.ERROR,
+                "Unable to connect to 127.0.0.1/<unresolved>:7411: WRONGPASS invalid username-password pair or user is disabled.")))
+                .contains("Check the credentials").doesNotContain("requireQuorumOnStartup");
+        assertThat(message(new NodeOutcome("redis://127.0.0.1:7411", NodeStatus.ERROR, "NOAUTH Authentication required.")))
+                .contains("Check the credentials");
+    }
+
+    @Test
+    void missingAclRightsNameTheCommandsTheEngineNeeds() {
+        assertThat(message(new NodeOutcome("redis://127.0.0.1:7411", NodeStatus.ERROR,
+                "NOPERM User locks has no permissions to run the 'ping' command")))
+                .contains("Check the ACL").contains("EVALSHA").contains("PEXPIRE");
+    }
+
+    @Test
+    void tlsSpokenToAPlainServerSaysSo() {
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.TIMEOUT, "no connection within 2000 ms")))
+                .contains("Check TLS").contains("rediss://");
+        assertThat(message(new NodeOutcome("redis://127.0.0.1:7411", NodeStatus.ERROR,
+                "Unable to connect to 127.0.0.1/<unresolved>:7411: Connection reset"))).contains("use rediss://");
+    }
+
+    @Test
+    void nodesThatAreDownAreToBeStarted() {
+        assertThat(message(new NodeOutcome("redis://127.0.0.1:7411", NodeStatus.ERROR,
+                "Unable to connect to 127.0.0.1/<unresolved>:7411: Connection refused")))
+                .contains("Start the missing nodes").contains("requireQuorumOnStartup(false)");
+    }
+}
