@@ -53,6 +53,11 @@ public final class FakeRedlock {
         nodes.forEach(node -> node.put(key, "someone-else", ttl));
     }
 
+    /** Makes node {@code node} answer with errors (down), or normally again. */
+    public void down(int node, boolean down) {
+        nodes.get(node).mode(down ? FakeNode.Mode.ERROR : FakeNode.Mode.UP);
+    }
+
     /** Moves the clock. */
     public void advance(Duration duration) {
         ticker.advance(duration);

@@ -57,6 +57,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
     private final @Nullable BeanResolver beanResolver;
     private final SchedulerClocks clocks;
     private final Set<Method> warnedWithoutRedlock = ConcurrentHashMap.newKeySet();
+    /** The engines whose quorum is lost, as calls skipped for want of answers found: logged once on loss, once on return. */
+    private final Set<Redlock> quorumLost = ConcurrentHashMap.newKeySet();
 
     /**
      * @param operations the annotated methods
@@ -290,6 +292,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         /** Runs the method with its lock known to nested calls on this thread, and says when it outran its lock. */
         @Nullable Object underLock(HeldKeys.Key held, Lease lease, HeldKeys.Call method)
                 throws Throwable {
+            quorumAnswered();
             watchRenewal(lease);
             try {
                 return HeldKeys.holding(held, lease, method);
@@ -345,13 +348,30 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         }
 
         private void logSkipped(LockResult result) {
-            if (result.failure() == LockFailure.CONTENDED) {
+            LockFailure failure = result.failure();
+            if (failure == LockFailure.CONTENDED) {
+                quorumAnswered();
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource()
                             + "' is held elsewhere");
                 }
+            } else if (failure == LockFailure.UNAVAILABLE && engine != null) {
+                if (quorumLost.add(engine)) {
+                    LOG.warn("Skipped " + operation.description() + ": too few Redis nodes answered (" + result + ")."
+                            + " @DistributedLock methods are skipped until a quorum answers again; further skips for"
+                            + " this reason are logged at DEBUG, and the quorum's return at INFO");
+                } else if (LOG.isDebugEnabled()) {
+                    LOG.debug("Skipped " + operation.description() + ": " + result);
+                }
             } else {
                 LOG.warn("Skipped " + operation.description() + ": " + result);
+            }
+        }
+
+        /** A quorum of nodes answered this call: if they had not before, say once that they are back. */
+        private void quorumAnswered() {
+            if (engine != null && !quorumLost.isEmpty() && quorumLost.remove(engine)) {
+                LOG.info("The Redis quorum is back for " + engine + ": @DistributedLock methods run again");
             }
         }
     }

@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.mock.env.MockEnvironment;
@@ -33,6 +36,7 @@ import reactor.core.publisher.Sinks;
  * subscription is a full advised call, a cancel keeps the lock, and calls that never reach an engine
  * are reported.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class DistributedLockInterceptorTests {
 
     private final FakeRedlock fake = FakeRedlock.withNodes(3);
@@ -334,6 +338,26 @@ class DistributedLockInterceptorTests {
         assertThat(target.runs).hasValue(0);
         assertThat(fake.holding("order:")).as("the shared wrong key").isZero();
         assertThat(notAttempted).containsExactly("order:#{#id} {policy=skip} error");
+    }
+
+    @Test
+    void aLostQuorumIsLoggedOnceWhenLostAndOnceWhenBack(CapturedOutput output) {
+        Jobs jobs = jobs();
+        fake.down(0, true);
+        fake.down(1, true);
+
+        for (int tick = 0; tick < 5; tick++) {
+            assertThat(jobs.report()).isNull();
+        }
+        fake.down(0, false);
+        fake.down(1, false);
+        assertThat(jobs.report()).isEqualTo(3);
+        assertThat(jobs.report()).isEqualTo(3);
+
+        assertThat(output.getOut().lines().filter(line -> line.contains("WARN") && line.contains("too few Redis nodes")))
+                .as("warnings of the lost quorum").hasSize(1);
+        assertThat(output.getOut().lines().filter(line -> line.contains("INFO") && line.contains("quorum is back")))
+                .as("notices of its return").hasSize(1);
     }
 
     @Test
