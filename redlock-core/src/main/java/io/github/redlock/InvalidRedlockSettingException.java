@@ -4,7 +4,9 @@ import java.util.OptionalInt;
 
 /**
  * A setting of {@link RedlockOptions} has an invalid value. Thrown by {@code build()} before anything
- * is sent to Redis. The message reads {@code setting[: index]: reason}, for example
+ * is sent to Redis; for {@code servers}, also by {@link Redlock.Builder#build()} after connecting, when
+ * two entries turn out to be the same Redis server under different addresses (the later entry's
+ * index, both entries named in the message). The message reads {@code setting[: index]: reason}, for example
  * {@code servers[2]: Redis server redis://10.0.0.3:6379 is listed twice; ...}; it never contains a
  * password. Frameworks translate {@link #setting()} and {@link #serverIndex()} into their own
  * property names (the Spring Boot starter reports {@code redlock.servers[2]}).

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -148,12 +149,16 @@ public final class Redlock implements AutoCloseable {
      *
      * @throws RedlockConnectionException when fewer than a quorum can be reached and
      *         {@link RedlockOptions#requireQuorumOnStartup()} is set
+     * @throws InvalidRedlockSettingException when two entries are the same Redis server and
+     *         {@link RedlockOptions#requireQuorumOnStartup()} is set (see {@link Builder#build()})
      */
     public static Redlock create(RedlockOptions options) {
         return new Redlock(options);
     }
 
     private void connect(List<LettuceNode> nodes) {
+        warnIfFewerThanThree(nodes.size());
+        ServerAliases aliases = new ServerAliases(nodes, options.servers());
         List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
         List<NodeOutcome> outcomes = new ArrayList<>();
         long reachable = 0;
@@ -167,6 +172,18 @@ public final class Redlock implements AutoCloseable {
             outcomes.add(Ballot.outcome(nodes.get(i).address(), reply));
             reachable += reply.isOk() ? 1 : 0;
         }
+        Map<Integer, String> excluded;
+        try {
+            excluded = aliases.checkAtStartup(options.requireQuorumOnStartup());
+        } catch (InvalidRedlockSettingException e) {
+            close();
+            throw e;
+        }
+        for (Map.Entry<Integer, String> alias : excluded.entrySet()) {
+            NodeOutcome connected = outcomes.set(alias.getKey(),
+                    new NodeOutcome(nodes.get(alias.getKey()).address(), NodeStatus.ERROR, alias.getValue()));
+            reachable -= connected.status() == NodeStatus.OK ? 1 : 0;
+        }
         if (reachable < engine.quorum() && options.requireQuorumOnStartup()) {
             close();
             throw new RedlockConnectionException(engine.quorum(), outcomes);
@@ -177,6 +194,18 @@ public final class Redlock implements AutoCloseable {
         } else {
             LOG.log(Level.INFO, "Redlock connected to {0} nodes (quorum {1}): {2}",
                     nodes.size(), engine.quorum(), engine.addresses());
+        }
+    }
+
+    /** One server has no fault tolerance, two need both: said once, at startup, as a WARN. */
+    private static void warnIfFewerThanThree(int servers) {
+        if (servers == 1) {
+            LOG.log(Level.WARNING, "Redlock lists 1 Redis server (quorum 1): no fault tolerance; locks stop while it"
+                    + " is down, and a restart without persistence forgets every lock. List 3 or 5 independent servers"
+                    + " to tolerate 1 or 2 failures");
+        } else if (servers == 2) {
+            LOG.log(Level.WARNING, "Redlock lists 2 Redis servers (quorum 2, none may fail): locks stop while either"
+                    + " is down, no better than 1. List 3 or 5 independent servers to tolerate 1 or 2 failures");
         }
     }
 
@@ -560,6 +589,11 @@ public final class Redlock implements AutoCloseable {
          * @throws IllegalArgumentException naming the first invalid setting (nothing is sent to Redis)
          * @throws RedlockConnectionException when fewer than a quorum of nodes can be reached and
          *         {@code requireQuorumOnStartup} is true (the default)
+         * @throws InvalidRedlockSettingException also after connecting, when two entries of
+         *         {@code servers} are the same Redis server under different addresses (the same
+         *         {@code run_id} in {@code INFO server}) and {@code requireQuorumOnStartup} is true;
+         *         when false, the later entry is not counted (every command on it fails) and a WARN
+         *         names both. Fewer than 3 servers start with a WARN saying what the quorum tolerates.
          */
         public Redlock build() {
             Redlock redlock = new Redlock(toOptions(), fillIn);

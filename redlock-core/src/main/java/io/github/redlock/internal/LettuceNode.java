@@ -116,6 +116,9 @@ public final class LettuceNode implements Node {
     private volatile long nextConnectNanos;
     private volatile String lastConnectError = "connecting";
     private volatile boolean closed;
+    private volatile @Nullable String runId;
+    private volatile @Nullable Runnable onIdentified;
+    private volatile @Nullable String excluded;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -148,7 +151,8 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * Connects now. The future completes with OK, or with ERROR describing why the node could not
+     * Connects now. The future completes with OK once connected and the server's {@link #runId()}
+     * was asked for (bounded by the node's timeout), or with ERROR describing why the node could not
      * be reached (the node then tries again on its own, once per {@code reconnectInterval}).
      */
     public CompletableFuture<NodeReply> connect() {
@@ -172,20 +176,96 @@ public final class LettuceNode implements Node {
                 if (failure != null) {
                     lastConnectError = describe(failure);
                     scheduleReconnect();
-                    return NodeReply.error(lastConnectError);
+                    return CompletableFuture.completedFuture(NodeReply.error(lastConnectError));
                 }
                 if (closed) {
                     connected.closeAsync();
-                    return NodeReply.error("closed");
+                    return CompletableFuture.completedFuture(NodeReply.error("closed"));
                 }
                 // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
                 connected.async().scriptLoad(Scripts.EXTEND.text());
                 install(connected);
-                return NodeReply.OK;
+                return identify(connected);
             } finally {
                 connecting.set(false);
             }
-        });
+        }).thenCompose(reply -> reply);
+    }
+
+    /**
+     * Learns the server's {@code run_id} from {@code INFO server} on a new connection, within the
+     * node's timeout, then completes OK (the node is connected whatever INFO answers). A server that
+     * refuses INFO (an ACL without it), or does not answer in time, is unknown: null.
+     */
+    private CompletableFuture<NodeReply> identify(StatefulRedisConnection<String, String> connected) {
+        CompletableFuture<NodeReply> identified = new CompletableFuture<>();
+        AtomicBoolean settled = new AtomicBoolean();
+        java.util.function.Consumer<@Nullable String> settle = id -> {
+            if (settled.compareAndSet(false, true)) {
+                runId = id;
+                Runnable listener = onIdentified;
+                try {
+                    if (listener != null) {
+                        listener.run();
+                    }
+                } finally {
+                    identified.complete(NodeReply.OK);
+                }
+            }
+        };
+        Timeout bound;
+        try {
+            bound = timer.newTimeout(expired -> settle.accept(null), timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the timer is stopped: the engine is closing
+            settle.accept(null);
+            return identified;
+        }
+        try {
+            connected.async().info("server").whenComplete((info, failure) -> {
+                bound.cancel();
+                settle.accept(failure == null ? runIdIn(info) : null);
+            });
+        } catch (RuntimeException e) {
+            bound.cancel();
+            settle.accept(null);
+        }
+        return identified;
+    }
+
+    /** The value of the {@code run_id:} line of an {@code INFO} reply, or null. */
+    static @Nullable String runIdIn(@Nullable String info) {
+        if (info == null) {
+            return null;
+        }
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("run_id:")) {
+                String id = line.substring("run_id:".length()).trim();
+                return id.isEmpty() ? null : id;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The server's {@code run_id}, learned after the last connection; null while unknown (not yet
+     * connected, or INFO refused by an ACL or unanswered). It changes when the server restarts.
+     */
+    public @Nullable String runId() {
+        return runId;
+    }
+
+    /** Runs {@code listener} each time the node has learned its server's run_id after a connection (null included). */
+    public void onIdentified(Runnable listener) {
+        this.onIdentified = listener;
+    }
+
+    /**
+     * Takes the node out for good: every command fails at once with {@code why} (an ERROR, so it
+     * never counts towards a quorum), and its connection is closed and not replaced.
+     */
+    public void exclude(String why) {
+        excluded = why;
+        close();
     }
 
     /** Makes {@code connected} the node's connection and closes the one it replaces, if any. */
@@ -343,6 +423,10 @@ public final class LettuceNode implements Node {
      */
     private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
             BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply) {
+        String why = excluded;
+        if (why != null) {
+            return CompletableFuture.completedFuture(NodeReply.error(why));
+        }
         StatefulRedisConnection<String, String> open = connection;
         if (open == null || !open.isOpen()) {
             if (open != null) {

@@ -111,6 +111,32 @@ class LettuceNodeIntegrationTests {
         assertThat(closeable).as("connections the client still holds after 3 reconnects").hasSize(before);
     }
 
+    /** Issue 26 (one server, one vote): the run_id is learned after connecting, and again after a reconnect. */
+    @Test
+    void aReconnectLearnsTheRestartedServersNewRunId() {
+        RedisClient client = client(1_000);
+        LettuceNode node = node(client, redis.uris().get(0), resources.eventExecutorGroup());
+        java.util.concurrent.atomic.AtomicInteger identified = new java.util.concurrent.atomic.AtomicInteger();
+        node.onIdentified(identified::incrementAndGet);
+        assertThat(node.connect().join().isOk()).isTrue();
+        String before = serverRunId();
+        assertThat(node.runId()).as("run_id after connecting").isEqualTo(before);
+
+        redis.node(0).restart();
+        String after = serverRunId();
+        // The run_id is set before the listener runs: once told twice, the node knows the new one.
+        await("identified after the reconnect").atMost(Duration.ofSeconds(10)).until(() -> identified.get() >= 2);
+
+        assertThat(node.runId()).as("run_id after the reconnect").isEqualTo(after).isNotEqualTo(before);
+        assertThat(identified.get()).as("identifications: the first connection and the reconnect").isEqualTo(2);
+    }
+
+    private static String serverRunId() {
+        String id = LettuceNode.runIdIn(String.valueOf(redis.node(0).command("INFO", "server")));
+        assertThat(id).as("run_id in INFO server").isNotNull();
+        return java.util.Objects.requireNonNull(id);
+    }
+
     /** Review finding 11: a batch larger than the room left in Lettuce's request queue failed whole. */
     @Test
     void aBatchLargerThanTheQueuesRoomIsWrittenInChunks() {

@@ -1,0 +1,105 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.LettuceNode;
+import io.github.redlock.internal.Quorum;
+import java.lang.System.Logger.Level;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One server, one vote: finds configured entries that are the same Redis server under different
+ * addresses ({@code 127.0.0.1} and {@code localhost}, a host name and its IP), by the {@code run_id}
+ * each node learned from {@code INFO server} after connecting. A node whose run_id is unknown (INFO
+ * refused by an ACL, no answer) is never taken for an alias. At startup an alias is refused, or,
+ * when the quorum is not required on startup, taken out (never counted) and reported once; after a
+ * reconnect an alias is only reported, once per pair.
+ */
+final class ServerAliases {
+
+    private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
+
+    private final List<LettuceNode> nodes;
+    private final List<RedisServer> servers;
+    // Guarded by this: pairs "i,j" (i < j) already reported or refused.
+    private final Set<String> reported = new HashSet<>();
+    private volatile boolean started;
+
+    ServerAliases(List<LettuceNode> nodes, List<RedisServer> servers) {
+        this.nodes = nodes;
+        this.servers = servers;
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            nodes.get(i).onIdentified(() -> identifiedAgain(index));
+        }
+    }
+
+    /**
+     * Checks the nodes connected at startup. Each entry that is the same server as an earlier one is
+     * refused (with {@code refuse}) or excluded for good: every command on it then fails, so the one
+     * server casts one vote and the quorum, still counted over all entries, can never be made up by it.
+     *
+     * @return the entries excluded, by index, each with why
+     * @throws InvalidRedlockSettingException naming both entries, when {@code refuse} and an alias was found
+     */
+    Map<Integer, String> checkAtStartup(boolean refuse) {
+        started = true;
+        Map<Integer, String> excluded = new TreeMap<>();
+        for (int later = 1; later < nodes.size(); later++) {
+            String id = nodes.get(later).runId();
+            for (int first = 0; first < later && id != null; first++) {
+                if (excluded.containsKey(first) || !id.equals(nodes.get(first).runId())) {
+                    continue;
+                }
+                String same = same(first, later, id);
+                if (refuse) {
+                    throw new InvalidRedlockSettingException("servers", later,
+                            same + ": list each server once; a quorum needs independent servers");
+                }
+                synchronized (this) {
+                    reported.add(first + "," + later);
+                }
+                excluded.put(later, "not counted: " + same);
+                nodes.get(later).exclude("not counted: " + same);
+                LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + later + "] is not counted: every lock"
+                        + " command on it fails, so that one server cannot cast two votes; the quorum stays "
+                        + Quorum.of(nodes.size()) + " of " + nodes.size() + " entries. List each server once;"
+                        + " a quorum needs independent servers");
+                break;
+            }
+        }
+        return excluded;
+    }
+
+    /** After a reconnect: reports, once per pair, another entry that is now the same server as this one. */
+    private void identifiedAgain(int index) {
+        String id = nodes.get(index).runId();
+        if (!started || id == null) {
+            return;
+        }
+        for (int other = 0; other < nodes.size(); other++) {
+            if (other == index || !id.equals(nodes.get(other).runId())) {
+                continue;
+            }
+            int first = Math.min(index, other);
+            int later = Math.max(index, other);
+            boolean report;
+            synchronized (this) {
+                report = reported.add(first + "," + later);
+            }
+            if (report) {
+                LOG.log(Level.WARNING, "Redlock: after a reconnect, " + same(first, later, id) + ": that server now"
+                        + " counts two votes towards the quorum. List each server once; a quorum needs independent servers");
+            }
+        }
+    }
+
+    private String same(int first, int later, @Nullable String id) {
+        return "servers[" + first + "] " + servers.get(first) + " and servers[" + later + "] " + servers.get(later)
+                + " are the same Redis server (run_id " + Objects.requireNonNull(id) + ")";
+    }
+}
