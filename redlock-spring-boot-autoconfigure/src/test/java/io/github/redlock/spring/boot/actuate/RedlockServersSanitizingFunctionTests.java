@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.actuate.context.properties.ConfigurationPropertiesReportEndpoint;
 import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -42,6 +43,30 @@ class RedlockServersSanitizingFunctionTests {
                     .contains("redis://locker:******@10.0.0.1:6379", "rediss://******@10.0.0.2:6380/2",
                             "redis://10.0.0.3:6379");
         });
+    }
+
+    @Test
+    void theConfigurationPropertiesEndpointShowsNoPasswordOfAServer() {
+        runner.withUserConfiguration(WithProperties.class).run(context -> {
+            List<SanitizingFunction> all = new java.util.ArrayList<>(
+                    context.getBeanProvider(SanitizingFunction.class).orderedStream().toList());
+            all.add(SanitizingFunction.sanitizeValue().ifLikelySensitive());
+            ConfigurationPropertiesReportEndpoint endpoint = new ConfigurationPropertiesReportEndpoint(all, Show.ALWAYS);
+            endpoint.setApplicationContext(context);
+
+            String shown = String.valueOf(endpoint.configurationPropertiesWithPrefix("redlock").getContexts().values()
+                    .stream().flatMap(c -> c.getBeans().values().stream()).map(bean -> bean.getProperties())
+                    .toList());
+
+            assertThat(shown).contains("redis://locker:******@10.0.0.1:6379").doesNotContain("s3cr")
+                    .doesNotContain("only-a-password");
+        });
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.context.properties.EnableConfigurationProperties(
+            io.github.redlock.spring.boot.autoconfigure.RedlockProperties.class)
+    static class WithProperties {
     }
 
     @Test
