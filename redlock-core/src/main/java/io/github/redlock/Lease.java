@@ -129,7 +129,7 @@ public final class Lease implements AutoCloseable {
     /** Shows the resource and validity, never the value (it is the lock's secret). */
     @Override
     public String toString() {
-        return "Lease[resource=" + resource() + ", validity=" + validity().toMillis() + "ms, valid=" + isValid() + ", nodes="
+        return "Lease[resource=" + LockRequest.shown(resource()) + ", validity=" + validity().toMillis() + "ms, valid=" + isValid() + ", nodes="
                 + nodes() + "]";
     }
 }

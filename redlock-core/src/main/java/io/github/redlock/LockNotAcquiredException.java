@@ -13,7 +13,7 @@ public class LockNotAcquiredException extends RedlockException {
     private final transient List<NodeOutcome> nodes;
 
     public LockNotAcquiredException(String resource, LockFailure failure, List<NodeOutcome> nodes) {
-        super("Lock on '" + resource + "' not acquired (" + failure.name().toLowerCase(java.util.Locale.ROOT)
+        super("Lock on '" + LockRequest.shown(resource) + "' not acquired (" + failure.name().toLowerCase(java.util.Locale.ROOT)
                 + "): " + nodes.stream().map(NodeOutcome::toString).collect(Collectors.joining(", ")));
         this.resource = resource;
         this.failure = failure;

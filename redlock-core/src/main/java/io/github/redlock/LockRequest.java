@@ -22,6 +22,12 @@ public final class LockRequest {
 
     private static final long MAX_TTL_MILLIS = Long.MAX_VALUE / 4_000_000L;
 
+    /** The longest wait: far beyond any use, and safe to add to a monotonic clock reading. */
+    static final Duration MAX_WAIT = Duration.ofDays(365L * 50);
+
+    /** Resources longer than this are cut in messages (a key can be megabytes; a log line should not). */
+    private static final int SHOWN_LENGTH = 200;
+
     private final String resource;
     private final Duration ttl;
     private final Duration waitTime;
@@ -77,6 +83,10 @@ public final class LockRequest {
         if (waitTime == null || waitTime.isNegative()) {
             throw new IllegalArgumentException("waitTime must be zero or positive, got " + waitTime);
         }
+        if (waitTime.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("waitTime is too large: at most " + MAX_WAIT.toDays() + " days, got "
+                    + waitTime.toDays() + " days (waiting for ever is not an option: give a bound)");
+        }
         return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
@@ -121,7 +131,9 @@ public final class LockRequest {
         if (minimumHold == null || minimumHold.isNegative()) {
             throw new IllegalArgumentException("minimumHold must be zero or positive, got " + minimumHold);
         }
-        return with(waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags, reentry);
+        // A hold longer than the TTL is the TTL (also an enormous one, which would overflow in nanoseconds).
+        Duration hold = minimumHold.compareTo(ttl) > 0 ? ttl : minimumHold;
+        return with(waitTime, retryWhenHeld, name, hold, keepAlive, releaseOnCancel, tags, reentry);
     }
 
     /**
@@ -234,10 +246,16 @@ public final class LockRequest {
 
     @Override
     public String toString() {
-        return "LockRequest[" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
+        return "LockRequest[" + shown(resource) + ", ttl=" + ttl + ", waitTime=" + waitTime + ", retryWhenHeld=" + retryWhenHeld
                 + (name != null ? ", name=" + name : "") + (minimumHold.isZero() ? "" : ", minimumHold=" + minimumHold)
                 + (keepAlive ? ", keepAlive" : "") + (releaseOnCancel ? ", releaseOnCancel" : "")
                 + (tags.isEmpty() ? "" : ", tags=" + tags) + (reentry != null ? ", reentering" : "") + "]";
+    }
+
+    /** {@code resource} as messages show it: cut after 200 characters, saying how long it was. */
+    static String shown(String resource) {
+        return resource.length() <= SHOWN_LENGTH ? resource
+                : resource.substring(0, SHOWN_LENGTH) + "... (" + resource.length() + " characters)";
     }
 
     static Duration requireTtl(@Nullable Duration ttl) {

@@ -96,6 +96,6 @@ public final class LockResult {
     @Override
     public String toString() {
         return lease != null ? "LockResult[" + (reentered ? "re-entered " : "acquired ") + lease + ", attempts=" + attempts + "]"
-                : "LockResult[" + resource + " not acquired: " + failure + ", attempts=" + attempts + ", nodes=" + nodes + "]";
+                : "LockResult[" + LockRequest.shown(resource) + " not acquired: " + failure + ", attempts=" + attempts + ", nodes=" + nodes + "]";
     }
 }

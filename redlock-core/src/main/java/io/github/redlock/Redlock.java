@@ -348,6 +348,7 @@ public final class Redlock implements AutoCloseable {
             throw new IllegalArgumentException("a request re-entering a lease runs only in execute or executeAsync: "
                     + request);
         }
+        requireValidityPossible(request.ttl());
         requireOpen();
         return held.acquire(request, value, knownValue, command, listeners.acquiring(request), deferGrantReport);
     }
@@ -418,6 +419,7 @@ public final class Redlock implements AutoCloseable {
      */
     public Optional<Lease> extend(Lease lease, Duration ttl) {
         long ttlMillis = LockRequest.requireTtl(ttl).toMillis();
+        requireValidityPossible(ttl);
         HeldLock lock = own(lease);
         requireOpen();
         if (!lease.isValid()) {
@@ -425,6 +427,16 @@ public final class Redlock implements AutoCloseable {
         }
         boolean renewed = lock.awaitRounds(lock.renew(ttlMillis), 1, false);
         return renewed ? Optional.of(lease) : Optional.empty();
+    }
+
+    /** Rejects a TTL that the clock-drift allowance alone uses up: such a lock could never be granted. */
+    private void requireValidityPossible(Duration ttl) {
+        long ttlNanos = ttl.toNanos();
+        if (Validity.driftNanos(ttlNanos, options.driftFactor()) >= ttlNanos) {
+            throw new IllegalArgumentException("ttl " + ttl.toMillis() + " ms leaves no validity after the clock-drift"
+                    + " allowance (2 ms plus driftFactor " + options.driftFactor() + " of the TTL), so it could never be"
+                    + " granted: use a TTL of at least 3 ms, in practice far more than a round trip to the servers");
+        }
     }
 
     private HeldLock own(Lease lease) {

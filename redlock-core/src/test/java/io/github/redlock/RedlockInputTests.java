@@ -59,6 +59,44 @@ class RedlockInputTests {
         assertThat(node.acquireCalls.get()).isZero();
     }
 
+    @Test
+    void aTtlTheDriftAllowanceUsesUpIsRejected() {
+        for (long millis : new long[] {1, 2}) {
+            assertThatIllegalArgumentException().isThrownBy(() -> redlock.lock("job", Duration.ofMillis(millis)))
+                    .withMessageContaining("leaves no validity").withMessageContaining("at least 3 ms");
+        }
+        Lease lease = redlock.lock("job", TTL).orElseThrow();
+        assertThatIllegalArgumentException().isThrownBy(() -> redlock.extend(lease, Duration.ofMillis(2)))
+                .withMessageContaining("leaves no validity");
+        assertThat(node.acquireCalls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void enormousDurationsAreRejectedOrCappedNotOverflowed() {
+        Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+
+        assertThatIllegalArgumentException().isThrownBy(() -> LockRequest.of("job", TTL).withWaitTime(forever))
+                .withMessageContaining("waitTime is too large");
+        LockRequest held = LockRequest.of("job", TTL).withMinimumHold(forever);
+        assertThat(held.minimumHold()).as("a hold longer than the TTL is the TTL").isEqualTo(TTL);
+        assertThat(redlock.tryLock(held).leaseOrThrow().release()).isTrue();
+    }
+
+    @Test
+    void aResourceOfAMegabyteIsCutInMessages() {
+        String huge = "r".repeat(1_000_000);
+        node.put(huge, "someone-else", TTL);
+        Redlock once = new Redlock(RedlockOptions.builder().servers("redis://fake:6379").retryCount(0).build(),
+                List.<Node>of(node), ticker, (task, delay) -> task.run(), Jitter.RANDOM);
+
+        LockResult result = once.tryLock(huge, TTL);
+
+        assertThat(result.toString()).hasSizeLessThan(1_000).contains("(1000000 characters)");
+        assertThat(new LockNotAcquiredException(huge, LockFailure.CONTENDED, result.nodes()).getMessage())
+                .hasSizeLessThan(1_000);
+        assertThat(LockRequest.of(huge, TTL).toString()).hasSizeLessThan(1_000);
+    }
+
     @ParameterizedTest
     @NullAndEmptySource
     @ValueSource(strings = {" "})

@@ -141,8 +141,9 @@ public final class DistributedLockOperationSource {
         if (ttl != null && ttl.isZero()) {
             ttl = null;
         }
-        if (ttl != null && ttl.toMillis() < 1) {
-            throw invalid(method, "ttl must be at least 1 ms, got " + lock.ttl() + " " + lock.timeUnit()
+        if (ttl != null && ttl.toMillis() < 3) {
+            throw invalid(method, "ttl must be at least 3 ms (the clock-drift allowance alone is 2 ms, so a shorter lock"
+                    + " could never be granted), got " + lock.ttl() + " " + lock.timeUnit()
                     + ". Use a longer ttl or a coarser timeUnit.");
         }
         Duration waitTime = duration(method, "waitTime", lock.waitTime(), lock);

@@ -54,8 +54,9 @@ final class RedlockPropertiesMapper {
     /** Checks the one setting the core does not have: the advice's default TTL. */
     static void validateDefaultTtl(RedlockProperties properties) {
         Duration ttl = properties.getDefaultTtl();
-        if (ttl == null || ttl.toMillis() < 1) {
-            throw new InvalidRedlockPropertyException("redlock.default-ttl", "must be positive (at least 1 ms), got " + ttl);
+        if (ttl == null || ttl.toMillis() < 3) {
+            throw new InvalidRedlockPropertyException("redlock.default-ttl", "must be at least 3 ms (the clock-drift"
+                    + " allowance alone is 2 ms), got " + ttl);
         }
     }
 

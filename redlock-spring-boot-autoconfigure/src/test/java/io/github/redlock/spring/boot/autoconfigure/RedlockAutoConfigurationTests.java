@@ -147,7 +147,7 @@ class RedlockAutoConfigurationTests {
         assertRejected("redlock.timeout=0", "redlock.timeout: must be positive");
         assertRejected("redlock.connect-timeout=-1s", "redlock.connect-timeout: must be positive");
         assertRejected("redlock.reconnect-interval=0s", "redlock.reconnect-interval: must be positive");
-        assertRejected("redlock.default-ttl=-10s", "redlock.default-ttl: must be positive");
+        assertRejected("redlock.default-ttl=-10s", "redlock.default-ttl: must be at least 3 ms");
     }
 
     @Test
