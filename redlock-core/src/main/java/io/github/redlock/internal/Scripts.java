@@ -35,14 +35,23 @@ final class Scripts {
     /**
      * Creates KEYS[1] = ARGV[1] with PX ARGV[2] when free and answers 1; renews it when it holds
      * ARGV[1] and answers 2 (so that a caller knows it did not create the key); else 0.
+     *
+     * <p>Reads the key before any {@code SET}: a server at {@code maxmemory} with {@code noeviction}
+     * refuses {@code SET NX} with OOM even when the key exists, but accepts {@code PEXPIRE}, so a
+     * renewal of a key holding ARGV[1] must not depend on {@code SET} (issue 25, "Renewal at OOM").
+     * A key held by another value is answered 0 without a {@code SET} either.
      */
     static final Script ACQUIRE_OR_EXTEND = new Script("""
-            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-              return 1
-            end
-            if redis.call('GET', KEYS[1]) == ARGV[1] then
+            local held = redis.call('GET', KEYS[1])
+            if held == ARGV[1] then
               redis.call('PEXPIRE', KEYS[1], ARGV[2])
               return 2
+            end
+            if held then
+              return 0
+            end
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+              return 1
             end
             return 0""");
 
