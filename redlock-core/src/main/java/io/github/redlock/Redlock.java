@@ -164,7 +164,8 @@ public final class Redlock implements AutoCloseable {
         long reachable = 0;
         // One deadline for all nodes: they connect in parallel, so waiting for each in turn with a
         // full bound would let N hanging handshakes (a paused node, TLS to a plain port) add up.
-        long deadline = ticker.nanoTime() + options.connectTimeout().plusSeconds(1).toNanos();
+        // Connecting includes the INFO round trip that identifies the server (bounded by the node timeout).
+        long deadline = ticker.nanoTime() + options.connectTimeout().plus(options.timeout()).plusSeconds(1).toNanos();
         for (int i = 0; i < nodes.size(); i++) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - ticker.nanoTime()));
             NodeReply reply = await(connects.get(i), left,

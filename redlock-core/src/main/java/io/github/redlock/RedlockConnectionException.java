@@ -29,14 +29,15 @@ public class RedlockConnectionException extends RedlockException {
                     + " them), or the ACL user's password.";
         }
         if (details.contains("NOPERM")) {
-            return "Check the ACL: the user must be allowed EVAL, EVALSHA, SET, DEL, PEXPIRE and PING (for example"
-                    + " +eval +evalsha +set +del +pexpire +ping on the lock keys).";
+            return "Check the ACL: the user must be allowed EVAL, EVALSHA, SET, GET, DEL, PEXPIRE, PING and INFO (for"
+                    + " example +eval +evalsha +set +get +del +pexpire +ping +info, on the lock keys).";
         }
         boolean tlsUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("rediss://"));
         boolean plainUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("redis://"));
         if (tlsUri && (details.contains("no connection within") || details.contains("SSL") || details.contains("ssl"))) {
             return "Check TLS: a rediss:// URI needs a server that speaks TLS on that port (a plain server never"
-                    + " answers the handshake); use redis:// for a plain server.";
+                    + " answers the handshake); use redis:// for a plain server. Otherwise start the missing nodes, fix"
+                    + " their addresses, or set requireQuorumOnStartup(false) to start anyway and connect them later.";
         }
         if (plainUri && (details.contains("Connection reset") || details.contains("no connection within"))) {
             return "If the servers expect TLS, use rediss:// URIs (a TLS port resets a plain connection). Otherwise start"

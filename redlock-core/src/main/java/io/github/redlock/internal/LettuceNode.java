@@ -240,7 +240,8 @@ public final class LettuceNode implements Node {
         for (String line : info.split("\r?\n")) {
             if (line.startsWith("run_id:")) {
                 String id = line.substring("run_id:".length()).trim();
-                return id.isEmpty() ? null : id;
+                // Empty or all zeros: a proxy or a Redis-compatible server without a real one; never an alias.
+                return id.isEmpty() || id.chars().allMatch(c -> c == '0') ? null : id;
             }
         }
         return null;

@@ -6,6 +6,7 @@ import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.LockedCall;
+import io.github.redlock.NodeStatus;
 import io.github.redlock.Redlock;
 import io.github.redlock.RedlockListener;
 import io.github.redlock.spring.LockFailurePolicy;
@@ -349,14 +350,20 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
         private void logSkipped(LockResult result) {
             LockFailure failure = result.failure();
-            if (failure == LockFailure.CONTENDED) {
+            // Judged from the nodes: a quorum that answered at all (OK or held) is there, whatever this key's fate.
+            long answered = result.nodes().stream()
+                    .filter(node -> node.status() == NodeStatus.OK || node.status() == NodeStatus.HELD_BY_OTHER).count();
+            boolean quorumSilent = engine != null && failure == LockFailure.UNAVAILABLE && answered < engine.quorum();
+            if (!quorumSilent) {
                 quorumAnswered();
+            }
+            if (failure == LockFailure.CONTENDED) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("Skipped " + operation.description() + ": the lock on '" + result.resource()
                             + "' is held elsewhere");
                 }
-            } else if (failure == LockFailure.UNAVAILABLE && engine != null) {
-                if (quorumLost.add(engine)) {
+            } else if (quorumSilent) {
+                if (quorumLost.add(engine())) {
                     LOG.warn("Skipped " + operation.description() + ": too few Redis nodes answered (" + result + ")."
                             + " @DistributedLock methods are skipped until a quorum answers again; further skips for"
                             + " this reason are logged at DEBUG, and the quorum's return at INFO");

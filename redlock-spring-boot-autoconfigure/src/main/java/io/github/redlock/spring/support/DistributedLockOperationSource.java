@@ -179,8 +179,21 @@ public final class DistributedLockOperationSource {
                     + ("ttl".equals(name) ? ", or 0 for redlock.default-ttl."
                     : "minHoldTime".equals(name) ? ", 0 for none, or leave it out for the default." : ", or 0 for none."));
         }
-        return Duration.of(value, lock.timeUnit().toChronoUnit());
+        Duration duration;
+        try {
+            duration = Duration.of(value, lock.timeUnit().toChronoUnit());
+        } catch (ArithmeticException e) {
+            duration = null;
+        }
+        // Beyond 50 years nothing is meant literally, and nanosecond arithmetic would overflow.
+        if (duration == null || duration.compareTo(MAX_DURATION) > 0) {
+            throw invalid(method, name + " " + value + " " + lock.timeUnit() + " is too large: at most "
+                    + MAX_DURATION.toDays() + " days. Give a bound you mean.");
+        }
+        return duration;
     }
+
+    private static final Duration MAX_DURATION = Duration.ofDays(365L * 50);
 
     private static boolean implementsInterfaceMethod(Method method, Class<?> targetClass) {
         for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {

@@ -433,6 +433,17 @@ class DistributedLockOperationSourceTests {
         assertRejected(StaticMethod.class, "static");
     }
 
+    static class EndlessWait {
+        @DistributedLock(resource = "x", waitTime = Long.MAX_VALUE, timeUnit = TimeUnit.DAYS)
+        public void job() {
+        }
+    }
+
+    @Test
+    void anEndlessWaitFailsAtStartupNotOnEveryCall() {
+        assertRejected(EndlessWait.class, "waitTime " + Long.MAX_VALUE + " DAYS is too large");
+    }
+
     static class MisnamedParameter {
         @DistributedLock(resource = "order:#{#orderId}")
         public void job(long id) {

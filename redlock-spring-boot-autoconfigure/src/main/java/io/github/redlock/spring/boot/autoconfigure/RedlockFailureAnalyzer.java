@@ -3,6 +3,7 @@ package io.github.redlock.spring.boot.autoconfigure;
 import io.github.redlock.Redlock;
 import io.github.redlock.spring.InvalidDistributedLockException;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.core.Ordered;
 import io.github.redlock.RedlockConnectionException;
 import org.jspecify.annotations.Nullable;
@@ -31,10 +32,11 @@ final class RedlockFailureAnalyzer implements FailureAnalyzer, Ordered {
                     annotation);
         }
         NoSuchBeanDefinitionException missing = find(failure, NoSuchBeanDefinitionException.class);
-        if (missing != null && missing.getBeanType() == Redlock.class) {
+        if (missing != null && missing.getBeanType() == Redlock.class && !(missing instanceof NoUniqueBeanDefinitionException)) {
             return new FailureAnalysis("A component needs a Redlock bean, but no Redlock is configured: "
-                    + RedlockServersCondition.SERVERS + " lists no servers (and there is no RedlockConnectionDetails bean"
-                    + " or Redlock bean of the application's own).", "Set " + RedlockServersCondition.SERVERS
+                    + RedlockServersCondition.SERVERS + " lists no servers, redlock.enabled is false, or the Redlock"
+                    + " auto-configuration is excluded (and the application defines no Redlock bean of its own).", "Set "
+                    + RedlockServersCondition.SERVERS
                     + " to the URIs of independent Redis servers, at least three for fault tolerance, for example "
                     + RedlockServersCondition.SERVERS + "=redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379;"
                     + " or define a Redlock bean.", missing);

@@ -96,6 +96,11 @@ class RedlockServersSanitizingFunctionTests {
         SanitizableData other = function.apply(new SanitizableData(null, "spring.application.name", "redis://a:pw@h:1"));
 
         assertThat(String.valueOf(list.getValue())).isEqualTo("redis://a:******@h1:1,redis://******@h2:2,redis://h3:3");
+        assertThat(function.apply(new SanitizableData(null, "REDLOCK_SERVERS_0_", "REDIS://u:p,w@h:6379/1")).getValue())
+                .as("an environment variable, an upper-case scheme, a comma in the password")
+                .isEqualTo("REDIS://u:******@h:6379/1");
+        assertThat(function.apply(new SanitizableData(null, "REDLOCK_SERVERS", "rediss://u:pw@h:1,redis://v:x@g:2"))
+                .getValue()).isEqualTo("rediss://u:******@h:1,redis://v:******@g:2");
         assertThat(other.getValue()).as("other keys are left to other functions").isEqualTo("redis://a:pw@h:1");
     }
 }

@@ -94,5 +94,7 @@ class RedlockFailureAnalyzerTests {
     @Test
     void otherFailuresAreLeftToOthers() {
         assertThat(analyzer.analyze(new IllegalStateException("unrelated"))).isNull();
+        assertThat(analyzer.analyze(new org.springframework.beans.factory.NoUniqueBeanDefinitionException(Redlock.class,
+                "one", "two"))).as("two Redlock beans: Boot's own analysis says which").isNull();
     }
 }
