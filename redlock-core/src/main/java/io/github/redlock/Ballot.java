@@ -198,6 +198,15 @@ final class Ballot {
         return outcomes;
     }
 
+    /** Each node's reply (in configured order) as public outcomes. */
+    static List<NodeOutcome> outcomes(List<String> addresses, List<NodeReply> replies) {
+        List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
+        for (int i = 0; i < replies.size(); i++) {
+            outcomes.add(outcome(addresses.get(i), replies.get(i)));
+        }
+        return outcomes;
+    }
+
     /** One node's reply as a public outcome. */
     static NodeOutcome outcome(String address, NodeReply reply) {
         return new NodeOutcome(address, status(reply.status()), reply.detail());

@@ -3,7 +3,6 @@ package io.github.redlock;
 import io.github.redlock.internal.NodeReply;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -221,7 +220,7 @@ final class HeldLock {
             }
             ballot = engine.setTtl(key, value, ttlMillis, true);
             sequence = ++renewalsSent;
-            cut(deadline);
+            cutTo(deadline);
             renewal = renewed;
         }
         ballot.decided().thenAccept(decided -> {
@@ -244,7 +243,7 @@ final class HeldLock {
                 // A renewal says exactly where the key stands now, also where it was lost since.
                 decided.complete().thenAccept(all -> renewedOn(all.okCount()));
             } else if (decided.quorumRefused()) {
-                cut(decidedAt);
+                cutTo(decidedAt);
                 lose();
             }
             renewed.complete(extended);
@@ -254,11 +253,6 @@ final class HeldLock {
 
     /** Lowers the validity to {@code deadline} if it is later: a command that may shorten the keys was sent. */
     synchronized void cutTo(long deadline) {
-        cut(deadline);
-    }
-
-    /** Lowers the validity to {@code deadline} if it is later. */
-    private synchronized void cut(long deadline) {
         if (deadline - validUntilNanos < 0) {
             validUntilNanos = deadline;
         }
@@ -318,12 +312,28 @@ final class HeldLock {
      * over, too few nodes answered, or it had already ended. Never completes exceptionally.
      */
     CompletableFuture<Boolean> release() {
+        return end(true);
+    }
+
+    /**
+     * Ends a lock whose work never started (a grant nobody took, or one whose validity ran out before
+     * its work): released at once, whatever the minimum hold, since no work ran under it.
+     */
+    CompletableFuture<Boolean> abandon() {
+        return end(false);
+    }
+
+    /**
+     * Stops every write for the lock, waits for a renewal in flight, then ends it: as asked (minimum
+     * hold kept; deferred while other work runs under it), or by deleting it at once.
+     */
+    private CompletableFuture<Boolean> end(boolean asAsked) {
         CompletableFuture<?> inFlight;
         synchronized (this) {
             if (state != State.HELD) {
                 return CompletableFuture.completedFuture(false);
             }
-            if (working > 0) {
+            if (asAsked && working > 0) {
                 // Work still runs under it (a nested call's, re-entered): it stays held, renewed as
                 // asked, and is released when that work ends.
                 releaseWhenIdle = true;
@@ -332,23 +342,7 @@ final class HeldLock {
             state = State.ENDING;
             inFlight = renewal;
         }
-        return inFlight.handle((done, error) -> true).thenCompose(ignored -> endNow());
-    }
-
-    /**
-     * Ends a lock whose work never started (a grant nobody took, or one whose validity ran out before
-     * its work): released at once, whatever the minimum hold, since no work ran under it.
-     */
-    CompletableFuture<Boolean> abandon() {
-        CompletableFuture<?> inFlight;
-        synchronized (this) {
-            if (state != State.HELD) {
-                return CompletableFuture.completedFuture(false);
-            }
-            state = State.ENDING;
-            inFlight = renewal;
-        }
-        return inFlight.handle((done, error) -> true).thenCompose(ignored -> delete());
+        return inFlight.handle((done, error) -> true).thenCompose(ignored -> asAsked ? endNow() : delete());
     }
 
     private CompletableFuture<Boolean> endNow() {
@@ -399,14 +393,10 @@ final class HeldLock {
 
     /** Reports a release answered by the nodes to the listeners. */
     void reportRelease(boolean released, List<NodeReply> replies) {
-        if (listeners.isEmpty()) {
-            return;
+        if (!listeners.isEmpty()) {
+            listeners.released(new RedlockListener.Release(lease.resource(), released,
+                    Ballot.outcomes(engine.addresses(), replies)));
         }
-        List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
-        for (int i = 0; i < replies.size(); i++) {
-            outcomes.add(Ballot.outcome(engine.addresses().get(i), replies.get(i)));
-        }
-        listeners.released(new RedlockListener.Release(lease.resource(), released, outcomes));
     }
 
     /**
@@ -446,11 +436,6 @@ final class HeldLock {
             state = State.ENDED;
         }
         table.remove(this);
-    }
-
-    /** Whether it ended or its validity ran out: the table may forget it. */
-    boolean isOver() {
-        return !isHeld();
     }
 
     /** Waits for {@code future} up to {@code rounds} rounds of node commands, each bounded by the node timeout. */

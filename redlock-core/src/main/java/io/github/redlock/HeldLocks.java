@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -171,7 +172,7 @@ final class HeldLocks {
 
     private void register(HeldLock lock) {
         if (held.size() >= sweepAt) {
-            held.values().removeIf(HeldLock::isOver);
+            held.values().removeIf(Predicate.not(HeldLock::isHeld));
             sweepAt = Math.max(MIN_SWEEP, 2 * held.size());
         }
         HeldLock previous = held.put(new HeldKey(lock.key(), lock.value()), lock);
@@ -193,7 +194,7 @@ final class HeldLocks {
     /** The leases held now: granted, not ended, validity left. */
     List<Lease> leases() {
         List<Lease> leases = new ArrayList<>();
-        held.values().removeIf(HeldLock::isOver);
+        held.values().removeIf(Predicate.not(HeldLock::isHeld));
         for (HeldLock lock : held.values()) {
             if (lock.isHeld()) {
                 leases.add(lock.lease());
@@ -231,10 +232,6 @@ final class HeldLocks {
             }
         }
         return CompletableFuture.allOf(ends.toArray(CompletableFuture<?>[]::new));
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     void requireOpen() {

@@ -56,10 +56,15 @@ final class LockedCalls {
             throw e;
         } finally {
             running.returned();
-            boolean expired = !lease.isValid();
-            end(ready, false);
-            running.finished(expired, failure);
+            finish(ready, lease, running, failure);
         }
+    }
+
+    /** The work ended on this thread: its lock ends as the request says, then the listeners hear how. */
+    private static void finish(Ready ready, Lease lease, RedlockListener.Running running, @Nullable Throwable error) {
+        boolean expired = !lease.isValid();
+        end(ready, false);
+        running.finished(expired, error);
     }
 
     /** Whether validity is still left beyond the margin, right before the work starts (after the listeners). */
@@ -149,16 +154,12 @@ final class LockedCalls {
             stage = work.run(lease);
         } catch (Throwable e) {
             running.returned();
-            boolean expired = !lease.isValid();
-            end(ready, false);
-            running.finished(expired, e);
+            finish(ready, lease, running, e);
             throw e;
         }
         running.returned();
         if (stage == null) {
-            boolean expired = !lease.isValid();
-            end(ready, false);
-            running.finished(expired, null);
+            finish(ready, lease, running, null);
             done.complete(LockedCall.ran(ready.result(), null));
             return;
         }

@@ -395,11 +395,8 @@ public final class Redlock implements AutoCloseable {
         CompletableFuture<Boolean> release = engine.release(engine.key(resource), value).thenApply(replies -> {
             boolean released = LockEngine.confirmed(replies) >= engine.quorum();
             if (!listeners.isEmpty()) {
-                List<NodeOutcome> outcomes = new ArrayList<>(replies.size());
-                for (int i = 0; i < replies.size(); i++) {
-                    outcomes.add(Ballot.outcome(engine.addresses().get(i), replies.get(i)));
-                }
-                listeners.released(new RedlockListener.Release(resource, released, outcomes));
+                listeners.released(new RedlockListener.Release(resource, released,
+                        Ballot.outcomes(engine.addresses(), replies)));
             }
             return released;
         });

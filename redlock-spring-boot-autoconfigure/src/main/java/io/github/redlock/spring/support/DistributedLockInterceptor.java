@@ -332,8 +332,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         /** The call's result when the lock was not acquired: skipped, or the error under {@code THROW}. */
         @Nullable Object notAcquired(LockResult result) {
             if (operation.policy() == LockFailurePolicy.THROW) {
-                return operation.resultType().failed(
-                        new LockNotAcquiredException(result.resource(), result.failure(), result.nodes()));
+                return operation.resultType().failed(notAcquiredError(result));
             }
             logSkipped(result);
             return operation.resultType().skipped();
@@ -342,10 +341,14 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
         /** As {@link #notAcquired}, for the value a returned future completes with; throws under {@code THROW}. */
         @Nullable Object notAcquiredValue(LockResult result) {
             if (operation.policy() == LockFailurePolicy.THROW) {
-                throw new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
+                throw notAcquiredError(result);
             }
             logSkipped(result);
             return null;
+        }
+
+        private static LockNotAcquiredException notAcquiredError(LockResult result) {
+            return new LockNotAcquiredException(result.resource(), result.failure(), result.nodes());
         }
 
         private void logSkipped(LockResult result) {

@@ -1,9 +1,7 @@
 package io.github.redlock.spring.support;
 
 import io.github.redlock.Lease;
-import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockedCall;
-import io.github.redlock.spring.LockFailurePolicy;
 import io.micrometer.observation.Observation;
 import io.github.redlock.spring.observation.SafeObservations;
 import io.micrometer.observation.ObservationRegistry;
@@ -159,12 +157,13 @@ final class ReactiveResults {
                 }
                 if (error != null) {
                     sink.error(DistributedLockInterceptor.unwrap(error));
-                } else if (call.operation.policy() == LockFailurePolicy.THROW) {
-                    sink.error(new LockNotAcquiredException(done.lockResult().resource(), done.lockResult().failure(),
-                            done.lockResult().nodes()));
-                } else {
-                    call.notAcquiredValue(done.lockResult());
+                    return;
+                }
+                try {
+                    call.notAcquiredValue(done.lockResult()); // throws under THROW
                     sink.success();
+                } catch (RuntimeException e) {
+                    sink.error(e);
                 }
             });
         });
