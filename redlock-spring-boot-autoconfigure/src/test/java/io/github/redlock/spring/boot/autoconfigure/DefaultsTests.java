@@ -7,25 +7,19 @@ import io.github.redlock.RedisServer;
 import io.github.redlock.RedlockOptions;
 import java.io.InputStream;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
  * Each default is defined once, in the core ({@link RedlockOptions}, or {@link RedlockProperties}
- * for the properties only the Boot layer has); the properties, the configuration metadata and the
- * README's property table must all say the same.
+ * for the properties only the Boot layer has); the properties and the configuration metadata must
+ * say the same. The docs-check module checks the table of docs/spring-boot.md against the metadata.
  */
 class DefaultsTests {
-
-    private static final Pattern README_ROW = Pattern.compile("^\\| `(redlock\\.[a-z.-]+)` \\| `([^`]*)`", Pattern.MULTILINE);
 
     private final RedlockProperties properties = new RedlockProperties();
 
@@ -42,18 +36,7 @@ class DefaultsTests {
         assertThat(metadataDefaults()).containsAllEntriesOf(actualDefaults());
     }
 
-    @Test
-    void readmeTableStatesTheDefaultOfEveryProperty() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        Map<String, String> documented = new LinkedHashMap<>();
-        Matcher row = README_ROW.matcher(readme);
-        while (row.find()) {
-            documented.put(row.group(1), "\"\"".equals(row.group(2)) ? "" : row.group(2));
-        }
-        assertThat(documented).containsAllEntriesOf(actualDefaults());
-    }
-
-    /** What a fresh {@link RedlockProperties} holds, written as the README and the metadata write it. */
+    /** What a fresh {@link RedlockProperties} holds, written as the metadata writes it. */
     private Map<String, String> actualDefaults() {
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put("redlock.enabled", String.valueOf(properties.isEnabled()));
