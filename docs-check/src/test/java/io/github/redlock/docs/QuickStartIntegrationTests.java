@@ -87,7 +87,8 @@ class QuickStartIntegrationTests {
             for (String path : urls) {
                 // The meters appear with the first run of the job, every 2 seconds.
                 Awaitility.await(path + " answers 200").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> get(base + path).statusCode() == 200);
+                        .untilAsserted(() -> assertThat(get(base + path).statusCode())
+                                .as("%s, with the README's application.yml", path).isEqualTo(200));
             }
             assertThat(get(base + "/actuator/health/redlock").body()).contains("\"status\":\"UP\"");
             assertThat(get(base + "/actuator/prometheus").body()).contains("redlock_acquisitions_total");
