@@ -210,7 +210,8 @@ public final class RedlockLockRegistry
         return redlock;
     }
 
-    Duration defaultTtl() {
+    /** The TTL of locks acquired without one ({@code lock()}, {@code tryLock()}, {@code tryLock(time, unit)}). */
+    public Duration defaultTtl() {
         return defaultTtl;
     }
 
