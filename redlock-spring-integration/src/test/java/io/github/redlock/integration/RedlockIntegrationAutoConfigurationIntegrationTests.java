@@ -76,7 +76,7 @@ class RedlockIntegrationAutoConfigurationIntegrationTests {
     }
 
     @Test
-    void electsALeaderPerRolePublishesTheEventsAndShowsTheRolesLedInHealth() {
+    void electsALeaderPerRolePublishesTheEventsShowsTheRolesLedInHealthAndReleasesThemOnShutdown() {
         List<String> granted = new CopyOnWriteArrayList<>();
         runner().withPropertyValues("redlock.leader.roles=orders,billing", "redlock.leader.ttl=2s",
                         "redlock.leader.heartbeat=200ms")
@@ -98,6 +98,10 @@ class RedlockIntegrationAutoConfigurationIntegrationTests {
                         assertThat(node.command("EXISTS", "orders")).isEqualTo(1L);
                     }
                 });
+        // Shutting down gave the roles up at once: nobody has to wait for the TTL to take over.
+        for (var node : redis.nodes()) {
+            assertThat(node.command("EXISTS", "orders")).as("released on shutdown").isEqualTo(0L);
+        }
     }
 
     @Test
