@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -37,20 +38,51 @@ class QueueConsumerRecipeIntegrationTests {
 
     static final Queue<String> QUEUE = new ConcurrentLinkedQueue<>();
 
-    /** The recipe, as in the docs, with {@code QUEUE::poll} for the broker's inbound adapter. */
+    /** The broker's queue, in the docs; here an in-memory one shared by both instances. */
+    interface OrderQueue {
+        @Nullable String poll();
+    }
+
+    /** What processes an order, in the docs; here it records which instance did. */
+    interface Orders {
+        void process(String order);
+    }
+
+    static final class RecordingOrders implements Orders {
+        final List<String> processed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void process(String order) {
+            processed.add(order);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Instance {
+
+        @Bean
+        OrderQueue orderQueue() {
+            return QUEUE::poll;
+        }
+
+        @Bean
+        RecordingOrders orders() {
+            return new RecordingOrders();
+        }
+    }
+
+    /** The recipe, verbatim in docs/integrations.md. */
     @Configuration(proxyBeanMethods = false)
     @EnableIntegration
     static class QueueConsumerConfiguration {
 
-        final List<String> processed = new CopyOnWriteArrayList<>();
-
         @Bean
-        IntegrationFlow queueConsumer() {
-            return IntegrationFlow.fromSupplier(QUEUE::poll, adapter -> adapter
+        IntegrationFlow queueConsumer(OrderQueue queue, Orders orders) {
+            return IntegrationFlow.fromSupplier(queue::poll, adapter -> adapter
                             .poller(Pollers.fixedDelay(Duration.ofMillis(50)))
                             .autoStartup(false)           // not on every instance...
                             .role("queue-consumer"))      // ...only on the leader of this role
-                    .handle(message -> processed.add((String) message.getPayload()))
+                    .handle(message -> orders.process((String) message.getPayload()))
                     .get();
         }
     }
@@ -60,7 +92,7 @@ class QueueConsumerRecipeIntegrationTests {
         ApplicationContextRunner runner = new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RedlockAutoConfiguration.class,
                         RedlockIntegrationAutoConfiguration.class))
-                .withUserConfiguration(QueueConsumerConfiguration.class)
+                .withUserConfiguration(Instance.class, QueueConsumerConfiguration.class)
                 .withPropertyValues("redlock.servers[0]=" + redis.uris().get(0), "redlock.servers[1]=" + redis.uris().get(1),
                         "redlock.servers[2]=" + redis.uris().get(2), "redlock.leader.roles=queue-consumer",
                         "redlock.leader.ttl=2s", "redlock.leader.heartbeat=200ms");
@@ -95,6 +127,6 @@ class QueueConsumerRecipeIntegrationTests {
     }
 
     private static List<String> processed(ConfigurableApplicationContext context) {
-        return context.getBean(QueueConsumerConfiguration.class).processed;
+        return context.getBean(RecordingOrders.class).processed;
     }
 }

@@ -201,6 +201,24 @@ class RedlockLockRegistryIntegrationTests {
     }
 
     @Test
+    void lockWaitsThroughAQuorumOutage() throws Exception {
+        redis.node(0).stop();
+        redis.node(1).stop();
+        DistributedLock lock = registry.obtain("outage");
+        CompletableFuture<Boolean> locking = CompletableFuture.supplyAsync(() -> {
+            lock.lock();
+            boolean owner = ((RedlockLock) lock).isHeldByCurrentThread();
+            lock.unlock();
+            return owner;
+        });
+        // Still waiting after several failed attempts on the lone node.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !locking.isDone());
+        redis.node(0).start();
+        redis.node(1).start();
+        assertThat(locking.get(20, TimeUnit.SECONDS)).as("acquired once the quorum returned").isTrue();
+    }
+
+    @Test
     void aReentrantTryLockRenewsOnTheQuorumAndReturnsFalseWhenTheQuorumIsLost() throws Exception {
         DistributedLock lock = registry.obtain("leader");
         assertThat(lock.tryLock()).isTrue();
