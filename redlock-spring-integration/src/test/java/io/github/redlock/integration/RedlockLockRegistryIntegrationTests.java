@@ -1,0 +1,336 @@
+package io.github.redlock.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.Redlock;
+import io.github.redlock.test.RedisNode;
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.ConcurrentModificationException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.integration.support.locks.DistributedLock;
+import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
+
+/**
+ * The {@link java.util.concurrent.locks.Lock} contract of {@link RedlockLockRegistry}'s locks as
+ * Spring Integration's own registries keep it (owner thread, re-entrancy, unlock by a non-owner or
+ * after expiry fails, timed and interruptible waits), on three real redis-server nodes; and the
+ * quorum re-check of a re-entrant acquisition, which leader election relies on.
+ */
+class RedlockLockRegistryIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+
+    private static final Duration TTL = Duration.ofSeconds(10);
+
+    private Redlock redlock;
+    private Redlock other;
+    private RedlockLockRegistry registry;
+    /** Another process, as far as the locks go: its own engine, its own registry. */
+    private RedlockLockRegistry otherRegistry;
+
+    @BeforeEach
+    void start() {
+        redlock = Redlock.builder().servers(redis.uris()).keyPrefix("app:").timeout(Duration.ofMillis(300)).build();
+        other = Redlock.builder().servers(redis.uris()).keyPrefix("app:").timeout(Duration.ofMillis(300)).build();
+        registry = new RedlockLockRegistry(redlock, TTL);
+        otherRegistry = new RedlockLockRegistry(other, TTL);
+    }
+
+    @AfterEach
+    void stop() {
+        redlock.close();
+        other.close();
+    }
+
+    @Test
+    void obtainReturnsOneLockPerKey() {
+        assertThat(registry.obtain("a")).isSameAs(registry.obtain("a")).isNotSameAs(registry.obtain("b"));
+        assertThatThrownBy(() -> registry.obtain(42)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theLockIsTheKeyUnderThePrefixThatDistributedLockUses() throws Exception {
+        DistributedLock lock = registry.obtain("nightly-report");
+        assertThat(lock.tryLock()).isTrue();
+        try {
+            for (RedisNode node : redis.nodes()) {
+                assertThat(node.command("EXISTS", "app:nightly-report")).isEqualTo(1L);
+            }
+            // What @DistributedLock(resource = "nightly-report") asks the engine for: the same key.
+            assertThat(other.tryLock("nightly-report", TTL).isAcquired()).isFalse();
+        } finally {
+            lock.unlock();
+        }
+        assertThat(other.tryLock("nightly-report", TTL).isAcquired()).isTrue();
+    }
+
+    @Test
+    void theLockBelongsToTheThreadThatAcquiredIt() throws Exception {
+        DistributedLock lock = registry.obtain("owned");
+        lock.lock();
+        try {
+            assertThat(inOtherThread(() -> lock.tryLock())).isFalse();
+            assertThat(inOtherThread(() -> {
+                try {
+                    lock.unlock();
+                    return "unlocked";
+                } catch (IllegalStateException e) {
+                    return "refused";
+                }
+            })).isEqualTo("refused");
+            assertThat(otherRegistry.obtain("owned").tryLock()).isFalse();
+        } finally {
+            lock.unlock();
+        }
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+        assertThat(inOtherThread(() -> {
+            boolean acquired = lock.tryLock();
+            lock.unlock();
+            return acquired;
+        })).isTrue();
+    }
+
+    @Test
+    void theOwnerReentersAndHoldsUntilItsLastUnlock() throws Exception {
+        DistributedLock lock = registry.obtain("reentrant");
+        lock.lock();
+        assertThat(lock.tryLock()).isTrue();
+        assertThat(lock.tryLock(1, TimeUnit.SECONDS)).isTrue();
+        lock.unlock();
+        lock.unlock();
+        assertThat(otherRegistry.obtain("reentrant").tryLock()).as("held until the last unlock").isFalse();
+        lock.unlock();
+        DistributedLock elsewhere = otherRegistry.obtain("reentrant");
+        assertThat(elsewhere.tryLock()).isTrue();
+        elsewhere.unlock();
+    }
+
+    @Test
+    void unlockAfterTheLockExpiredFails() throws Exception {
+        DistributedLock lock = registry.obtain("expiring");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofMillis(300))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.nodes().stream()
+                .allMatch(node -> Long.valueOf(0).equals(node.command("EXISTS", "app:expiring"))));
+        DistributedLock elsewhere = otherRegistry.obtain("expiring");
+        assertThat(elsewhere.tryLock()).isTrue();
+
+        assertThatThrownBy(lock::unlock).isInstanceOf(ConcurrentModificationException.class)
+                .hasMessageContaining("validity had run out");
+        assertThat(redlock.tryLock("expiring", TTL).isAcquired())
+                .as("the expired unlock left the new holder's lock alone").isFalse();
+        elsewhere.unlock();
+    }
+
+    @Test
+    void tryLockWaitsAtMostItsTimeout() throws Exception {
+        DistributedLock lock = registry.obtain("timed");
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> {
+            DistributedLock mine = otherRegistry.obtain("timed");
+            mine.lock();
+            holding.countDown();
+            try {
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                mine.unlock();
+            }
+        });
+        holding.await();
+        assertThat(lock.tryLock(200, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(lock.tryLock()).isFalse();
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                boolean acquired = lock.tryLock(20, TimeUnit.SECONDS);
+                if (acquired) {
+                    lock.unlock();
+                }
+                return acquired;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        letGo.countDown();
+        holder.get();
+        assertThat(waiting.get()).as("acquired within its wait once the holder let go").isTrue();
+    }
+
+    @Test
+    void lockInterruptiblyStopsWaitingWhenInterruptedAndHoldsNothing() throws Exception {
+        DistributedLock held = otherRegistry.obtain("interruptible");
+        held.lock();
+        DistributedLock lock = registry.obtain("interruptible");
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                lock.lockInterruptibly();
+                outcome.set(new AssertionError("acquired a held lock"));
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        waiter.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiter.getState() == Thread.State.TIMED_WAITING
+                || waiter.getState() == Thread.State.WAITING);
+        waiter.interrupt();
+        waiter.join(10_000);
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        held.unlock();
+        assertThat(inOtherThread(() -> {
+            boolean acquired = lock.tryLock();
+            lock.unlock();
+            return acquired;
+        })).as("nothing left held by the interrupted wait").isTrue();
+    }
+
+    @Test
+    void lockWaitsThroughAQuorumOutage() throws Exception {
+        redis.node(0).stop();
+        redis.node(1).stop();
+        DistributedLock lock = registry.obtain("outage");
+        CompletableFuture<Boolean> locking = CompletableFuture.supplyAsync(() -> {
+            lock.lock();
+            boolean owner = ((RedlockLock) lock).isHeldByCurrentThread();
+            lock.unlock();
+            return owner;
+        });
+        // Still waiting after several failed attempts on the lone node.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !locking.isDone());
+        redis.node(0).start();
+        redis.node(1).start();
+        assertThat(locking.get(20, TimeUnit.SECONDS)).as("acquired once the quorum returned").isTrue();
+    }
+
+    @Test
+    void aReentrantTryLockRenewsOnTheQuorumAndReturnsFalseWhenTheQuorumIsLost() throws Exception {
+        DistributedLock lock = registry.obtain("leader");
+        assertThat(lock.tryLock()).isTrue();
+        assertThat(lock.tryLock(100, TimeUnit.MILLISECONDS)).as("re-entry with the quorum up").isTrue();
+        lock.unlock();
+
+        redis.node(1).stop();
+        redis.node(2).stop();
+        assertThat(lock.tryLock(100, TimeUnit.MILLISECONDS)).as("re-entry with 2 of 3 nodes down").isFalse();
+        // The hold ended whole: this thread no longer owns the lock, another may take it once nodes return.
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+        redis.node(1).start();
+        redis.node(2).start();
+        DistributedLock elsewhere = otherRegistry.obtain("leader");
+        assertThat(elsewhere.tryLock(Duration.ofSeconds(5), TTL)).isTrue();
+        elsewhere.unlock();
+    }
+
+    @Test
+    void aReentrantTryLockReturnsFalseOnceAnotherHolderTookTheExpiredLock() throws Exception {
+        DistributedLock lock = registry.obtain("paused");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofMillis(300))).isTrue();
+        DistributedLock elsewhere = otherRegistry.obtain("paused");
+        // As for a holder paused past its TTL: another takes the lock.
+        assertThat(elsewhere.tryLock(Duration.ofSeconds(10), TTL)).isTrue();
+        assertThat(lock.tryLock()).as("the re-entry sees the lock is gone").isFalse();
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+        assertThat(otherRegistry.obtain("paused").tryLock(Duration.ZERO, TTL)).as("still the new holder's").isTrue();
+        elsewhere.unlock();
+        elsewhere.unlock();
+    }
+
+    @Test
+    void aReentrantLockThrowsWhenItsRenewalFails() {
+        DistributedLock lock = registry.obtain("lost");
+        lock.lock();
+        redis.node(0).stop();
+        redis.node(1).stop();
+        assertThatThrownBy(lock::lock).isInstanceOf(IllegalStateException.class).hasMessageContaining("was lost");
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void renewLockNeedsTheHolderAndTheQuorum() throws Exception {
+        assertThatThrownBy(() -> registry.renewLock("renewed")).isInstanceOf(IllegalStateException.class);
+        DistributedLock lock = registry.obtain("renewed");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(2))).isTrue();
+        registry.renewLock("renewed", Duration.ofSeconds(30));
+        for (RedisNode node : redis.nodes()) {
+            assertThat((Long) node.command("PTTL", "app:renewed")).isGreaterThan(2_000L);
+        }
+        assertThat(inOtherThread(() -> {
+            try {
+                registry.renewLock("renewed");
+                return "renewed";
+            } catch (IllegalStateException e) {
+                return "refused";
+            }
+        })).isEqualTo("refused");
+        redis.node(0).stop();
+        redis.node(2).stop();
+        assertThatThrownBy(() -> registry.renewLock("renewed")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is lost");
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void keepAliveFromARenewalSchedulerOutlivesTheTtl() throws Exception {
+        registry.setRenewalTaskScheduler(new ConcurrentTaskScheduler(Executors.newSingleThreadScheduledExecutor()));
+        DistributedLock lock = registry.obtain("kept");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofMillis(300))).isTrue();
+        long acquired = System.nanoTime();
+        // Still held by a quorum after several TTLs: the keep-alive renewed it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() - acquired > Duration.ofMillis(1_200).toNanos());
+        assertThat(otherRegistry.obtain("kept").tryLock()).isFalse();
+        lock.unlock();
+    }
+
+    @Test
+    void theCacheIsBoundedAndNeverDropsAHeldLock() throws Exception {
+        registry.setCacheCapacity(2);
+        DistributedLock held = registry.obtain("one");
+        held.lock();
+        registry.obtain("two");
+        registry.obtain("three");
+        assertThat(registry.cachedLocks()).isEqualTo(2);
+        assertThat(registry.obtain("one")).as("held, so kept").isSameAs(held);
+        held.unlock();
+        registry.expireUnusedOlderThan(-1);
+        assertThat(registry.cachedLocks()).isZero();
+    }
+
+    @Test
+    void conditionsAreNotSupported() {
+        Lock lock = registry.obtain("condition");
+        assertThatThrownBy(lock::newCondition).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    private static <T> T inOtherThread(Callable<T> task) throws Exception {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                future.complete(task.call());
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        thread.start();
+        try {
+            return future.get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}
