@@ -151,6 +151,35 @@ class FencingIntegrationTests {
         assertThat(redlock.tryLock(LockRequest.of("report", TTL)).isAcquired()).as("unfenced locks still work").isTrue();
     }
 
+    /** The least-privilege ACL line of docs/fencing.md, after {@code ACL SETUSER locker reset on >secret}. */
+    static final List<String> FENCING_ACL = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire",
+            "+eval", "+evalsha", "+ping", "+info", "+time", "+hget", "+hmget", "+hset", "+hdel");
+
+    @Test
+    void theDocumentedAclLetsAUserLockFencedRenewFillInAndRelease() {
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> command = new ArrayList<>(List.of("ACL", "SETUSER", "locker", "reset", "on", ">secret"));
+            command.addAll(FENCING_ACL);
+            redis.node(i).command(command.toArray(String[]::new));
+            servers.add("redis://locker:secret@127.0.0.1:" + redis.node(i).port());
+        }
+        Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ofSeconds(60)));
+        seedCounters("1");
+        redis.node(2).command("SET", PREFIX + "report", "someone-else", "PX", "50"); // node 2 is filled in once it expires
+
+        Lease lease = redlock.tryLock(fenced("report")).leaseOrThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lease.value().equals(redis.node(2).command("GET", PREFIX + "report")));
+        redis.node(1).flushAll(); // counter lost: the renewal re-creates the key and starts a quarantine there
+        assertThat(redlock.extend(lease, TTL)).contains(lease);
+
+        assertThat(Long.parseLong((String) counter(2))).as("raised by the fill-in").isGreaterThanOrEqualTo(token(lease));
+        assertThat(Long.parseLong((String) counter(1))).as("raised by the renewal").isGreaterThanOrEqualTo(token(lease));
+        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+        assertThat(lease.release()).isTrue();
+        assertThat(redlock.tryLock(fenced("report"), "host-a", true).isAcquired()).isTrue();
+    }
+
     @Test
     void aRedisUserWithoutTheCounterKeyGetsAnErrorNamingTheKey() {
         List<String> servers = new ArrayList<>();
