@@ -20,7 +20,9 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * <p>This check alone is not a fence: a request that passed it can still be overtaken by a newer
  * one before its handler writes. The handler writes through a guard with the accepted token (a
  * {@link FencingToken} parameter, with {@link FencingTokenArgumentResolver}), in the write's own
- * transaction or script: rule 1 of docs/fencing-guards.md.
+ * transaction or script: rule 1 of docs/fencing-guards.md. When that guard refuses (a newer
+ * token overtook the request between this check and the write), {@link StaleFencingTokenResolver}
+ * turns its {@link StaleFencingTokenException} into the same 409 answer.
  */
 public final class FencingHandlerInterceptor implements HandlerInterceptor {
 
@@ -44,10 +46,14 @@ public final class FencingHandlerInterceptor implements HandlerInterceptor {
             request.setAttribute(FencingToken.ATTRIBUTE, accepted);
             return true;
         }
+        write(response, outcome);
+        return false;
+    }
+
+    static void write(HttpServletResponse response, FencingRequestCheck.Outcome outcome) throws IOException {
         response.setStatus(outcome.status());
         response.setContentType(FencingRequestCheck.PROBLEM_JSON);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         response.getWriter().write(outcome.problem());
-        return false;
     }
 }

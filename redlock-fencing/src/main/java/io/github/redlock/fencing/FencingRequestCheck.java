@@ -41,11 +41,15 @@ final class FencingRequestCheck {
         }
         FencingVerdict verdict = marks.advance(resource, value);
         if (!verdict.accepted()) {
-            return rejected(409, "Stale fencing token", "A newer fencing token has been accepted for this resource",
-                    ",\"resource\":" + quote(resource) + ",\"token\":" + value
-                            + ",\"highestToken\":" + verdict.highestToken());
+            return stale(resource, value, verdict.highestToken());
         }
         return new Outcome(new FencingToken(resource, value), 200, "");
+    }
+
+    /** The 409 answer to a stale token, from the check or from a guard in the handler. */
+    static Outcome stale(String resource, long token, long highestToken) {
+        return rejected(409, "Stale fencing token", "A newer fencing token has been accepted for this resource",
+                ",\"resource\":" + quote(resource) + ",\"token\":" + token + ",\"highestToken\":" + highestToken);
     }
 
     /** The token's value, or -1 if it is not 1 to 16 decimal digits up to 2^53-1. */

@@ -23,7 +23,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>The accepted token is left in the exchange attributes ({@link #token}). This check alone is
  * not a fence: the handler writes through a guard with that token, in the write's own transaction
- * or script (rule 1 of docs/fencing-guards.md).
+ * or script (rule 1 of docs/fencing-guards.md). When that guard throws
+ * {@link StaleFencingTokenException} (a newer token overtook the request after this check), the
+ * filter answers 409 as for a stale token, unless the response has already been sent.
  */
 public final class FencingWebFilter implements WebFilter {
 
@@ -59,7 +61,10 @@ public final class FencingWebFilter implements WebFilter {
                     FencingToken accepted = outcome.accepted();
                     if (accepted != null) {
                         exchange.getAttributes().put(FencingToken.ATTRIBUTE, accepted);
-                        return chain.filter(exchange);
+                        return chain.filter(exchange).onErrorResume(StaleFencingTokenException.class,
+                                stale -> exchange.getResponse().isCommitted() ? Mono.error(stale)
+                                        : reject(exchange.getResponse(), FencingRequestCheck.stale(
+                                                stale.resource(), stale.presentedToken(), stale.highestToken())));
                     }
                     return reject(exchange.getResponse(), outcome);
                 });

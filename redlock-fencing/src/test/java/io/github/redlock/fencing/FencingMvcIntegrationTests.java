@@ -37,6 +37,7 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -50,6 +51,8 @@ class FencingMvcIntegrationTests {
 
     static final InMemoryHighWaterMarks MARKS = new InMemoryHighWaterMarks();
     static final Map<String, String> ORDERS = new ConcurrentHashMap<>();
+    static final CountDownLatch GATED_ENTERED = new CountDownLatch(1);
+    static final CountDownLatch GATE = new CountDownLatch(1);
 
     private static Tomcat tomcat;
     private static Path baseDir;
@@ -132,6 +135,33 @@ class FencingMvcIntegrationTests {
         assertThat(MARKS.highestToken("order-2")).isEmpty();
     }
 
+    /**
+     * A request passes the check, then a newer token is accepted before its handler writes: the
+     * handler's guard refuses, and the client gets the convention's 409, not a 500.
+     */
+    @Test
+    void aRequestOvertakenBetweenTheCheckAndTheWriteGets409FromTheHandlersGuard() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<ResponseEntity<String>> overtaken = pool.submit(() -> put(RestClient.builder().baseUrl(baseUrl)
+                    .requestInterceptor(new FencingClientInterceptor(
+                            () -> Optional.of(new FencingToken("order-4", 10))))
+                    .build(), "/gated/4", "old"));
+            assertThat(GATED_ENTERED.await(30, TimeUnit.SECONDS)).as("the old request reached its handler").isTrue();
+            current.set(new FencingToken("order-4", 11));
+            ResponseEntity<String> newer = put(fenced, "/orders/4", "new");
+            GATE.countDown();
+            ResponseEntity<String> old = overtaken.get(30, TimeUnit.SECONDS);
+
+            assertThat(newer.getStatusCode().value()).isEqualTo(200);
+            assertThat(old.getStatusCode().value()).isEqualTo(409);
+            assertThat(old.getBody()).contains("\"token\":10", "\"highestToken\":11");
+            assertThat(ORDERS.get("4")).isEqualTo("new");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Four clients send the tokens 1..100 in a shuffled order: the order ends with the highest. */
     @Test
     void concurrentClientsWithInterleavedTokensLeaveTheNewestWrite() throws Exception {
@@ -191,7 +221,12 @@ class FencingMvcIntegrationTests {
 
         @Override
         public void addInterceptors(InterceptorRegistry registry) {
-            registry.addInterceptor(new FencingHandlerInterceptor(MARKS)).addPathPatterns("/orders/**");
+            registry.addInterceptor(new FencingHandlerInterceptor(MARKS)).addPathPatterns("/orders/**", "/gated/**");
+        }
+
+        @Override
+        public void extendHandlerExceptionResolvers(List<HandlerExceptionResolver> resolvers) {
+            resolvers.add(0, new StaleFencingTokenResolver());
         }
 
         @Override
@@ -212,6 +247,16 @@ class FencingMvcIntegrationTests {
         String put(@PathVariable("id") String id, @RequestBody String body, FencingToken token) {
             MARKS.runFenced(token.resource(), token.token(), () -> ORDERS.put(id, body)).requireAccepted();
             return "written with " + token.resource() + "/" + token.token();
+        }
+
+        @PutMapping("/gated/{id}")
+        String gated(@PathVariable("id") String id, @RequestBody String body, FencingToken token)
+                throws InterruptedException {
+            GATED_ENTERED.countDown();
+            if (!GATE.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never opened the gate");
+            }
+            return put(id, body, token);
         }
 
         @GetMapping("/orders/{id}")

@@ -6,7 +6,9 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +20,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -32,24 +35,33 @@ class FencingWebFluxIntegrationTests {
 
     static final InMemoryHighWaterMarks MARKS = new InMemoryHighWaterMarks();
     static final Map<String, String> ORDERS = new ConcurrentHashMap<>();
+    static final CompletableFuture<Void> GATED_ENTERED = new CompletableFuture<>();
+    static final CompletableFuture<Void> GATE = new CompletableFuture<>();
 
     private static DisposableServer server;
     private static String baseUrl;
 
     @BeforeAll
     static void startServer() {
-        RouterFunction<ServerResponse> routes = RouterFunctions.route(PUT("/orders/{id}"), request -> {
-            FencingToken token = FencingWebFilter.token(request.exchange()).orElseThrow();
-            return request.bodyToMono(String.class).flatMap(body -> {
-                MARKS.runFenced(token.resource(), token.token(), () -> ORDERS.put(request.pathVariable("id"), body))
-                        .requireAccepted();
-                return ServerResponse.ok().bodyValue("written with " + token.resource() + "/" + token.token());
-            });
-        });
+        RouterFunction<ServerResponse> routes = RouterFunctions.route(PUT("/orders/{id}"),
+                FencingWebFluxIntegrationTests::write)
+                .andRoute(PUT("/gated/{id}"), request -> {
+                    GATED_ENTERED.complete(null);
+                    return Mono.fromFuture(GATE).then(write(request));
+                });
         HttpHandler handler = RouterFunctions.toHttpHandler(routes,
                 HandlerStrategies.builder().webFilter(new FencingWebFilter(MARKS)).build());
         server = HttpServer.create().host("127.0.0.1").port(0).handle(new ReactorHttpHandlerAdapter(handler)).bindNow();
         baseUrl = "http://127.0.0.1:" + server.port();
+    }
+
+    private static Mono<ServerResponse> write(ServerRequest request) {
+        FencingToken token = FencingWebFilter.token(request.exchange()).orElseThrow();
+        return request.bodyToMono(String.class).flatMap(body -> {
+            MARKS.runFenced(token.resource(), token.token(), () -> ORDERS.put(request.pathVariable("id"), body))
+                    .requireAccepted();
+            return ServerResponse.ok().bodyValue("written with " + token.resource() + "/" + token.token());
+        });
     }
 
     @AfterAll
@@ -72,6 +84,40 @@ class FencingWebFluxIntegrationTests {
         assertThat(stale).startsWith("409 application/problem+json {")
                 .contains("\"resource\":\"order-1\"", "\"token\":4", "\"highestToken\":5");
         assertThat(ORDERS.get("1")).isEqualTo("paid");
+    }
+
+    /** The WebClient recipe of docs/fencing-guards.md, as the page shows it. */
+    @Test
+    void retrieveRecipeFromTheDocs() {
+        long token = 8;
+        WebClient webClient = WebClient.builder().baseUrl(baseUrl).filter(FencingExchangeFilter.fromContext()).build();
+        var response = webClient.put().uri("/orders/9").bodyValue("paid").retrieve().toBodilessEntity()
+                .contextWrite(Context.of(FencingToken.ATTRIBUTE, new FencingToken("order-9", token)))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        assertThat(MARKS.highestToken("order-9")).hasValue(8);
+    }
+
+    /**
+     * A request passes the filter, then a newer token is accepted before its handler writes: the
+     * handler's guard refuses, and the filter answers the convention's 409, not a 500.
+     */
+    @Test
+    void aRequestOvertakenBetweenTheCheckAndTheWriteGets409FromTheHandlersGuard() throws Exception {
+        WebClient client = WebClient.builder().baseUrl(baseUrl).filter(FencingExchangeFilter.fromContext()).build();
+        CompletableFuture<String> overtaken = put(client, "/gated/4", "old")
+                .contextWrite(Context.of(FencingToken.ATTRIBUTE, new FencingToken("order-4", 10))).toFuture();
+        GATED_ENTERED.get(30, TimeUnit.SECONDS);
+        String newer = put(client, "/orders/4", "new")
+                .contextWrite(Context.of(FencingToken.ATTRIBUTE, new FencingToken("order-4", 11)))
+                .block(Duration.ofSeconds(30));
+        GATE.complete(null);
+        String old = overtaken.get(30, TimeUnit.SECONDS);
+
+        assertThat(newer).isEqualTo("200 written with order-4/11");
+        assertThat(old).startsWith("409 application/problem+json {").contains("\"token\":10", "\"highestToken\":11");
+        assertThat(ORDERS.get("4")).isEqualTo("new");
     }
 
     @Test
