@@ -64,6 +64,36 @@ class RedisFencedWritesIntegrationTests {
         assertThat(connection.sync().get("fencing:order-42")).isEqualTo("9");
     }
 
+    /** The recipe of docs/fencing-guards.md, as the page shows it. */
+    @Test
+    void recipeFromTheDocs() {
+        writes.claim("order-42", 12).requireAccepted();
+        assertThat(recipe(connection, 12)).isFalse();
+        assertThat(recipe(connection, 11)).as("stale from the claim on").isTrue();
+        assertThat(connection.sync().get("order:42")).isEqualTo("paid");
+        assertThat(connection.sync().hgetall("order:42:meta")).isEqualTo(Map.of("paidBy", "job-7"));
+    }
+
+    /** Returns whether it stopped because a newer holder had written. */
+    static boolean recipe(StatefulRedisConnection<String, String> connection, long token) {
+        try {
+            // --- recipe ---
+            RedisFencedWrites writes = new RedisFencedWrites(connection); // StatefulRedisConnection<String, String>
+
+            writes.claim("order-42", token).requireAccepted();            // claim-first
+            writes.set("order:42", "paid", "order-42", token).requireAccepted();
+            FencingVerdict verdict = writes.hset("order:42:meta", Map.of("paidBy", "job-7"), "order-42", token);
+            if (verdict.isStale()) {
+                // a newer holder (verdict.highestToken()) has written: stop
+                return true;
+            }
+            // --- end ---
+            return false;
+        } catch (StaleFencingTokenException e) {
+            return true;
+        }
+    }
+
     @Test
     void comparesSixteenDigitTokensExactly() {
         long max = (1L << 53) - 1; // 9007199254740991: Lua's tostring would print 9.007199254741e+15
