@@ -47,6 +47,8 @@ final class HeldLock {
     private final FillIn fillIn;
     private final CompletableFuture<Lease> lost = new CompletableFuture<>();
     private final Lease lease;
+    /** The fencing token handed out with the grant; 0 for an unfenced lease (tokens are positive). */
+    private final long fencingToken;
 
     private volatile long grantedAtNanos;
     private volatile long validUntilNanos;
@@ -72,6 +74,7 @@ final class HeldLock {
         this.grantedAtNanos = grant.decidedAtNanos();
         this.validUntilNanos = grant.validUntilNanos();
         this.nodes = grant.ballot().okCount();
+        this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn);
         this.lease = new Lease(this);
     }
@@ -106,6 +109,15 @@ final class HeldLock {
 
     String value() {
         return value;
+    }
+
+    java.util.OptionalLong fencingToken() {
+        return fencingToken > 0 ? java.util.OptionalLong.of(fencingToken) : java.util.OptionalLong.empty();
+    }
+
+    /** The fencing token, 0 when unfenced. */
+    long token() {
+        return fencingToken;
     }
 
     long acquiredAtNanos() {

@@ -11,8 +11,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>A lease is valid for {@link #validity()} from the moment it was granted or last renewed,
  * measured by a monotonic clock; after that the lock may already belong to someone else, even if this
- * process was paused and never noticed. It is no longer valid once released. Redlock offers no
- * fencing token: see the README's safety section.
+ * process was paused and never noticed. It is no longer valid once released. A lease asked for
+ * with {@link LockRequest#withFencing()} carries a {@link #fencingToken() fencing token}, which the
+ * protected resource can check to reject the writes of a holder that outlived its lease.
  *
  * <p>{@link #release()} (and {@link #close()}, so a lease works in try-with-resources) does what the
  * {@link LockRequest} asked for: it stops the keep-alive and waits for a renewal in flight, then
@@ -73,6 +74,19 @@ public final class Lease implements AutoCloseable {
         return held.nodes();
     }
 
+    /**
+     * The fencing token of a lease granted for a {@link LockRequest#withFencing() fenced request};
+     * empty for every other lease. A positive number below 2<sup>53</sup>, not consecutive: larger
+     * than the token of every lease of this resource that was handed out before this lease's lock
+     * call started (docs/fencing.md states the contract and its assumptions). Renewals and keep-alive
+     * keep it. It protects only a resource that checks it: send it with every write, and let the
+     * resource reject a token lower than the highest it has accepted, in the same transaction as the
+     * write.
+     */
+    public java.util.OptionalLong fencingToken() {
+        return held.fencingToken();
+    }
+
     /** The wall-clock time the lock was first granted (renewals keep it), for display only. */
     public Instant acquiredAt() {
         return acquiredAt;
@@ -130,6 +144,6 @@ public final class Lease implements AutoCloseable {
     @Override
     public String toString() {
         return "Lease[resource=" + LockRequest.shown(resource()) + ", validity=" + validity().toMillis() + "ms, valid=" + isValid() + ", nodes="
-                + nodes() + "]";
+                + nodes() + (fencingToken().isPresent() ? ", fencingToken=" + fencingToken().getAsLong() : "") + "]";
     }
 }

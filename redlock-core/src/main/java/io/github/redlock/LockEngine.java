@@ -80,8 +80,13 @@ final class LockEngine {
      * @param decidedAtNanos when a quorum had said OK
      * @param validUntilNanos when the validity runs out
      * @param attempts how many attempts the call made
+     * @param fencingToken the token handed out with a fenced grant; 0 when unfenced
      */
-    record Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts) {
+    record Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken) {
+
+        Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts) {
+            this(ballot, decidedAtNanos, validUntilNanos, attempts, 0);
+        }
     }
 
     /**

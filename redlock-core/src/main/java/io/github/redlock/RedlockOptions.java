@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -48,6 +49,8 @@ public final class RedlockOptions {
     public static final boolean DEFAULT_REQUIRE_QUORUM_ON_STARTUP = true;
     /** Default of {@link Settings#requestQueueSize(int)}. */
     public static final int DEFAULT_REQUEST_QUEUE_SIZE = 20_000;
+    /** Default of {@link Settings#fencingQuarantine(Duration)}. */
+    public static final Duration DEFAULT_FENCING_QUARANTINE = Duration.ofSeconds(60);
 
     private final List<RedisServer> servers;
     private final int retryCount;
@@ -62,6 +65,8 @@ public final class RedlockOptions {
     private final boolean requireQuorumOnStartup;
     private final @Nullable ClientResources clientResources;
     private final @Nullable SslOptions sslOptions;
+    private final Duration fencingQuarantine;
+    private final Set<FencingFault> fencingFaults;
 
     private RedlockOptions(Settings<?> s) {
         this.servers = servers(s.servers);
@@ -83,7 +88,16 @@ public final class RedlockOptions {
         this.requireQuorumOnStartup = s.requireQuorumOnStartup;
         this.clientResources = s.clientResources;
         this.sslOptions = s.sslOptions;
+        this.fencingQuarantine = requireNonNegative("fencingQuarantine", s.fencingQuarantine);
+        if (fencingQuarantine.compareTo(MAX_FENCING_QUARANTINE) > 0) {
+            throw new InvalidRedlockSettingException("fencingQuarantine", "must be at most " + MAX_FENCING_QUARANTINE.toDays()
+                    + " days, got " + fencingQuarantine);
+        }
+        this.fencingFaults = s.fencingFaults.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(s.fencingFaults));
     }
+
+    /** The longest fencing quarantine accepted: far beyond any use, and safe in microseconds inside a script. */
+    private static final Duration MAX_FENCING_QUARANTINE = Duration.ofDays(365);
 
     /**
      * The one check of the server list: parses every URI and rejects an empty list, a missing entry
@@ -182,13 +196,35 @@ public final class RedlockOptions {
         return sslOptions;
     }
 
+    /** How long a node that lost its fencing counter mints no token ({@link Settings#fencingQuarantine(Duration)}). */
+    public Duration fencingQuarantine() {
+        return fencingQuarantine;
+    }
+
+    /**
+     * The Redis key of the fencing counter on every node: the {@link #keyPrefix()} itself (for the
+     * default empty prefix, the empty key). No lock key can equal it, since a resource is never
+     * blank; an ACL key pattern such as {@code ~lock:*} covers it. A hash with the field
+     * {@code counter} (and {@code quarantine_until}, in node microseconds, while a node that lost it
+     * is quarantined); it has no TTL and must never be deleted or evicted.
+     */
+    public String fencingCounterKey() {
+        return keyPrefix;
+    }
+
+    /** The faults the fencing protocol makes: empty except in the falsification suite's negative controls. */
+    Set<FencingFault> fencingFaults() {
+        return fencingFaults;
+    }
+
     /** Lists the servers with passwords removed. */
     @Override
     public String toString() {
         return "RedlockOptions[servers=" + servers.stream().map(RedisServer::address).toList() + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
                 + ", connectTimeout=" + connectTimeout + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
-                + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + "]";
+                + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + ", fencingQuarantine=" + fencingQuarantine
+                + (fencingFaults.isEmpty() ? "" : ", fencingFaults=" + fencingFaults) + "]";
     }
 
     private static int requireAtLeast(String name, int value, int min) {
@@ -229,6 +265,8 @@ public final class RedlockOptions {
         private boolean requireQuorumOnStartup = DEFAULT_REQUIRE_QUORUM_ON_STARTUP;
         private @Nullable ClientResources clientResources;
         private @Nullable SslOptions sslOptions;
+        private @Nullable Duration fencingQuarantine = DEFAULT_FENCING_QUARANTINE;
+        private Set<FencingFault> fencingFaults = Set.of();
 
         Settings() {
         }
@@ -388,6 +426,33 @@ public final class RedlockOptions {
             return self();
         }
 
+        /**
+         * How long a node that lost its fencing counter (a restart without persistence, FLUSHALL,
+         * eviction, or a brand-new server) refuses to mint fencing tokens, counted from the first
+         * fenced call that finds the counter missing; default 60 s. The quarantine a node starts is
+         * never shorter than the TTL of the request that found the loss. Set it to at least the
+         * largest TTL any client uses on these servers, plus the largest clock difference between
+         * them: a node that rejoins empty can then not hand out a token lower than one it confirmed
+         * before. {@link Duration#ZERO} turns the quarantine off (the time floor still applies).
+         * Only fenced requests ({@link LockRequest#withFencing()}) are affected; a new deployment
+         * waits one quarantine before its first fenced lock, unless each server's counter is seeded
+         * (docs/fencing.md).
+         */
+        public B fencingQuarantine(Duration fencingQuarantine) {
+            this.fencingQuarantine = fencingQuarantine;
+            return self();
+        }
+
+        /**
+         * For tests only (the fencing falsification suite's negative controls): makes the fencing
+         * protocol skip a step it needs, so that a test can show the contract breaking without it.
+         * Default empty. Never public, never to be set outside tests.
+         */
+        B fencingFaults(Set<FencingFault> fencingFaults) {
+            this.fencingFaults = Set.copyOf(fencingFaults);
+            return self();
+        }
+
         /** Copies every setting from {@code options}. */
         public B options(RedlockOptions options) {
             this.servers = options.servers;
@@ -403,6 +468,8 @@ public final class RedlockOptions {
             this.requireQuorumOnStartup = options.requireQuorumOnStartup;
             this.clientResources = options.clientResources;
             this.sslOptions = options.sslOptions;
+            this.fencingQuarantine = options.fencingQuarantine;
+            this.fencingFaults = options.fencingFaults;
             return self();
         }
 

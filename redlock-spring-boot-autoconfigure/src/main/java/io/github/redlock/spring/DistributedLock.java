@@ -116,4 +116,17 @@ public @interface DistributedLock {
      * cancelled. Only for such methods: on a method returning a plain value it fails at startup.
      */
     boolean releaseOnCancel() default false;
+
+    /**
+     * Whether the lock must carry a fencing token ({@link io.github.redlock.LockRequest#withFencing()}).
+     * Default false. With true, the method runs only once a token was handed out, that is, written
+     * back to and confirmed by a quorum of nodes that still held the lock; otherwise the call is not
+     * acquired and {@link #onFailure()} decides (skip or throw). Inside the method,
+     * {@link LockContext#currentLease()} (plain and {@code CompletionStage} methods) or
+     * {@link LockContext#currentLease(reactor.util.context.ContextView)} (reactive ones) gives the
+     * lease and its {@link io.github.redlock.Lease#fencingToken() token}, to send with every write to
+     * the protected resource. A fenced method called from inside an unfenced one on the same key (a
+     * re-entry) does not run: its lock has no token. Costs a second round trip per lock.
+     */
+    boolean fenced() default false;
 }
