@@ -96,6 +96,17 @@ final class Ballot {
         return reply != null && reply.isOk() && reply.holder() == null;
     }
 
+    /** The largest token the nodes that said OK so far minted (a fenced acquire); 0 when none. */
+    synchronized long maxToken() {
+        long max = 0;
+        for (NodeReply reply : replies) {
+            if (reply != null && reply.isOk() && reply.token() > max) {
+                max = reply.token();
+            }
+        }
+        return max;
+    }
+
     /** How many nodes said OK so far. */
     synchronized int okCount() {
         return ok;

@@ -62,7 +62,7 @@ final class FillIn {
             tries++;
             targets.addAll(missing);
             for (int index : targets) {
-                replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis));
+                replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis, held.token()));
             }
         });
         if (!sent || targets.isEmpty()) {

@@ -230,7 +230,7 @@ final class HeldLock {
             if (state != State.HELD || validUntilNanos - start <= 0) {
                 return CompletableFuture.completedFuture(false);
             }
-            ballot = engine.setTtl(key, value, ttlMillis, true);
+            ballot = engine.setTtl(key, value, ttlMillis, true, fencingToken);
             sequence = ++renewalsSent;
             cutTo(deadline);
             renewal = renewed;

@@ -153,14 +153,27 @@ final class HeldLocks {
      */
     Pending acquire(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
             Consumer<LockResult> report, boolean deferGrantReport) {
+        return acquire(request, value, knownValue, command, LockEngine.Fencing.NEW, report, deferGrantReport);
+    }
+
+    /**
+     * As {@link #acquire(LockRequest, String, boolean, LockEngine.NodeCommand, Consumer, boolean)};
+     * a {@link LockRequest#fencing() fenced} request mints its token as {@code fencing} says (and
+     * {@code command} is not used).
+     */
+    Pending acquire(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
+            LockEngine.Fencing fencing, Consumer<LockResult> report, boolean deferGrantReport) {
         java.util.function.BooleanSupplier valueHeldHere = knownValue
                 ? () -> find(request.resource(), value) != null : () -> false;
         if (closed) {
             report.accept(LockResult.failed(request.resource(), LockFailure.INTERRUPTED, List.of(), 0));
             requireOpen();
         }
-        LockEngine.Acquisition acquisition = engine.acquire(request.resource(), value, valueHeldHere,
-                request.ttl().toMillis(), command, request.waitTime().toNanos(), request.retryWhenHeld());
+        LockEngine.Acquisition acquisition = request.fencing()
+                ? engine.acquireFenced(request.resource(), value, valueHeldHere, request.ttl().toMillis(), fencing,
+                        request.waitTime().toNanos(), request.retryWhenHeld())
+                : engine.acquire(request.resource(), value, valueHeldHere, request.ttl().toMillis(), command,
+                        request.waitTime().toNanos(), request.retryWhenHeld());
         Pending call = new Pending(request, acquisition, report, deferGrantReport);
         pending.add(call);
         acquisition.decided().thenAccept(call::decided);

@@ -1,5 +1,6 @@
 package io.github.redlock;
 
+import io.github.redlock.internal.FencingCounter;
 import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
@@ -13,12 +14,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Redlock algorithm, in one place: ask every node in parallel, grant on a quorum within the
  * validity, otherwise release what the attempt may have set and retry after a random delay. It
  * knows keys and values, never leases: a granted attempt is a {@link Grant}, which the
  * {@link HeldLocks} table turns into a held lock.
+ *
+ * <p>A fenced call (one with a {@link Fencing}) runs each attempt in two phases: the first mints a
+ * token on every node that grants the key, in the same script ({@code max(counter + 1, node time in
+ * µs)}); the second writes the largest, {@code T}, back to every node ({@code counter := max(counter,
+ * T)}) and grants only when a quorum of them answer that they still hold the key, within the
+ * validity. Otherwise the attempt failed, and is released and retried like any failed attempt.
+ * Unfenced calls run exactly as before: one phase, the same commands.
  */
 final class LockEngine {
 
@@ -37,6 +47,8 @@ final class LockEngine {
     private final Jitter jitter;
     private final LongAdder fillInsCreated = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
+    private final boolean skipWriteBack;
+    private final boolean timeFloor;
 
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter) {
         this.nodes = List.copyOf(nodes);
@@ -47,6 +59,32 @@ final class LockEngine {
         this.ticker = ticker;
         this.scheduler = scheduler;
         this.jitter = jitter;
+        this.skipWriteBack = options.fencingFaults().contains(FencingFault.SKIP_WRITE_BACK);
+        this.timeFloor = !options.fencingFaults().contains(FencingFault.NO_TIME_FLOOR);
+    }
+
+    /**
+     * How a fenced lock call gets its token.
+     *
+     * @param extend whether a key holding the call's value is renewed (extend-or-create), not refused
+     * @param keptToken read at the start of each attempt: a positive token is kept (the caller's own
+     *        lease of the same value is still valid, so the call renews that grant: no mint, no
+     *        phase 2); 0 mints a new one
+     */
+    record Fencing(boolean extend, LongSupplier keptToken) {
+
+        /** A new grant: mint, never extend. */
+        static final Fencing NEW = new Fencing(false, () -> 0);
+    }
+
+    /**
+     * The counter arguments of a fenced script for a lock of {@code ttlMillis}: the quarantine a node
+     * that lost its counter starts is the configured one, never shorter than this TTL (0: none).
+     */
+    FencingCounter counter(long ttlMillis) {
+        long configured = options.fencingQuarantine().toMillis();
+        return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, ttlMillis),
+                timeFloor);
     }
 
     int quorum() {
@@ -103,14 +141,17 @@ final class LockEngine {
         private final NodeCommand command;
         private final long waitUntilNanos;
         private final boolean retryWhenHeld;
+        private final @Nullable Fencing fencing;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
         private volatile boolean stopped;
         // Guarded by this.
         private int attempts;
         private boolean inFlight;
+        /** The token the attempt in flight keeps (a renewal of a valid lease of the same value), or 0. */
+        private long keptToken;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
-                NodeCommand command, long waitNanos, boolean retryWhenHeld) {
+                NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
             this.resource = resource;
             this.key = LockEngine.this.key(resource);
             this.value = value;
@@ -119,6 +160,7 @@ final class LockEngine {
             this.command = command;
             this.waitUntilNanos = ticker.nanoTime() + waitNanos;
             this.retryWhenHeld = retryWhenHeld;
+            this.fencing = fencing;
         }
 
         String resource() {
@@ -182,7 +224,22 @@ final class LockEngine {
             NodeCommand command, long waitNanos, boolean retryWhenHeld) {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
         Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, sent, waitNanos,
-                retryWhenHeld);
+                retryWhenHeld, null);
+        attempt(acquisition);
+        return acquisition;
+    }
+
+    /**
+     * As {@link #acquire}, for a fenced call: each attempt mints (the fenced script reports holders
+     * whatever {@code retryWhenHeld} says) and is granted only once its token was written back and
+     * confirmed (see the class description), or renews a valid lease's grant and keeps its token.
+     */
+    Acquisition acquireFenced(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis, Fencing fencing,
+            long waitNanos, boolean retryWhenHeld) {
+        FencingCounter counter = counter(ttlMillis);
+        NodeCommand mint = (node, key, v, ttl) -> node.acquireFenced(key, v, ttl, counter, fencing.extend());
+        Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, mint, waitNanos,
+                retryWhenHeld, fencing);
         attempt(acquisition);
         return acquisition;
     }
@@ -202,9 +259,21 @@ final class LockEngine {
         }
         long start = ticker.nanoTime();
         Ballot ballot = new Ballot(addresses, ticker);
+        NodeCommand command = a.command;
+        if (a.fencing != null) {
+            // Decided by this client's own validity, never by the value found on the nodes.
+            long kept = a.fencing.keptToken().getAsLong();
+            synchronized (a) {
+                a.keptToken = kept;
+            }
+            if (kept > 0) {
+                FencingCounter counter = counter(a.ttlMillis);
+                command = (node, key, value, ttl) -> node.renewFenced(key, value, ttl, kept, counter);
+            }
+        }
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            a.command.send(nodes.get(i), a.key, a.value, a.ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+            command.send(nodes.get(i), a.key, a.value, a.ttlMillis).thenAccept(reply -> ballot.record(index, reply));
         }
         ballot.decided().thenAccept(decided -> onDecided(a, decided, start));
     }
@@ -212,24 +281,85 @@ final class LockEngine {
     private void onDecided(Acquisition a, Ballot ballot, long start) {
         long validUntil = Validity.deadline(start, a.ttlMillis * 1_000_000L, options.driftFactor());
         if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0) {
-            a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts()));
+            if (a.fencing == null) {
+                a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts()));
+            } else {
+                fence(a, ballot, validUntil);
+            }
             return;
         }
-        // Failed: wait for every node (bounded by the timeout), then release what this attempt may
-        // have set (see releaseWhereSet).
-        ballot.complete()
-                .thenCompose(all -> releaseWhereSet(a, all))
-                .whenComplete((released, error) -> afterFailedAttempt(a, ballot));
+        failed(a, ballot, ballot);
     }
 
-    private void afterFailedAttempt(Acquisition a, Ballot ballot) {
+    /**
+     * Failed: waits for every node (bounded by the timeout), then releases what this attempt may have
+     * set (see releaseWhereSet), then retries or ends the call; {@code report} says why.
+     */
+    private void failed(Acquisition a, Ballot ballot, Ballot report) {
+        CompletableFuture<Ballot> all = report == ballot ? ballot.complete()
+                : ballot.complete().thenCombine(report.complete(), (granted, confirmed) -> granted);
+        all.thenCompose(answered -> releaseWhereSet(a, answered))
+                .whenComplete((released, error) -> afterFailedAttempt(a, ballot, report));
+    }
+
+    /**
+     * Phase 2 of a fenced attempt whose mint a quorum granted: writes {@code T}, the largest token
+     * the granting nodes minted, back to every node, and grants with {@code T} once a quorum of them
+     * confirm that they still hold the key, within the validity. An attempt that renews a valid
+     * lease's grant keeps that lease's token: it was confirmed when it was handed out.
+     */
+    private void fence(Acquisition a, Ballot ballot, long validUntil) {
+        long kept;
+        synchronized (a) {
+            kept = a.keptToken;
+        }
+        if (kept > 0) {
+            a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), kept));
+            return;
+        }
+        long token = ballot.maxToken();
+        if (token <= 0) { // cannot happen: every OK of the mint carries a token
+            failed(a, ballot, ballot);
+            return;
+        }
+        if (skipWriteBack) { // negative control only: the token is handed out unconfirmed
+            a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), token));
+            return;
+        }
+        FencingCounter counter = counter(a.ttlMillis);
+        Ballot confirmations = new Ballot(addresses, ticker);
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = i;
+            nodes.get(i).writeBack(a.key, a.value, token, counter)
+                    .thenAccept(reply -> confirmations.record(index, unconfirmed(reply)));
+        }
+        confirmations.decided().thenAccept(decided -> {
+            if (decided.quorumOk() && validUntil - decided.decidedAtNanos() > 0) {
+                a.decided.complete(new Grant(ballot, decided.decidedAtNanos(), validUntil, a.attempts(), token));
+            } else {
+                failed(a, ballot, decided);
+            }
+        });
+    }
+
+    /** A write-back reply as an outcome: a node that did not confirm says so. */
+    private static NodeReply unconfirmed(NodeReply reply) {
+        if (reply.isOk()) {
+            return reply;
+        }
+        String why = reply.status() == NodeReply.Status.REFUSED ? "the node no longer holds the lock's key"
+                : String.valueOf(reply.detail());
+        return reply.withDetail("fencing write-back not confirmed: " + why);
+    }
+
+    private void afterFailedAttempt(Acquisition a, Ballot ballot, Ballot report) {
         if (a.stopped) {
-            a.fail(LockFailure.INTERRUPTED, ballot.outcomes());
+            a.fail(LockFailure.INTERRUPTED, report.outcomes());
             return;
         }
         Ballot.Standing standing = a.retryWhenHeld ? Ballot.Standing.UNKNOWN : ballot.standing(a.value);
         if (standing == Ballot.Standing.HELD) {
-            a.fail(LockFailure.CONTENDED, ballot.outcomes());
+            a.fail(LockFailure.CONTENDED, report.outcomes());
             return;
         }
         long delay = options.retryDelay().toNanos() + jitter.nextNanos(options.retryJitter().toNanos());
@@ -241,18 +371,18 @@ final class LockEngine {
         boolean retriesLeft = a.attempts() <= options.retryCount();
         boolean waitLeft = a.waitUntilNanos - (ticker.nanoTime() + delay) > 0;
         if (!retriesLeft && !waitLeft) {
-            a.fail(ballot.failure(), ballot.outcomes());
+            a.fail(report.failure(), report.outcomes());
             return;
         }
         a.between();
         if (a.stopped) {
-            a.fail(LockFailure.INTERRUPTED, ballot.outcomes()); // stopped while this attempt was in flight
+            a.fail(LockFailure.INTERRUPTED, report.outcomes()); // stopped while this attempt was in flight
             return;
         }
         try {
             scheduler.schedule(() -> attempt(a), delay);
         } catch (RejectedExecutionException e) { // the timer is shutting down: the Redlock was closed
-            a.fail(LockFailure.INTERRUPTED, ballot.outcomes());
+            a.fail(LockFailure.INTERRUPTED, report.outcomes());
         }
     }
 
@@ -290,19 +420,34 @@ final class LockEngine {
      * decides on the first quorum of OKs, or when every node answered.
      */
     Ballot setTtl(String key, String value, long ttlMillis, boolean recreate) {
+        return setTtl(key, value, ttlMillis, recreate, 0);
+    }
+
+    /**
+     * As {@link #setTtl(String, String, long, boolean)}; a renewal ({@code recreate}) of a fenced
+     * lease ({@code token} positive) also raises each node's fencing counter to the token. A
+     * shortening ({@code recreate} false, part of a release) never touches the counter.
+     */
+    Ballot setTtl(String key, String value, long ttlMillis, boolean recreate, long token) {
         Ballot ballot = new Ballot(addresses, ticker);
+        FencingCounter counter = recreate && token > 0 ? counter(ttlMillis) : null;
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
             Node node = nodes.get(i);
-            (recreate ? node.acquireOrExtend(key, value, ttlMillis) : node.extend(key, value, ttlMillis))
+            (counter != null ? node.renewFenced(key, value, ttlMillis, token, counter)
+                    : recreate ? node.acquireOrExtend(key, value, ttlMillis) : node.extend(key, value, ttlMillis))
                     .thenAccept(reply -> ballot.record(index, reply));
         }
         return ballot;
     }
 
-    /** Sets the key where it is absent (fill-in); each reply says OK, or REFUSED with the holder. */
-    CompletableFuture<NodeReply> fillIn(int node, String key, String value, long ttlMillis) {
-        return nodes.get(node).acquireOrReportHolder(key, value, ttlMillis);
+    /**
+     * Sets the key where it is absent (fill-in); each reply says OK, or REFUSED with the holder. For a
+     * fenced lease ({@code token} positive), also raises the node's fencing counter to the token.
+     */
+    CompletableFuture<NodeReply> fillIn(int node, String key, String value, long ttlMillis, long token) {
+        return token > 0 ? nodes.get(node).fillInFenced(key, value, ttlMillis, token, counter(ttlMillis))
+                : nodes.get(node).acquireOrReportHolder(key, value, ttlMillis);
     }
 
     /** Counts a round of fill-in tries. */

@@ -219,6 +219,10 @@ final class LockedCalls {
      */
     private Ready reenter(LockRequest request) {
         Lease held = request.reentry().orElseThrow();
+        if (request.fencing() && held.fencingToken().isEmpty()) {
+            throw new IllegalArgumentException("a fenced request cannot re-enter the lease of '"
+                    + LockRequest.shown(held.resource()) + "': it was granted without a fencing token");
+        }
         LockResult reentered = LockResult.reentered(held);
         var report = listeners.acquiring(request);
         if (!held.held().startWork(margin(held))) {

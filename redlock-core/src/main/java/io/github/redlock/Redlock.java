@@ -252,6 +252,35 @@ public final class Redlock implements AutoCloseable {
     }
 
     /**
+     * Locks as {@code request} says with a known value, as {@link #lock(String, Duration, String, boolean)}
+     * does, and says why when it fails; blocks like {@link #tryLock(LockRequest)}. With {@code extend},
+     * a lock holding this value is renewed and a free one created; otherwise a lock holding this value
+     * is refused like any other. A lease of this Redlock for the same value is replaced by the
+     * returned one.
+     *
+     * <p>For a {@link LockRequest#withFencing() fenced} request, whether the call continues an earlier
+     * grant is decided by this Redlock's own lease of the value, never by finding the value on the
+     * servers (someone else may have held the lock in between): with {@code extend} and a lease of
+     * this value that is still valid when an attempt starts, the grant is a renewal of that lease and
+     * keeps its {@link Lease#fencingToken() token}; in every other case, a new token is minted.
+     *
+     * @throws IllegalArgumentException for a blank or malformed value, or a request re-entering a lease
+     * @throws IllegalStateException when this Redlock is closed
+     */
+    public LockResult tryLock(LockRequest request, String value, boolean extend) {
+        LockRequest.requireWellFormed("value", value);
+        HeldLock same = held.find(request.resource(), value);
+        if (extend && same != null) {
+            // The call may shorten the keys of this process's lease of the same value, answered or not.
+            same.cutTo(Validity.deadline(engine.ticker().nanoTime(), request.ttl().toNanos(), options.driftFactor()));
+        }
+        LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
+        LockEngine.Fencing fencing = new LockEngine.Fencing(extend,
+                extend && same != null ? () -> same.isHeld() ? same.token() : 0 : () -> 0);
+        return awaitLock(start(request, value, true, command, fencing, false));
+    }
+
+    /**
      * Locks {@code resource} with a random value, making {@code retryCount + 1} attempts, and says
      * why when it fails.
      */
@@ -345,13 +374,18 @@ public final class Redlock implements AutoCloseable {
 
     private HeldLocks.Pending start(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
             boolean deferGrantReport) {
+        return start(request, value, knownValue, command, LockEngine.Fencing.NEW, deferGrantReport);
+    }
+
+    private HeldLocks.Pending start(LockRequest request, String value, boolean knownValue, LockEngine.NodeCommand command,
+            LockEngine.Fencing fencing, boolean deferGrantReport) {
         if (request.reentry().isPresent()) {
             throw new IllegalArgumentException("a request re-entering a lease runs only in execute or executeAsync: "
                     + request);
         }
         requireValidityPossible(request.ttl());
         requireOpen();
-        return held.acquire(request, value, knownValue, command, listeners.acquiring(request), deferGrantReport);
+        return held.acquire(request, value, knownValue, command, fencing, listeners.acquiring(request), deferGrantReport);
     }
 
     private static LockResult awaitLock(HeldLocks.Pending call) {

@@ -1,5 +1,6 @@
 package io.github.redlock;
 
+import io.github.redlock.internal.FencingCounter;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
 import java.time.Duration;
@@ -21,13 +22,30 @@ final class FakeNode implements Node {
     private record Entry(String value, long expiresAtNanos) {
     }
 
+    /** A fencing counter as the fenced scripts keep it: the counter, and when a quarantine ends (node µs, 0: none). */
+    private record Counter(long counter, long quarantineUntilMicros) {
+    }
+
+    /** As Scripts.MAX_TOKEN. */
+    static final long MAX_TOKEN = 9_000_000_000_000_000L;
+
     private final String address;
     private final ManualTicker ticker;
     private final Map<String, Entry> keys = new HashMap<>();
+    private final Map<String, Counter> counters = new HashMap<>();
+    /** The node's wall clock, in µs, is the manual clock plus this. */
+    private volatile long clockOffsetMicros = 1_700_000_000_000_000L;
     final AtomicInteger acquireCalls = new AtomicInteger();
     final AtomicInteger releaseCalls = new AtomicInteger();
+    final AtomicInteger writeBackCalls = new AtomicInteger();
     private volatile Mode mode = Mode.UP;
     private volatile Duration latency = Duration.ZERO;
+    /** Run before each write-back does its work (a test deleting the key between the phases, say). */
+    volatile Runnable beforeWriteBack = () -> { };
+    /** Whether a write-back is done but its reply lost (answered as a timeout). */
+    volatile boolean loseWriteBackReplies;
+    /** Added to the clock after each write-back was done, before it is answered. */
+    volatile Duration writeBackLatency = Duration.ZERO;
 
     FakeNode(String address, ManualTicker ticker) {
         this.address = address;
@@ -42,6 +60,50 @@ final class FakeNode implements Node {
     FakeNode latency(Duration latency) {
         this.latency = latency;
         return this;
+    }
+
+    /** Moves this node's wall clock (its TIME) by {@code offset}, as a node whose clock is off. */
+    FakeNode clockOffset(Duration offset) {
+        clockOffsetMicros += offset.toNanos() / 1000;
+        return this;
+    }
+
+    private long wallMicros() {
+        return ticker.nanoTime() / 1000 + clockOffsetMicros;
+    }
+
+    /** The fencing counter under {@code key}, or -1 when missing. */
+    synchronized long counter(String key) {
+        Counter counter = counters.get(key);
+        return counter == null ? -1 : counter.counter();
+    }
+
+    /** Sets the fencing counter under {@code key}, as an operator seeding it would. */
+    synchronized void seedCounter(String key, long value) {
+        counters.put(key, new Counter(value, 0));
+    }
+
+    /** Forgets every key and counter, as a restart without persistence does. */
+    synchronized void flushAll() {
+        keys.clear();
+        counters.clear();
+    }
+
+    /** The fenced scripts' raise(): the counter to at least {@code token}; a missing one starts a quarantine. */
+    private void raise(FencingCounter fencing, long token) {
+        Counter counter = counters.get(fencing.key());
+        long now = wallMicros();
+        if (counter == null) {
+            long start = fencing.timeFloor() ? Math.max(token, now) : token;
+            counters.put(fencing.key(), new Counter(start,
+                    fencing.quarantineMillis() > 0 ? now + fencing.quarantineMillis() * 1000 : 0));
+        } else if (counter.counter() < token) {
+            counters.put(fencing.key(), new Counter(token, counter.quarantineUntilMicros()));
+        }
+    }
+
+    synchronized void delete(String key) {
+        keys.remove(key);
     }
 
     synchronized void put(String key, String value, Duration ttl) {
@@ -169,6 +231,101 @@ final class FakeNode implements Node {
                 }
                 keys.remove(key);
                 return NodeReply.OK;
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> acquireFenced(String key, String value, long ttlMillis, FencingCounter fencing,
+            boolean extend) {
+        acquireCalls.incrementAndGet();
+        return reply(() -> {
+            synchronized (this) {
+                long now = wallMicros();
+                Counter counter = counters.get(fencing.key());
+                long f;
+                if (counter == null) {
+                    long start = fencing.timeFloor() ? now : 0;
+                    if (fencing.quarantineMillis() > 0) {
+                        counters.put(fencing.key(), new Counter(start, now + fencing.quarantineMillis() * 1000));
+                        return NodeReply.error("fencing: counter lost (restart without persistence, FLUSHALL or eviction):"
+                                + " this node mints no token for " + fencing.quarantineMillis() + " ms (quarantine)");
+                    }
+                    f = start;
+                } else {
+                    if (counter.quarantineUntilMicros() > 0) {
+                        if (now < counter.quarantineUntilMicros()) {
+                            return NodeReply.error("fencing: counter lost on this node: it mints no token for "
+                                    + (counter.quarantineUntilMicros() - now + 999) / 1000 + " ms more (quarantine)");
+                        }
+                        counters.put(fencing.key(), new Counter(counter.counter(), 0));
+                    }
+                    f = counter.counter();
+                }
+                long next = fencing.timeFloor() ? Math.max(f + 1, now) : f + 1;
+                if (next > MAX_TOKEN) {
+                    return NodeReply.error("fencing: token space exhausted");
+                }
+                Entry entry = live(key);
+                boolean extended = false;
+                if (entry != null) {
+                    if (!entry.value().equals(value) || !extend) {
+                        return NodeReply.refusedBy(entry.value());
+                    }
+                    extended = true;
+                }
+                put(key, value, Duration.ofMillis(ttlMillis));
+                counters.put(fencing.key(), new Counter(next, 0));
+                return extended ? NodeReply.mintedHeldAlready(value, next) : NodeReply.minted(next);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> writeBack(String key, String value, long token, FencingCounter fencing) {
+        writeBackCalls.incrementAndGet();
+        beforeWriteBack.run();
+        CompletableFuture<NodeReply> reply = reply(() -> {
+            synchronized (this) {
+                raise(fencing, token);
+                Entry entry = live(key);
+                return entry != null && entry.value().equals(value) ? NodeReply.OK : NodeReply.REFUSED;
+            }
+        });
+        ticker.advance(writeBackLatency); // done at once, answered late
+        return loseWriteBackReplies ? reply.thenApply(done -> NodeReply.timeout("reply lost")) : reply;
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> renewFenced(String key, String value, long ttlMillis, long token,
+            FencingCounter fencing) {
+        return reply(() -> {
+            synchronized (this) {
+                Entry entry = live(key);
+                if (entry != null && !entry.value().equals(value)) {
+                    return NodeReply.REFUSED;
+                }
+                put(key, value, Duration.ofMillis(ttlMillis));
+                raise(fencing, token);
+                return entry != null ? NodeReply.heldAlready(value) : NodeReply.OK;
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> fillInFenced(String key, String value, long ttlMillis, long token,
+            FencingCounter fencing) {
+        return reply(() -> {
+            synchronized (this) {
+                Entry entry = live(key);
+                if (entry != null && !entry.value().equals(value)) {
+                    return NodeReply.refusedBy(entry.value());
+                }
+                if (entry == null) {
+                    put(key, value, Duration.ofMillis(ttlMillis));
+                }
+                raise(fencing, token);
+                return entry == null ? NodeReply.OK : NodeReply.refusedBy(value);
             }
         });
     }

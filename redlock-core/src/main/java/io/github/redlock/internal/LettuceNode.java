@@ -380,6 +380,85 @@ public final class LettuceNode implements Node {
         return eval(Scripts.RELEASE, key, value);
     }
 
+    /** Sent as EVAL with the script text: it can create the key, so it must not run late (see {@link #acquireOrExtend}). */
+    @Override
+    public CompletableFuture<NodeReply> acquireFenced(String key, String value, long ttlMillis, FencingCounter counter,
+            boolean extend) {
+        return fenced(call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FENCED_ACQUIRE.text(), key, counter.key(),
+                value, Long.toString(ttlMillis), Long.toString(counter.quarantineMillis()), extend ? "1" : "0",
+                flag(counter.timeFloor()))), (@Nullable List<Object> reply) -> mintReply(reply, value)), counter);
+    }
+
+    /** {1, token} created, {2, token} renewed a key holding the value, {0, holder} held. */
+    static NodeReply mintReply(@Nullable List<Object> reply, String value) {
+        if (reply == null || reply.isEmpty() || !(reply.get(0) instanceof Long answer)) {
+            return NodeReply.error("unexpected reply to the fenced lock script");
+        }
+        if (answer == 0L) {
+            return reply.size() > 1 && reply.get(1) instanceof String holder ? NodeReply.refusedBy(holder) : NodeReply.REFUSED;
+        }
+        if (reply.size() < 2 || !(reply.get(1) instanceof Long token) || token < 1 || token > Scripts.MAX_TOKEN) {
+            return NodeReply.error("unexpected token in the reply to the fenced lock script");
+        }
+        return answer == 2L ? NodeReply.mintedHeldAlready(value, token) : NodeReply.minted(token);
+    }
+
+    /** Sent as EVAL: raising the counter late is harmless, but one message keeps phase 2 at one round trip on any node. */
+    @Override
+    public CompletableFuture<NodeReply> writeBack(String key, String value, long token, FencingCounter counter) {
+        return fenced(call(send -> send.apply(SentCommand.eval2(ticker, Scripts.FENCED_WRITE_BACK.text(), key, counter.key(),
+                value, Long.toString(token), Long.toString(counter.quarantineMillis()), flag(counter.timeFloor()))),
+                LettuceNode::scriptReply), counter);
+    }
+
+    /** Sent as EVAL with the script text: it can create the key (see {@link #acquireOrExtend}). */
+    @Override
+    public CompletableFuture<NodeReply> renewFenced(String key, String value, long ttlMillis, long token,
+            FencingCounter counter) {
+        return fenced(call(send -> send.apply(SentCommand.eval2(ticker, Scripts.FENCED_RENEW.text(), key, counter.key(),
+                value, Long.toString(ttlMillis), Long.toString(token), Long.toString(counter.quarantineMillis()),
+                flag(counter.timeFloor()))), (@Nullable Long reply) -> reply == null || reply == 0L ? NodeReply.REFUSED
+                        : reply == 2L ? NodeReply.heldAlready(value) : NodeReply.OK), counter);
+    }
+
+    /** Sent as EVAL with the script text: it can create the key (see {@link #acquireOrExtend}). */
+    @Override
+    public CompletableFuture<NodeReply> fillInFenced(String key, String value, long ttlMillis, long token,
+            FencingCounter counter) {
+        return fenced(call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FENCED_FILL_IN.text(), key, counter.key(),
+                value, Long.toString(ttlMillis), Long.toString(token), Long.toString(counter.quarantineMillis()),
+                flag(counter.timeFloor()))), LettuceNode::acquireReply), counter);
+    }
+
+    private static String flag(boolean on) {
+        return on ? "1" : "0";
+    }
+
+    /** Says what an error of a fenced script means for fencing, and how to fix it. */
+    private static CompletableFuture<NodeReply> fenced(CompletableFuture<NodeReply> reply, FencingCounter counter) {
+        return reply.thenApply(answer -> answer.status() == NodeReply.Status.ERROR
+                ? answer.withDetail(fencingHint(answer.detail(), counter.key())) : answer);
+    }
+
+    /** The error of a fenced script, said for fencing: a missing ACL permission or Redis version names the fix. */
+    static String fencingHint(@Nullable String detail, String counterKey) {
+        String error = detail != null ? detail : "no detail";
+        if (error.contains("can't run this command") || error.contains("no permissions to run")) {
+            return "NOPERM: fencing needs the Redis user to run TIME (and GET, SET, PEXPIRE, HGET, HMGET, HSET, HDEL in"
+                    + " scripts): grant it with ACL SETUSER <user> +time (" + error + ")";
+        }
+        if (error.contains("no permissions to access")) {
+            return "NOPERM: fencing needs the Redis user to access the fencing counter key '" + counterKey
+                    + "' (the key prefix) as well as the lock keys: a key pattern such as ~" + counterKey
+                    + "* covers both (" + error + ")";
+        }
+        if (error.contains("non deterministic") || error.contains("unknown command")) {
+            return "fencing needs Redis 5 or later (its scripts read the server's TIME, then write): " + error;
+        }
+        int own = error.indexOf("FENCING ");
+        return own >= 0 ? "fencing: " + error.substring(own + "FENCING ".length()) : error;
+    }
+
     @Override
     public CompletableFuture<NodeReply> ping() {
         return call(send -> send.apply(SentCommand.ping(ticker)), (reply, command) -> new NodeReply(NodeReply.Status.OK,

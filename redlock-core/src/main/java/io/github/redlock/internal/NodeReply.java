@@ -13,8 +13,10 @@ import org.jspecify.annotations.Nullable;
  * @param holder for {@link Status#REFUSED} answers to {@link Node#acquireOrReportHolder}, the value
  *        the key holds; for {@link Status#OK} answers to {@link Node#acquireOrExtend} that renewed a
  *        key holding the value already, that value; otherwise {@code null}. A lock's secret: never log it.
+ * @param token for {@link Status#OK} answers to a fenced acquire ({@link Node#acquireFenced}), the
+ *        token the node minted; otherwise 0
  */
-public record NodeReply(Status status, @Nullable String detail, long latencyNanos, @Nullable String holder) {
+public record NodeReply(Status status, @Nullable String detail, long latencyNanos, @Nullable String holder, long token) {
 
     public enum Status {
         /** The node did what was asked (key set, released or extended). */
@@ -35,6 +37,25 @@ public record NodeReply(Status status, @Nullable String detail, long latencyNano
 
     public NodeReply(Status status, @Nullable String detail, long latencyNanos) {
         this(status, detail, latencyNanos, null);
+    }
+
+    public NodeReply(Status status, @Nullable String detail, long latencyNanos, @Nullable String holder) {
+        this(status, detail, latencyNanos, holder, 0);
+    }
+
+    /** OK from a fenced acquire that created the key and minted {@code token}. */
+    public static NodeReply minted(long token) {
+        return new NodeReply(Status.OK, null, -1, null, token);
+    }
+
+    /** OK from a fenced acquire that renewed a key holding {@code value} already, and minted {@code token}. */
+    public static NodeReply mintedHeldAlready(String value, long token) {
+        return new NodeReply(Status.OK, null, -1, value, token);
+    }
+
+    /** The same reply with {@code detail}. */
+    public NodeReply withDetail(String detail) {
+        return new NodeReply(status, detail, latencyNanos, holder, token);
     }
 
     public static NodeReply error(String detail) {
