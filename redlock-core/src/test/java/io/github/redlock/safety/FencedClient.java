@@ -33,6 +33,7 @@ final class FencedClient {
 
     private final Redlock redlock;
     private final String client;
+    private final java.util.List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FencedClient(Redlock redlock, String client) {
         this.redlock = redlock;
@@ -41,6 +42,11 @@ final class FencedClient {
 
     String name() {
         return client;
+    }
+
+    /** The failed attempts so far, as their {@link LockResult}s describe them (per-node outcomes included). */
+    java.util.List<String> failures() {
+        return java.util.List.copyOf(failures);
     }
 
     /** The token's owner id: a hash of the lease value, never the value itself (it can release the lock). */
@@ -60,6 +66,7 @@ final class FencedClient {
         long handout = System.nanoTime();
         Optional<Lease> lease = result.lease();
         if (lease.isEmpty()) {
+            failures.add(result.toString());
             return Optional.empty();
         }
         Lease held = lease.get();

@@ -78,8 +78,8 @@ class FencingFastClockIntegrationTests {
         FencingNodes.seed(redis.node(0), prefix);
         FencingNodes.seed(redis.node(1), prefix);
         List<String> servers = List.of(fastProxy.uri(), redis.proxiedUris().get(0), redis.proxiedUris().get(1));
-        return FencingHandoff.run(servers, fastProxy, redis.proxy(1), store, prefix, Duration.ofSeconds(2), faults,
-                () -> { }, opened::add);
+        return FencingHandoff.run(servers, List.of(fastProxy, redis.proxy(0), redis.proxy(1)), store, prefix,
+                Duration.ofSeconds(2), faults, () -> { }, opened::add);
     }
 
     private long ahead() {

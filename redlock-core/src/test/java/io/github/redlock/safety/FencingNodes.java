@@ -35,9 +35,4 @@ final class FencingNodes {
         Object value = node.command("HGET", prefix, "counter");
         return value == null ? -1 : Long.parseLong(String.valueOf(value));
     }
-
-    /** Whether the node is quarantined: its counter hash has a {@code quarantine_until}. */
-    static boolean quarantined(RedisNode node, String prefix) {
-        return node.command("HGET", prefix, "quarantine_until") != null;
-    }
 }
