@@ -223,8 +223,8 @@ public final class RedlockOptions {
         return "RedlockOptions[servers=" + servers.stream().map(RedisServer::address).toList() + ", retryCount=" + retryCount + ", retryDelay=" + retryDelay
                 + ", retryJitter=" + retryJitter + ", driftFactor=" + driftFactor + ", timeout=" + timeout
                 + ", connectTimeout=" + connectTimeout + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup="
-                + requireQuorumOnStartup + (sslOptions != null ? ", sslOptions=custom" : "") + ", fencingQuarantine=" + fencingQuarantine
-                + (fencingFaults.isEmpty() ? "" : ", fencingFaults=" + fencingFaults) + "]";
+                + requireQuorumOnStartup + ", fencingQuarantine=" + fencingQuarantine
+                + (fencingFaults.isEmpty() ? "" : ", fencingFaults=" + fencingFaults) + (sslOptions != null ? ", sslOptions=custom" : "") + "]";
     }
 
     private static int requireAtLeast(String name, int value, int min) {

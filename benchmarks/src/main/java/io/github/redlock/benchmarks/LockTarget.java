@@ -18,6 +18,7 @@ interface LockTarget extends AutoCloseable {
     static LockTarget create(String impl, java.util.List<String> uris) {
         return switch (impl) {
             case "engine" -> new EngineTarget(uris);
+            case "engineFenced" -> new EngineTarget(uris, true);
             case "limit" -> new LimitTarget(uris);
             case "redissonRedLock" -> new RedissonRedLockTarget(uris);
             case "redissonLock" -> new RedissonLockTarget(single(impl, uris));
@@ -26,7 +27,7 @@ interface LockTarget extends AutoCloseable {
             case "springAdvice" -> new SpringAdviceTarget(uris, true);
             case "springObserved" -> new SpringAdviceTarget(uris, true, true);
             default -> throw new IllegalArgumentException("unknown impl '" + impl
-                    + "'; one of engine, limit, redissonRedLock, redissonLock, springIntegration, springDirect, springAdvice, springObserved");
+                    + "'; one of engine, engineFenced, limit, redissonRedLock, redissonLock, springIntegration, springDirect, springAdvice, springObserved");
         };
     }
 

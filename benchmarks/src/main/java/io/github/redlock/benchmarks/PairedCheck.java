@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * RedLock ran 617 cycles/s, alone 417 (16 threads, 5 nodes): separate JMH forks are the fair
  * comparison for it.
  *
- * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended|--observed] [NODES [ROUNDS]]</pre>
+ * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended|--observed|--fenced] [NODES [ROUNDS]]</pre>
  * Defaults: 5 nodes, 6 measured rounds, after warm-up rounds that last until the JIT compiler is
  * nearly idle (at most 10). Prints one {@code paired} line per comparison and one {@code target}
  * line per target with its verdict; a target with cycles that were refused or threw is not met:
@@ -37,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  * and, reported without a target, the p50 of a {@code @DistributedLock} call in a context with the
  * meters and lock observations (as with Actuator: Micrometer's meter observation handler makes two
  * timers of each observation) and in one without; with {@code --observed}, only that.
+ * Also reported without a target: fenced and unfenced lock+release cycles of the engine beside the
+ * limit, 1 thread (p50) and 16 threads (throughput); with {@code --fenced}, only that.
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
  * {@link ContendedBenchmark} (a refused try pauses 0.1 ms); critical sections per second and the
  * p50 of granted cycles, reported without a target.
@@ -57,11 +59,12 @@ public final class PairedCheck {
     public static void main(String[] args) throws InterruptedException {
         boolean contended = args.length > 0 && args[0].equals("--contended");
         boolean observedOnly = args.length > 0 && args[0].equals("--observed");
-        int first = contended || observedOnly ? 1 : 0;
+        boolean fencedOnly = args.length > 0 && args[0].equals("--fenced");
+        int first = contended || observedOnly || fencedOnly ? 1 : 0;
         int nodes = args.length > first ? Integer.parseInt(args[first]) : 5;
         int rounds = args.length > first + 1 ? Integer.parseInt(args[first + 1]) : 6;
         if (nodes < 1 || rounds < 1) {
-            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended|--observed] [NODES [ROUNDS]]");
+            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended|--observed|--fenced] [NODES [ROUNDS]]");
         }
         if (contended) {
             contended(nodes, rounds);
@@ -69,6 +72,10 @@ public final class PairedCheck {
         }
         if (observedOnly) {
             pairObservedAndAdvice(3, rounds);
+            return;
+        }
+        if (fencedOnly) {
+            pairFencedAndUnfenced(nodes, rounds);
             return;
         }
         List<String> targets = new ArrayList<>();
@@ -96,7 +103,41 @@ public final class PairedCheck {
         }
         targets.add(pairAdviceAndDirect(3, rounds));
         pairObservedAndAdvice(3, rounds);
+        pairFencedAndUnfenced(nodes, rounds);
         targets.forEach(System.out::println);
+    }
+
+    /**
+     * Fenced and unfenced cycles of the engine, and the limit, alternating on the same nodes: 1 thread
+     * (p50, mean) and 16 threads (throughput). Reported without a target: what a fencing token costs.
+     */
+    private static void pairFencedAndUnfenced(int nodes, int rounds) throws InterruptedException {
+        try (RedisNodes cluster = RedisNodes.start(nodes);
+                LockTarget fenced = LockTarget.create("engineFenced", cluster.uris());
+                LockTarget engine = LockTarget.create("engine", cluster.uris());
+                LockTarget limit = LockTarget.create("limit", cluster.uris())) {
+            Phase f = new Phase("fenced", fenced, 1, false);
+            Phase e = new Phase("engine", engine, 1, false);
+            Phase l = new Phase("limit", limit, 1, false);
+            alternate(List.of(f, e, l), rounds);
+            System.out.printf(Locale.ROOT, "paired fenced, %d nodes, 1 thread: fenced p50 %.0f µs, mean %.0f µs | "
+                    + "engine p50 %.0f µs, mean %.0f µs | limit p50 %.0f µs, mean %.0f µs | fenced/engine p50 %.2f, "
+                    + "engine/limit p50 %.2f%s%n", nodes, f.p50(), f.mean(), e.p50(), e.mean(), l.p50(), l.mean(),
+                    f.p50() / e.p50(), e.p50() / l.p50(), failures(f, e, l));
+            Phase f16 = new Phase("fenced", fenced, 16, false);
+            Phase e16 = new Phase("engine", engine, 16, false);
+            Phase l16 = new Phase("limit", limit, 16, false);
+            alternate(List.of(f16, e16, l16), rounds);
+            System.out.printf(Locale.ROOT, "paired fenced, %d nodes, 16 threads: fenced %.0f cycles/s | engine %.0f"
+                    + " cycles/s | limit %.0f cycles/s | fenced/engine %.2f, engine/limit %.2f%s%n", nodes,
+                    f16.throughput(), e16.throughput(), l16.throughput(), f16.throughput() / e16.throughput(),
+                    e16.throughput() / l16.throughput(), failures(f16, e16, l16));
+        }
+    }
+
+    private static String failures(Phase... phases) {
+        long failed = Arrays.stream(phases).mapToLong(Phase::failures).sum();
+        return failed > 0 ? " (" + failed + " cycles refused or threw)" : "";
     }
 
     /** The advice with meters and observations, and without: two contexts on the same nodes, 1 thread. */

@@ -1,7 +1,7 @@
 package io.github.redlock.spring;
 
 import io.github.redlock.Lease;
-import io.github.redlock.spring.support.LeaseScope;
+import io.github.redlock.spring.support.lease.LeaseScope;
 import java.util.Optional;
 import reactor.util.context.ContextView;
 

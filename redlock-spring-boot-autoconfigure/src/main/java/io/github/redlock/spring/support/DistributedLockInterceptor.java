@@ -1,6 +1,7 @@
 package io.github.redlock.spring.support;
 
 import io.github.redlock.Lease;
+import io.github.redlock.spring.support.lease.LeaseScope;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockNotAcquiredException;
 import io.github.redlock.LockRequest;
@@ -180,10 +181,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
                 Duration ttl = operation.ttl() != null ? operation.ttl() : defaultTtl;
                 // A scheduled tick held by another instance is theirs: retrying could only run it twice.
                 boolean retryWhenHeld = !operation.isScheduled() || !operation.waitTime().isZero();
-                this.request = LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
+                LockRequest request = LockRequest.of(key, ttl).withWaitTime(operation.waitTime()).withRetryWhenHeld(retryWhenHeld)
                         .withName(operation.resource()).withTag("policy", policyTag(operation))
                         .withMinimumHold(minHold(operation, ttl)).withKeepAlive(operation.autoExtend())
                         .withReleaseOnCancel(operation.releaseOnCancel());
+                this.request = operation.fenced() ? request.withFencing() : request;
             } catch (RuntimeException e) {
                 notAttempted(e);
                 throw e;
@@ -296,7 +298,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
             quorumAnswered();
             watchRenewal(lease);
             try {
-                return HeldKeys.holding(held, lease, method);
+                return LeaseScope.with(lease, () -> HeldKeys.holding(held, lease, method));
             } finally {
                 warnIfExpired(lease);
             }

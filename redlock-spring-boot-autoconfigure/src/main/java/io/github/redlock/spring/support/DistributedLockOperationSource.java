@@ -170,7 +170,7 @@ public final class DistributedLockOperationSource {
         }
         ScheduledHold schedule = ScheduledHold.of(method, placeholders, problem -> invalid(method, problem));
         return new LockOperation(method, targetClass, resource, resolved, expression, ttl, waitTime, minHoldTime, schedule,
-                policy, lock.autoExtend(), lock.releaseOnCancel(), resultType);
+                policy, lock.autoExtend(), lock.releaseOnCancel(), lock.fenced(), resultType);
     }
 
     private static Duration duration(Method method, String name, long value, DistributedLock lock) {

@@ -37,6 +37,7 @@ public final class LockOperation {
     private final LockFailurePolicy policy;
     private final boolean autoExtend;
     private final boolean releaseOnCancel;
+    private final boolean fenced;
     private final ResultType resultType;
     private final @Nullable ArgumentReference argument;
     private final ParameterNameDiscoverer parameterNames;
@@ -44,7 +45,7 @@ public final class LockOperation {
 
     LockOperation(Method method, Class<?> targetClass, String resource, String literal, @Nullable Expression expression,
             @Nullable Duration ttl, Duration waitTime, @Nullable Duration minHoldTime, @Nullable ScheduledHold schedule,
-            LockFailurePolicy policy, boolean autoExtend, boolean releaseOnCancel, ResultType resultType) {
+            LockFailurePolicy policy, boolean autoExtend, boolean releaseOnCancel, boolean fenced, ResultType resultType) {
         this.method = method;
         this.targetClass = targetClass;
         this.resource = resource;
@@ -57,6 +58,7 @@ public final class LockOperation {
         this.policy = policy;
         this.autoExtend = autoExtend;
         this.releaseOnCancel = releaseOnCancel;
+        this.fenced = fenced;
         this.resultType = resultType;
         // A fixed key needs no parameter names: look them up only for templates.
         @Nullable String @Nullable [] names = expression != null ? PARAMETER_NAMES.getParameterNames(method) : null;
@@ -110,6 +112,11 @@ public final class LockOperation {
 
     public boolean autoExtend() {
         return autoExtend;
+    }
+
+    /** Whether the lock must carry a fencing token ({@code fenced}): the method runs only once one was handed out. */
+    public boolean fenced() {
+        return fenced;
     }
 
     /** Whether a cancel releases the lock at once ({@code releaseOnCancel}); otherwise it is kept until it expires. */
@@ -208,7 +215,7 @@ public final class LockOperation {
     public String toString() {
         return "LockOperation[" + description() + ", resource=" + resource + ", ttl=" + ttl + ", waitTime=" + waitTime
                 + ", minHoldTime=" + (minHoldTime != null ? minHoldTime : "default") + ", scheduled=" + isScheduled()
-                + ", policy=" + policy + ", autoExtend=" + autoExtend + ", releaseOnCancel=" + releaseOnCancel + "]";
+                + ", policy=" + policy + ", autoExtend=" + autoExtend + ", releaseOnCancel=" + releaseOnCancel + (fenced ? ", fenced" : "") + "]";
     }
 
     /** The names found once for the operation's method (the discoverer looks them up again on each call). */

@@ -1,6 +1,7 @@
 package io.github.redlock.spring.support;
 
 import io.github.redlock.Lease;
+import io.github.redlock.spring.support.lease.LeaseScope;
 import io.github.redlock.LockedCall;
 import io.micrometer.observation.Observation;
 import io.github.redlock.spring.observation.SafeObservations;
@@ -55,7 +56,8 @@ final class ReactiveResults {
         Flux<Object> locked = Flux.usingWhen(
                 Mono.deferContextual(context -> acquire(call, context, registry)),
                 held -> Flux.defer(() -> publisherOf(adapter, () -> held.invoke(call, method)))
-                        .contextWrite(context -> context.put(HELD_KEY, plus(context, call.heldKey(), held.lease))),
+                        .contextWrite(context -> context.put(HELD_KEY, plus(context, call.heldKey(), held.lease))
+                                .put(LeaseScope.CONTEXT_KEY, held.lease)),
                 Held::complete,
                 Held::fail,
                 Held::cancel);

@@ -76,6 +76,8 @@ public class RedlockProperties {
 
     private final Advice advice = new Advice();
 
+    private final Fencing fencing = new Fencing();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -184,6 +186,10 @@ public class RedlockProperties {
         return advice;
     }
 
+    public Fencing getFencing() {
+        return fencing;
+    }
+
     /** Lists the servers' count, never their URIs (they may hold passwords). */
     @Override
     public String toString() {
@@ -191,7 +197,7 @@ public class RedlockProperties {
                 + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
                 + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
                 + reconnectInterval + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
-                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + "]";
+                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", fencing.quarantine=" + fencing.quarantine + "]";
     }
 
     /** The {@code @DistributedLock} advice ({@code redlock.advice.*}). */
@@ -210,6 +216,28 @@ public class RedlockProperties {
 
         public void setOrder(int order) {
             this.order = order;
+        }
+    }
+
+    /** Fencing tokens ({@code redlock.fencing.*}), for locks taken with {@code @DistributedLock(fenced = true)}. */
+    public static class Fencing {
+
+        /**
+         * How long a Redis server that lost its fencing counter (a restart without persistence,
+         * FLUSHALL, eviction, or a new server) mints no fencing token, counted from the first fenced
+         * lock that finds the counter missing; never shorter than that lock's TTL. Set it to at least
+         * the largest TTL any client uses plus the largest clock difference between the servers. 0
+         * turns the quarantine off. A new deployment waits one quarantine before its first fenced
+         * lock unless the counters are seeded. Unfenced locks are not affected.
+         */
+        private Duration quarantine = RedlockOptions.DEFAULT_FENCING_QUARANTINE;
+
+        public Duration getQuarantine() {
+            return quarantine;
+        }
+
+        public void setQuarantine(Duration quarantine) {
+            this.quarantine = quarantine;
         }
     }
 }

@@ -43,9 +43,11 @@ final class RedlockPropertiesMapper {
                     .requestQueueSize(properties.getRequestQueueSize())
                     .keyPrefix(properties.getKeyPrefix())
                     .requireQuorumOnStartup(properties.isRequireQuorumOnStartup())
+                    .fencingQuarantine(properties.getFencing().getQuarantine())
                     .build();
         } catch (InvalidRedlockSettingException e) {
-            String property = "servers".equals(e.setting()) ? serversProperty : "redlock." + kebabCase(e.setting());
+            String property = "servers".equals(e.setting()) ? serversProperty
+                    : "fencingQuarantine".equals(e.setting()) ? "redlock.fencing.quarantine" : "redlock." + kebabCase(e.setting());
             String indexed = e.serverIndex().isPresent() ? property + "[" + e.serverIndex().getAsInt() + "]" : property;
             throw new InvalidRedlockPropertyException(indexed, e.reason());
         }

@@ -24,9 +24,13 @@ class ConfigurationMetadataTests {
         assertThat(properties).extracting(p -> p.get("name")).contains("redlock.enabled", "redlock.servers",
                 "redlock.retry-count", "redlock.retry-delay", "redlock.retry-jitter", "redlock.drift-factor",
                 "redlock.timeout", "redlock.connect-timeout", "redlock.reconnect-interval", "redlock.key-prefix",
-                "redlock.require-quorum-on-startup", "redlock.default-ttl", "redlock.advice.order");
+                "redlock.require-quorum-on-startup", "redlock.default-ttl", "redlock.advice.order",
+                "redlock.fencing.quarantine");
         assertThat(properties).allSatisfy(p -> assertThat((String) p.get("description")).as("%s", p.get("name")).isNotBlank());
         assertThat(properties).filteredOn(p -> !"redlock.servers".equals(p.get("name")))
                 .allSatisfy(p -> assertThat(p).as("%s", p.get("name")).containsKey("defaultValue"));
+        assertThat(properties).filteredOn(p -> "redlock.fencing.quarantine".equals(p.get("name")))
+                .singleElement().satisfies(p -> assertThat(p.get("defaultValue")).isEqualTo(
+                        io.github.redlock.RedlockOptions.DEFAULT_FENCING_QUARANTINE.toSeconds() + "s"));
     }
 }

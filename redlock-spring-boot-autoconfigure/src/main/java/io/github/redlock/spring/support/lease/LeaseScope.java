@@ -1,11 +1,12 @@
-package io.github.redlock.spring.support;
+package io.github.redlock.spring.support.lease;
 
 import io.github.redlock.Lease;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Not API: where the advice keeps the lease of the {@code @DistributedLock} method running on a
- * thread, for {@link io.github.redlock.spring.LockContext}, which is the public view.
+ * thread, for {@link io.github.redlock.spring.LockContext}, which is the public view. A package of
+ * its own, so that the public view and the advice both use it without a package cycle.
  */
 public final class LeaseScope {
 
@@ -22,8 +23,13 @@ public final class LeaseScope {
         return CURRENT.get();
     }
 
+    /** A call that may throw anything, as a method invocation does. */
+    public interface Call {
+        @Nullable Object proceed() throws Throwable;
+    }
+
     /** Runs {@code call} with {@code lease} as the thread's current lease, then restores the one before. */
-    static @Nullable Object with(Lease lease, HeldKeys.Call call) throws Throwable {
+    public static @Nullable Object with(Lease lease, Call call) throws Throwable {
         Lease before = CURRENT.get();
         CURRENT.set(lease);
         try {

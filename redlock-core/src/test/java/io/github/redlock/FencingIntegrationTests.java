@@ -1,0 +1,287 @@
+package io.github.redlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Fencing tokens against real servers: the scripts, the numbers, the counter key, the quarantine,
+ * ACL errors, renewals and extend-or-create. The protocol's rules against faults between the phases
+ * are in {@link FencingTests}; the falsification suite tries to break the contract.
+ */
+@Timeout(60)
+class FencingIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+
+    private static final String PREFIX = "lock:";
+    private static final Duration TTL = Duration.ofSeconds(10);
+
+    private final List<Redlock> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        opened.forEach(Redlock::close);
+    }
+
+    /** Without quarantine unless asked: the nodes are flushed before each test, so they start without counters. */
+    private Redlock redlock(Duration quarantine) {
+        return redlock(Redlock.builder().servers(redis.uris()).fencingQuarantine(quarantine));
+    }
+
+    private Redlock redlock() {
+        return redlock(Duration.ZERO);
+    }
+
+    private Redlock redlock(Redlock.Builder builder) {
+        Redlock redlock = builder.keyPrefix(PREFIX).timeout(Duration.ofMillis(500)).retryCount(1)
+                .retryDelay(Duration.ofMillis(20)).build();
+        opened.add(redlock);
+        return redlock;
+    }
+
+    private static LockRequest fenced(String resource) {
+        return LockRequest.of(resource, TTL).withFencing();
+    }
+
+    private static long token(Lease lease) {
+        return lease.fencingToken().orElseThrow();
+    }
+
+    private static Object counter(int node) {
+        return redis.node(node).command("HGET", PREFIX, "counter");
+    }
+
+    private static void seedCounters(String value) {
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("HSET", PREFIX, "counter", value);
+        }
+    }
+
+    @Test
+    void aFencedGrantCarriesATokenFromTheNodesClockAndAnUnfencedOneNone() {
+        Redlock redlock = redlock();
+        long before = System.currentTimeMillis() * 1000;
+
+        Lease fenced = redlock.tryLock(fenced("report")).leaseOrThrow();
+        Lease unfenced = redlock.tryLock(LockRequest.of("other", TTL)).leaseOrThrow();
+
+        assertThat(token(fenced)).as("the time floor: at least the nodes' time in µs").isGreaterThanOrEqualTo(before);
+        assertThat(unfenced.fencingToken()).isEmpty();
+        int equal = 0;
+        for (int i = 0; i < 3; i++) {
+            long counter = Long.parseLong((String) counter(i));
+            // Written back to every node; a node whose mint came after the grant decided keeps its own, larger one.
+            assertThat(counter).as("counter on node %d", i).isGreaterThanOrEqualTo(token(fenced));
+            equal += counter == token(fenced) ? 1 : 0;
+            assertThat(redis.node(i).command("GET", PREFIX + "report")).isEqualTo(fenced.value());
+        }
+        assertThat(equal).as("nodes whose counter is the token").isGreaterThanOrEqualTo(2);
+        assertThat(redlock.options().fencingCounterKey()).isEqualTo(PREFIX);
+    }
+
+    @Test
+    void tokensStrictlyIncreaseAcrossGrantsAndAcrossEngines() {
+        Redlock first = redlock();
+        Redlock second = redlock();
+        long previous = 0;
+        for (int i = 0; i < 20; i++) {
+            Redlock redlock = i % 2 == 0 ? first : second;
+            Lease lease = redlock.tryLock(fenced("report")).leaseOrThrow();
+            assertThat(token(lease)).as("grant %d", i).isGreaterThan(previous);
+            previous = token(lease);
+            assertThat(lease.release()).isTrue();
+        }
+    }
+
+    @Test
+    void sixteenDigitTokensAreExactAndMintingStopsBelow2To53() {
+        Redlock redlock = redlock();
+        seedCounters("8999999999999998");
+
+        Lease lease = redlock.tryLock(fenced("report")).leaseOrThrow();
+
+        assertThat(lease.fencingToken()).hasValue(8_999_999_999_999_999L);
+        for (int i = 0; i < 3; i++) {
+            assertThat(counter(i)).as("stored exactly on node %d", i).isEqualTo("8999999999999999");
+        }
+        assertThat(lease.release()).isTrue();
+
+        seedCounters("9000000000000000");
+        LockResult refused = redlock.tryLock(fenced("report"));
+
+        assertThat(refused.isAcquired()).isFalse();
+        assertThat(refused.failure()).isEqualTo(LockFailure.UNAVAILABLE);
+        assertThat(refused.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("fencing: token space exhausted: the next token would pass 9000000000000000"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(redis.node(i).command("GET", PREFIX + "report")).as("no key on node %d", i).isNull();
+            assertThat(counter(i)).isEqualTo("9000000000000000");
+        }
+    }
+
+    @Test
+    void aRedisUserWithoutTimeGetsAnErrorNamingTheFixAndNoKey() {
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ACL", "SETUSER", "notime", "reset", "on", ">secret", "~*", "+@all", "-time");
+            servers.add("redis://notime:secret@127.0.0.1:" + redis.node(i).port());
+        }
+        Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
+
+        LockResult result = redlock.tryLock(fenced("report"));
+
+        assertThat(result.isAcquired()).isFalse();
+        assertThat(result.failure()).isEqualTo(LockFailure.UNAVAILABLE);
+        assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("NOPERM: fencing needs the Redis user to run TIME").contains("ACL SETUSER <user> +time"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(redis.node(i).command("GET", PREFIX + "report")).isNull();
+        }
+        assertThat(redlock.tryLock(LockRequest.of("report", TTL)).isAcquired()).as("unfenced locks still work").isTrue();
+    }
+
+    @Test
+    void aRedisUserWithoutTheCounterKeyGetsAnErrorNamingTheKey() {
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ACL", "SETUSER", "lockonly", "reset", "on", ">secret", "~lock:?*", "+@all");
+            servers.add("redis://lockonly:secret@127.0.0.1:" + redis.node(i).port());
+        }
+        Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
+
+        LockResult result = redlock.tryLock(fenced("report"));
+
+        assertThat(result.isAcquired()).isFalse();
+        assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:'"));
+    }
+
+    @Test
+    void aNodeThatLostItsCounterIsQuarantinedThenMintsAgainAboveEveryEarlierToken() {
+        Redlock redlock = redlock(Duration.ofMillis(1500));
+        seedCounters("1");
+        Lease first = redlock.tryLock(fenced("report")).leaseOrThrow();
+        assertThat(first.release()).isTrue();
+
+        redis.node(0).flushAll();
+        LockResult onTwo = redlock.tryLock(fenced("report"));
+        assertThat(onTwo.isAcquired()).as("the other two still grant: %s", onTwo).isTrue();
+        assertThat(onTwo.nodes().get(0).detail()).isEqualTo("fencing: counter lost (restart without persistence,"
+                + " FLUSHALL or eviction): this node mints no token for 10000 ms (quarantine)");
+        assertThat(token(onTwo.leaseOrThrow())).isGreaterThan(token(first));
+        assertThat(onTwo.leaseOrThrow().release()).isTrue();
+
+        redis.node(1).flushAll();
+        LockResult onOne = redlock.tryLock(LockRequest.of("report", Duration.ofMillis(500)).withFencing());
+        assertThat(onOne.isAcquired()).as("one node mints: %s", onOne).isFalse();
+        assertThat(onOne.failure()).isEqualTo(LockFailure.UNAVAILABLE);
+        // The last attempt's outcomes: node 1 found its counter missing in the first attempt.
+        assertThat(onOne.nodes().subList(0, 2)).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
+        assertThat(onOne.nodes().get(2).status()).isEqualTo(NodeStatus.OK);
+        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+    }
+
+    @Test
+    void aQuarantineEndsAndTheNodeMintsAgain() {
+        Redlock redlock = redlock(Duration.ofMillis(300));
+        LockRequest request = LockRequest.of("report", Duration.ofMillis(200)).withFencing();
+        LockResult quarantined = redlock.tryLock(request);
+        assertThat(quarantined.isAcquired()).as("new servers have no counter: all quarantined").isFalse();
+
+        Lease lease = await().atMost(Duration.ofSeconds(10)).until(() -> redlock.tryLock(request).lease(),
+                java.util.Optional::isPresent).orElseThrow();
+
+        assertThat(lease.fencingToken()).isPresent();
+        for (int i = 0; i < 3; i++) {
+            assertThat(redis.node(i).command("HEXISTS", PREFIX, "quarantine_until")).as("node %d", i).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void renewalsKeepTheTokenAndRaiseTheCounterOfANodeThatLostIt() {
+        AtomicInteger renewals = new AtomicInteger();
+        Redlock redlock = redlock(Redlock.builder().servers(redis.uris()).fencingQuarantine(Duration.ZERO)
+                .listener(new RedlockListener() {
+                    @Override
+                    public void renewed(Renewal renewal) {
+                        if (renewal.renewed()) {
+                            renewals.incrementAndGet();
+                        }
+                    }
+                }));
+        Lease lease = redlock.tryLock(LockRequest.of("report", Duration.ofMillis(600)).withFencing().withKeepAlive(true))
+                .leaseOrThrow();
+        long token = token(lease);
+        await().atMost(Duration.ofSeconds(10)).until(() -> renewals.get() >= 2);
+
+        redis.node(0).flushAll();
+        int after = renewals.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> renewals.get() >= after + 2);
+
+        assertThat(lease.isValid()).isTrue();
+        assertThat(lease.fencingToken()).hasValue(token);
+        assertThat(redis.node(0).command("GET", PREFIX + "report")).as("re-created").isEqualTo(lease.value());
+        assertThat(Long.parseLong((String) counter(0))).as("raised to at least the token").isGreaterThanOrEqualTo(token);
+        assertThat(redlock.extend(lease, TTL)).contains(lease);
+        assertThat(lease.fencingToken()).hasValue(token);
+    }
+
+    @Test
+    void extendOrCreateKeepsTheTokenWhileTheCallersLeaseIsValidAndMintsOtherwise() {
+        Redlock redlock = redlock();
+        Redlock other = redlock();
+        LockRequest shortLived = LockRequest.of("report", Duration.ofMillis(300)).withFencing();
+        Lease first = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
+
+        Lease renewed = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
+        assertThat(renewed.fencingToken()).as("a valid lease is renewed, same grant").isEqualTo(first.fencingToken());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !renewed.isValid());
+        Lease between = other.tryLock(fenced("report")).leaseOrThrow(); // someone else holds it in between
+        assertThat(between.release()).isTrue();
+        Lease again = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
+
+        assertThat(token(again)).as("after the lease lapsed: a new grant").isGreaterThan(token(between));
+    }
+
+    @Test
+    void extendOrCreateNeverKeepsATokenBecauseTheValueIsFoundOnTheServers() {
+        Redlock holder = redlock();
+        Redlock stranger = redlock();
+        Lease held = holder.tryLock(fenced("report"), "host-a", false).leaseOrThrow();
+
+        Lease taken = stranger.tryLock(fenced("report"), "host-a", true).leaseOrThrow();
+
+        assertThat(token(taken)).as("no lease of its own: minted anew").isGreaterThan(token(held));
+    }
+
+    @Test
+    void aReleaseLeavesTheCounterAlone() {
+        Redlock redlock = redlock();
+        Lease held = redlock.tryLock(fenced("report").withMinimumHold(Duration.ofMillis(200))).leaseOrThrow();
+        Lease known = redlock.tryLock(fenced("other"), "host-a", false).leaseOrThrow();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("HSET", PREFIX, "counter", "42"); // any change by a release would show
+        }
+
+        assertThat(held.release()).as("kept for its minimum hold").isTrue();
+        assertThat(redlock().release("other", known.value())).as("by value, from another engine").isTrue();
+        assertThat(known.release()).isFalse();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(counter(i)).isEqualTo("42");
+        }
+    }
+}
