@@ -16,7 +16,7 @@ import java.util.Map;
  * with SIGSTOP. Same line protocol as {@link SafetyChildMain} ({@code READY}, {@code CLOCK}, {@code GO},
  * {@code ERROR}). After {@code GO} it takes a fenced lease on {@code resource} ({@code servers},
  * {@code prefix}, {@code ttl} ms), prints {@code HOLDING <token> <validUntil>}, claims the token on
- * the guarded store ({@code store}, guard on unless {@code enforce=false}), prints
+ * the guarded store ({@code store}, {@code guard} as {@link GuardedStore#open}), prints
  * {@code CLAIMED <bool>}, reads the counter and prints {@code READ <value>}. It writes the value
  * plus one only when told {@code WRITE} (so the test decides where in the section the pause falls),
  * without asking whether its lease is still valid, and prints the write as a {@link StoreWrite}
@@ -74,10 +74,9 @@ public final class FencingChildMain {
         String resource = options.get("resource");
         String client = options.get("client");
         Duration ttl = Duration.ofMillis(Long.parseLong(options.get("ttl")));
-        boolean enforce = !"false".equals(options.get("enforce"));
         try (Redlock redlock = Redlock.builder().servers(Arrays.asList(options.get("servers").split(",")))
                 .keyPrefix(options.get("prefix")).timeout(Duration.ofMillis(250)).retryCount(0).build();
-                GuardedStore store = new RedisGuardedStore(options.get("store"), enforce)) {
+                GuardedStore store = GuardedStore.open(options.get("guard"), options.get("store"))) {
             FencedClient fenced = new FencedClient(redlock, client);
             FencedClient.Held held = fenced.acquire(resource, ttl, Duration.ofSeconds(10));
             say("HOLDING " + held.token() + " " + held.validUntilNanos());

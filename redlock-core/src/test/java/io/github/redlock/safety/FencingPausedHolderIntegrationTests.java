@@ -36,7 +36,16 @@ class FencingPausedHolderIntegrationTests {
 
     @Test
     void aPausedHolderIsFencedOutWithThreeNodes() {
-        FencingSummary.Findings findings = pausedHolder("F1 paused holder (SIGSTOP past validity)", 3, true);
+        FencingSummary.Findings findings = pausedHolder("F1 paused holder (SIGSTOP past validity)", 3, "suite");
+
+        assertThat(findings.all()).as("fencing violations").isEmpty();
+        assertThat(findings.refused()).as("the paused holder's write, refused").isEqualTo(1);
+    }
+
+    @Test
+    void aPausedHolderIsFencedOutByTheShippedRedisGuard() {
+        FencingSummary.Findings findings = pausedHolder("F1 paused holder, shipped Redis guard (RedisFencedWrites)", 3,
+                "shipped");
 
         assertThat(findings.all()).as("fencing violations").isEmpty();
         assertThat(findings.refused()).as("the paused holder's write, refused").isEqualTo(1);
@@ -44,7 +53,7 @@ class FencingPausedHolderIntegrationTests {
 
     @Test
     void aPausedHolderIsFencedOutWithFiveNodes() {
-        FencingSummary.Findings findings = pausedHolder("F1 paused holder (SIGSTOP past validity)", 5, true);
+        FencingSummary.Findings findings = pausedHolder("F1 paused holder (SIGSTOP past validity)", 5, "suite");
 
         assertThat(findings.all()).as("fencing violations").isEmpty();
         assertThat(findings.refused()).as("the paused holder's write, refused").isEqualTo(1);
@@ -52,7 +61,7 @@ class FencingPausedHolderIntegrationTests {
 
     @Test
     void negativeControlWithTheGuardDisabledThePausedHoldersWriteLosesAnUpdate() {
-        FencingSummary.Findings findings = pausedHolder("guard disabled, F1 paused holder", 3, false);
+        FencingSummary.Findings findings = pausedHolder("guard disabled, F1 paused holder", 3, "off");
 
         assertThat(findings.c1()).as("the tokens are still ordered").isEmpty();
         assertThat(findings.refused()).isZero();
@@ -61,7 +70,8 @@ class FencingPausedHolderIntegrationTests {
                 .anySatisfy(v -> assertThat(v.toString()).startsWith("S3").contains("lost"));
     }
 
-    private static FencingSummary.Findings pausedHolder(String name, int nodes, boolean enforce) {
+    private static FencingSummary.Findings pausedHolder(String name, int nodes, String guard) {
+        boolean enforce = !guard.equals("off");
         FencingSummary.Run run = FencingSummary.start(name, nodes);
         String prefix = "f1:";
         List<String> servers = redis.uris().subList(0, nodes);
@@ -71,10 +81,10 @@ class FencingPausedHolderIntegrationTests {
         FencingChecker checker = new FencingChecker();
         try (ChildJvm child = ChildJvm.start("fenced-hold", FencingChildMain.class, List.of("servers="
                 + String.join(",", servers), "prefix=" + prefix, "client=paused", "resource=job", "ttl=" + TTL.toMillis(),
-                "store=" + storeUri(), "enforce=" + enforce));
+                "store=" + storeUri(), "guard=" + guard));
                 Redlock redlock = Redlock.builder().servers(servers).keyPrefix(prefix).timeout(Duration.ofMillis(250))
                         .retryCount(0).build();
-                GuardedStore store = new RedisGuardedStore(storeUri(), enforce)) {
+                GuardedStore store = GuardedStore.open(guard, storeUri())) {
             long roundTrip = child.checkSharedClock(3);
             child.send("GO");
             String holding = child.await(line -> line.startsWith("HOLDING "), Duration.ofSeconds(30));

@@ -15,6 +15,19 @@ interface GuardedStore extends AutoCloseable {
     record Decision(boolean accepted, long sequence) {
     }
 
+    /**
+     * Opens a store: {@code guard} is {@code suite} (the suite's own script, {@link RedisGuardedStore}),
+     * {@code off} (that script with the check disabled) or {@code shipped} ({@link ShippedRedisGuardedStore}).
+     */
+    static GuardedStore open(String guard, String uri) {
+        return switch (guard) {
+            case "suite" -> new RedisGuardedStore(uri, true);
+            case "off" -> new RedisGuardedStore(uri, false);
+            case "shipped" -> new ShippedRedisGuardedStore(uri);
+            default -> throw new IllegalArgumentException("unknown guard " + guard);
+        };
+    }
+
     /** Registers {@code token} as the resource's newest (claim first); false when the guard refuses it. */
     boolean claim(String resource, long token, String owner);
 
