@@ -48,11 +48,16 @@ final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code java -cp <test classpath> SafetyChildMain args...}; returns when it said READY. */
     static ChildJvm start(String name, List<String> args) {
+        return start(name, SafetyChildMain.class, args);
+    }
+
+    /** Starts {@code java -cp <test classpath> <main> args...}; returns when it said READY. */
+    static ChildJvm start(String name, Class<?> main, List<String> args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Surefire and Failsafe may run us from a manifest-only jar; they give the real test classpath here.
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", classpath, SafetyChildMain.class.getName()));
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", classpath, main.getName()));
         command.addAll(args);
         Path stderr;
         try {
