@@ -34,7 +34,9 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  * <p><b>{@link #lock}</b> makes one lock call, as a scheduled {@code @DistributedLock} method does:
  * for {@code lockAtMostUntil - now} (ShedLock's {@link ClockProvider}), never waiting for a holder
  * (a lock held elsewhere is refused at once), retrying only split votes and unreachable nodes within
- * the Redlock's {@code retryCount}. It returns empty when the lock is held elsewhere, too few nodes
+ * the Redlock's {@code retryCount} (each retry asks for the same TTL again, so a lock granted by a
+ * retry may stand a little past {@code lockAtMostUntil}: by the time the call took). It returns
+ * empty when the lock is held elsewhere, too few nodes
  * answered, or less than 10 ms of {@code lockAtMostFor} is left (a Redlock lease that short would
  * have no validity after the clock-drift allowance). Each lock has its own random value: only its
  * holder can release or extend it.

@@ -77,6 +77,11 @@ final class RedlockSimpleLock extends AbstractSimpleLock {
                 Math.max(lockAtLeastUntil, grantHoldEndNanos)));
     }
 
+    /** The Redlock lease behind this lock, for tests that judge claims by its validity. */
+    Lease lease() {
+        return lease;
+    }
+
     @Override
     public String toString() {
         return "RedlockSimpleLock[" + lockConfiguration.getName() + ", " + lease + "]";
