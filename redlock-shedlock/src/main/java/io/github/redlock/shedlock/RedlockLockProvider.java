@@ -1,0 +1,116 @@
+package io.github.redlock.shedlock;
+
+import io.github.redlock.LockRequest;
+import io.github.redlock.LockResult;
+import io.github.redlock.Redlock;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import net.javacrumbs.shedlock.core.ClockProvider;
+import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.SimpleLock;
+
+/**
+ * A ShedLock {@link ExtensibleLockProvider} on the Redlock quorum: {@code @SchedulerLock} methods and
+ * {@code LockingTaskExecutor} tasks are locked on a majority of independent Redis servers, not on one.
+ * Works with ShedLock 6.x and 7.x, on its own or under ShedLock's {@code KeepAliveLockProvider}.
+ *
+ * <pre>{@code
+ * @Bean
+ * LockProvider lockProvider(Redlock redlock) {
+ *     return new RedlockLockProvider(redlock);
+ * }
+ * }</pre>
+ *
+ * <p><b>Key.</b> A lock named {@code name} is the Redlock resource {@code name}: its Redis key is
+ * the Redlock's key prefix ({@code redlock.key-prefix} in Spring Boot) followed by the name, the
+ * same key that {@code @DistributedLock(resource = "name")} locks. Instances of one application on
+ * {@code @SchedulerLock(name = "x")} and instances on {@code @DistributedLock(resource = "x")}
+ * therefore exclude each other.
+ *
+ * <p><b>{@link #lock}</b> makes one lock call, as a scheduled {@code @DistributedLock} method does:
+ * for {@code lockAtMostUntil - now} (ShedLock's {@link ClockProvider}), never waiting for a holder
+ * (a lock held elsewhere is refused at once), retrying only split votes and unreachable nodes within
+ * the Redlock's {@code retryCount} (each retry asks for the same TTL again, so a lock granted by a
+ * retry may stand a little past {@code lockAtMostUntil}: by the time the call took). It returns
+ * empty when the lock is held elsewhere, too few nodes
+ * answered, or less than 10 ms of {@code lockAtMostFor} is left (a Redlock lease that short would
+ * have no validity after the clock-drift allowance). Each lock has its own random value: only its
+ * holder can release or extend it.
+ *
+ * <p><b>{@link SimpleLock#unlock()}</b> keeps the lock until {@code lockAtLeastUntil} through the
+ * core's minimum hold ({@link LockRequest#withMinimumHold(Duration)}): before then it shortens the
+ * key to expire at that time, after it deletes it; both only where the key still holds this lock's
+ * value. Never throws for Redis errors: a lock whose release failed expires with its TTL.
+ *
+ * <p><b>{@link SimpleLock#extend(Duration, Duration)}</b> renews the lock on a quorum for the new
+ * {@code lockAtMostFor} ({@link Redlock#extend}) and returns the new lock, or empty when the lock has
+ * expired, was taken over, or too few nodes answered (the lock is then left to expire: the task
+ * holding it may still run). A lock's minimum hold is the later of its grant's and its extension's
+ * {@code lockAtLeastUntil}.
+ */
+public class RedlockLockProvider implements ExtensibleLockProvider {
+
+    private static final System.Logger LOG = System.getLogger(RedlockLockProvider.class.getName());
+
+    /** Shorter leases are refused: the drift allowance (2 ms plus 1% by default) would leave little or nothing. */
+    static final Duration MIN_TTL = Duration.ofMillis(10);
+
+    private final Redlock redlock;
+
+    /**
+     * A provider that locks on {@code redlock}. The provider does not close it.
+     *
+     * @throws NullPointerException when {@code redlock} is null
+     */
+    public RedlockLockProvider(Redlock redlock) {
+        this.redlock = Objects.requireNonNull(redlock, "redlock");
+    }
+
+    /**
+     * One lock call for {@code lockConfiguration.getName()}: see the class description.
+     *
+     * @return the lock, or empty when it was not acquired
+     * @throws IllegalArgumentException for a name Redlock cannot use as a resource (blank, or with an
+     *         unpaired surrogate character)
+     * @throws IllegalStateException when the Redlock is closed
+     */
+    @Override
+    public Optional<SimpleLock> lock(LockConfiguration lockConfiguration) {
+        long startNanos = System.nanoTime();
+        Instant now = ClockProvider.now();
+        Duration ttl = Duration.between(now, lockConfiguration.getLockAtMostUntil());
+        if (ttl.compareTo(MIN_TTL) < 0) {
+            LOG.log(Level.WARNING, "Not locking ''{0}'': only {1} ms of lockAtMostFor left, less than the {2} ms a"
+                    + " Redlock lease needs", lockConfiguration.getName(), ttl.toMillis(), MIN_TTL.toMillis());
+            return Optional.empty();
+        }
+        Duration hold = positive(Duration.between(now, lockConfiguration.getLockAtLeastUntil()));
+        LockRequest request = LockRequest.of(lockConfiguration.getName(), ttl)
+                .withName(lockConfiguration.getName())
+                // A task held elsewhere is that holder's: retrying could only run it twice.
+                .withRetryWhenHeld(false)
+                .withMinimumHold(hold);
+        LockResult result = redlock.tryLock(request);
+        if (!result.isAcquired()) {
+            LOG.log(Level.DEBUG, "Not locked: {0}", result);
+            return Optional.empty();
+        }
+        // The core's hold runs from the grant, which came after startNanos: it ends no earlier than this.
+        long holdEndNanos = startNanos + hold.toNanos();
+        return Optional.of(new RedlockSimpleLock(lockConfiguration, redlock, result.leaseOrThrow(), holdEndNanos,
+                holdEndNanos));
+    }
+
+    static Duration positive(Duration duration) {
+        return duration.isNegative() ? Duration.ZERO : duration;
+    }
+
+    @Override
+    public String toString() {
+        return "RedlockLockProvider[" + redlock + "]";
+    }
+}
