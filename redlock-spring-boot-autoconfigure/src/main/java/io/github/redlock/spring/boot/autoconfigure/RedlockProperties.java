@@ -5,6 +5,7 @@ import io.github.redlock.spring.support.DistributedLockAdvisor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -75,6 +76,8 @@ public class RedlockProperties {
     private Duration defaultTtl = Duration.ofSeconds(30);
 
     private final Advice advice = new Advice();
+
+    private final Ssl ssl = new Ssl();
 
     public boolean isEnabled() {
         return enabled;
@@ -184,6 +187,10 @@ public class RedlockProperties {
         return advice;
     }
 
+    public Ssl getSsl() {
+        return ssl;
+    }
+
     /** Lists the servers' count, never their URIs (they may hold passwords). */
     @Override
     public String toString() {
@@ -191,7 +198,7 @@ public class RedlockProperties {
                 + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
                 + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
                 + reconnectInterval + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
-                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + "]";
+                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", ssl.bundle=" + ssl.bundle + "]";
     }
 
     /** The {@code @DistributedLock} advice ({@code redlock.advice.*}). */
@@ -210,6 +217,26 @@ public class RedlockProperties {
 
         public void setOrder(int order) {
             this.order = order;
+        }
+    }
+
+    /** TLS of the {@code rediss://} servers ({@code redlock.ssl.*}). */
+    public static class Ssl {
+
+        /**
+         * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) whose truststore verifies the
+         * rediss:// servers (a private CA) and whose keystore, if any, is the client certificate for
+         * mutual TLS. None by default: the JVM's default truststore. The server's certificate and host
+         * name are always verified.
+         */
+        private @Nullable String bundle;
+
+        public @Nullable String getBundle() {
+            return bundle;
+        }
+
+        public void setBundle(@Nullable String bundle) {
+            this.bundle = bundle;
         }
     }
 }
