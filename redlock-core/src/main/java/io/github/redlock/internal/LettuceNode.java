@@ -119,6 +119,7 @@ public final class LettuceNode implements Node {
     private volatile @Nullable String runId;
     private volatile @Nullable Runnable onIdentified;
     private volatile @Nullable String excluded;
+    private final Reachability reachability;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -132,6 +133,7 @@ public final class LettuceNode implements Node {
         this.flusher = flusher;
         this.client = client;
         this.address = address;
+        this.reachability = new Reachability(address.toString(), ticker);
         this.timeoutNanos = timeout.toNanos();
         this.silenceBeforeReplacingNanos = Math.max(MIN_SILENCE_BEFORE_REPLACING_NANOS,
                 SILENT_TIMEOUTS_BEFORE_REPLACING * timeoutNanos);
@@ -175,6 +177,9 @@ public final class LettuceNode implements Node {
             try {
                 if (failure != null) {
                     lastConnectError = describe(failure);
+                    if (!closed) {
+                        reachability.connectFailed(lastConnectError);
+                    }
                     scheduleReconnect();
                     return CompletableFuture.completedFuture(NodeReply.error(lastConnectError));
                 }
@@ -278,6 +283,7 @@ public final class LettuceNode implements Node {
             connection = connected;
             silentTimeouts.set(0);
         }
+        reachability.connected();
         if (previous != null && previous != connected) {
             previous.closeAsync();
         }
@@ -298,6 +304,9 @@ public final class LettuceNode implements Node {
             connection = null;
         }
         lastConnectError = why;
+        if (!closed) {
+            reachability.lost(why);
+        }
         open.closeAsync();
         scheduleReconnect();
     }
