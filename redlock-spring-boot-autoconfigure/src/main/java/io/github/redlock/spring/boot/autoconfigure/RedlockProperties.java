@@ -79,6 +79,8 @@ public class RedlockProperties {
 
     private final Ssl ssl = new Ssl();
 
+    private final Health health = new Health();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -191,6 +193,16 @@ public class RedlockProperties {
         return ssl;
     }
 
+    public Health getHealth() {
+        return health;
+    }
+
+    /** The status the health indicator reports while the quorum is lost: DOWN without properties or when blank. */
+    public static String quorumLostStatus(@Nullable RedlockProperties properties) {
+        String status = properties != null ? properties.getHealth().getQuorumLostStatus() : null;
+        return status == null || status.isBlank() ? "DOWN" : status;
+    }
+
     /** Lists the servers' count, never their URIs (they may hold passwords). */
     @Override
     public String toString() {
@@ -198,7 +210,8 @@ public class RedlockProperties {
                 + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
                 + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
                 + reconnectInterval + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
-                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", ssl.bundle=" + ssl.bundle + "]";
+                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", ssl.bundle=" + ssl.bundle
+                + ", health.quorumLostStatus=" + health.quorumLostStatus + "]";
     }
 
     /** The {@code @DistributedLock} advice ({@code redlock.advice.*}). */
@@ -217,6 +230,26 @@ public class RedlockProperties {
 
         public void setOrder(int order) {
             this.order = order;
+        }
+    }
+
+    /** The {@code redlock} health indicator ({@code redlock.health.*}). */
+    public static class Health {
+
+        /**
+         * Health status the redlock indicator reports while fewer than a quorum of nodes answer. DOWN
+         * (the default) turns the aggregate /actuator/health into DOWN (HTTP 503), as Boot's redis and
+         * db indicators do; a custom code (for example QUORUM_LOST, listed in
+         * management.endpoint.health.status.order after DOWN and OUT_OF_SERVICE) keeps it at HTTP 200.
+         */
+        private String quorumLostStatus = "DOWN";
+
+        public String getQuorumLostStatus() {
+            return quorumLostStatus;
+        }
+
+        public void setQuorumLostStatus(String quorumLostStatus) {
+            this.quorumLostStatus = quorumLostStatus;
         }
     }
 
