@@ -433,7 +433,8 @@ public final class Redlock implements AutoCloseable {
         if (Validity.driftNanos(ttlNanos, options.driftFactor()) >= ttlNanos) {
             throw new IllegalArgumentException("ttl " + ttl.toMillis() + " ms leaves no validity after the clock-drift"
                     + " allowance (2 ms plus driftFactor " + options.driftFactor() + " of the TTL), so it could never be"
-                    + " granted: use a TTL of at least 3 ms, in practice far more than a round trip to the servers");
+                    + " granted: use a TTL of at least " + options.minimumTtl().toMillis() + " ms, in practice far more"
+                    + " than a round trip to the servers");
         }
     }
 
