@@ -237,6 +237,49 @@ public final class LettuceNode implements Node {
         return identified;
     }
 
+    /**
+     * The server's {@code maxmemory-policy}: from {@code CONFIG GET}, or, when that is refused (an
+     * ACL without {@code +config}), from the {@code maxmemory_policy} field of {@code INFO memory};
+     * null when neither answers within the node's timeout or the node is not connected.
+     */
+    public CompletableFuture<@Nullable String> maxmemoryPolicy() {
+        StatefulRedisConnection<String, String> open = connection;
+        CompletableFuture<@Nullable String> policy = new CompletableFuture<>();
+        if (open == null || closed) {
+            policy.complete(null);
+            return policy;
+        }
+        try {
+            Timeout bound = timer.newTimeout(expired -> policy.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
+            policy.whenComplete((value, failure) -> bound.cancel());
+            open.async().configGet("maxmemory-policy").whenComplete((config, refused) -> {
+                String value = refused == null && config != null ? config.get("maxmemory-policy") : null;
+                if (value != null) {
+                    policy.complete(value);
+                    return;
+                }
+                open.async().info("memory").whenComplete((info, failure) ->
+                        policy.complete(failure == null ? field(info, "maxmemory_policy:") : null));
+            });
+        } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
+            policy.complete(null);
+        }
+        return policy;
+    }
+
+    /** The value of an {@code INFO} reply's line starting with {@code prefix}, or null. */
+    private static @Nullable String field(@Nullable String info, String prefix) {
+        if (info == null) {
+            return null;
+        }
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(prefix)) {
+                return line.substring(prefix.length()).trim();
+            }
+        }
+        return null;
+    }
+
     /** The value of the {@code run_id:} line of an {@code INFO} reply, or null. */
     static @Nullable String runIdIn(@Nullable String info) {
         if (info == null) {
