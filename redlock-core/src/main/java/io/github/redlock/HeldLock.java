@@ -458,7 +458,7 @@ final class HeldLock {
     /** A round of fill-in tries was answered: counts and reports it. */
     void filledIn(List<NodeOutcome> tried) {
         RedlockListener.FillInRound round = new RedlockListener.FillInRound(lease.resource(), tried);
-        engine.countFillIns(round.created(), tried.size() - round.created());
+        engine.countFillIns(round.created(), round.contended(), tried.size() - round.created() - round.contended());
         listeners.filledIn(round);
     }
 }

@@ -46,6 +46,7 @@ final class LockEngine {
     private final Scheduler scheduler;
     private final Jitter jitter;
     private final LongAdder fillInsCreated = new LongAdder();
+    private final LongAdder fillInsContended = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
     private final boolean skipWriteBack;
     private final boolean timeFloor;
@@ -451,14 +452,15 @@ final class LockEngine {
     }
 
     /** Counts a round of fill-in tries. */
-    void countFillIns(int created, int failed) {
+    void countFillIns(int created, int contended, int failed) {
         fillInsCreated.add(created);
+        fillInsContended.add(contended);
         fillInsFailed.add(failed);
     }
 
-    /** Keys set on nodes after a grant: created (or found holding the lease's value), and not. */
+    /** Keys set on nodes after a grant: created (or found holding the lease's value), contended, failed. */
     FillInCounts fillInCounts() {
-        return new FillInCounts(fillInsCreated.sum(), fillInsFailed.sum());
+        return new FillInCounts(fillInsCreated.sum(), fillInsContended.sum(), fillInsFailed.sum());
     }
 
     static int confirmed(List<NodeReply> replies) {

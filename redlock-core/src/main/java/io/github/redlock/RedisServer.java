@@ -328,7 +328,8 @@ public final class RedisServer {
                         throw invalid("sets verifyPeer=" + value + ": Redlock connects only with full verification of"
                                 + " the server's certificate and host name (verifyPeer=FULL, the default), so leave"
                                 + " the option out. To trust a private CA or a self-signed certificate, give it as a"
-                                + " truststore through sslOptions (Lettuce SslOptions, for example"
+                                + " truststore: in Spring Boot with redlock.ssl.bundle (a spring.ssl.bundle.* name), with"
+                                + " the core engine through sslOptions (Lettuce SslOptions, for example"
                                 + " SslOptions.builder().jdkSslProvider().trustManager(caFile))");
                     }
                 } else {

@@ -196,6 +196,29 @@ public final class Redlock implements AutoCloseable {
             LOG.log(Level.INFO, "Redlock connected to {0} nodes (quorum {1}): {2}",
                     nodes.size(), engine.quorum(), engine.addresses());
         }
+        for (int i = 0; i < nodes.size(); i++) {
+            if (outcomes.get(i).status() == NodeStatus.OK) {
+                warnIfEvicting(nodes.get(i));
+            }
+        }
+    }
+
+    /**
+     * Warns once, in the background, about a node whose {@code maxmemory-policy} may evict lock keys
+     * (every policy but {@code noeviction}: lock keys have a TTL, so {@code volatile-*} policies evict
+     * them first). Silent when the policy cannot be read (an ACL without CONFIG and INFO).
+     */
+    private static void warnIfEvicting(LettuceNode node) {
+        node.maxmemoryPolicy().thenAccept(policy -> {
+            if (policy != null && !policy.equalsIgnoreCase("noeviction")) {
+                LOG.log(Level.WARNING, "Redlock node {0} has maxmemory-policy {1}: under memory pressure it evicts"
+                        + " keys, lock keys included (volatile-* policies pick keys with a TTL, which every lock key"
+                        + " has), and a lock evicted on more than N - quorum nodes can be granted twice. Set"
+                        + " maxmemory-policy noeviction on lock servers (CONFIG SET maxmemory-policy noeviction and in"
+                        + " redis.conf): a full server then refuses new locks (OOM) instead of forgetting held ones",
+                        node.address(), policy);
+            }
+        });
     }
 
     /** One server has no fault tolerance, two need both: said once, at startup, as a WARN. */
@@ -467,7 +490,8 @@ public final class Redlock implements AutoCloseable {
         if (Validity.driftNanos(ttlNanos, options.driftFactor()) >= ttlNanos) {
             throw new IllegalArgumentException("ttl " + ttl.toMillis() + " ms leaves no validity after the clock-drift"
                     + " allowance (2 ms plus driftFactor " + options.driftFactor() + " of the TTL), so it could never be"
-                    + " granted: use a TTL of at least 3 ms, in practice far more than a round trip to the servers");
+                    + " granted: use a TTL of at least " + options.minimumTtl().toMillis() + " ms, in practice far more"
+                    + " than a round trip to the servers");
         }
     }
 

@@ -20,7 +20,10 @@ public class RedlockConnectionException extends RedlockException {
         this.nodes = List.copyOf(nodes);
     }
 
-    /** What to do, from what the nodes said: wrong credentials, missing ACL rights, TLS spoken to one side only, or nodes down. */
+    /**
+     * What to do, from what the nodes said: wrong credentials, missing ACL rights, an untrusted or
+     * misnamed certificate, a missing client certificate, TLS spoken to one side only, or nodes down.
+     */
     static String fix(List<NodeOutcome> nodes) {
         String details = nodes.stream().filter(n -> n.status() != NodeStatus.OK && n.detail() != null)
                 .map(n -> n.node() + " " + n.detail()).collect(Collectors.joining("\n"));
@@ -31,6 +34,18 @@ public class RedlockConnectionException extends RedlockException {
         if (details.contains("NOPERM")) {
             return "Check the ACL: the user must be allowed EVAL, EVALSHA, SET, GET, DEL, PEXPIRE, PING and INFO (for"
                     + " example +eval +evalsha +set +get +del +pexpire +ping +info, on the lock keys).";
+        }
+        if (details.contains("certification path") || details.contains("PKIX") || details.contains("subject alternative")
+                || details.contains("No name matching")
+                || details.contains("certificate_unknown") || details.contains("unknown_ca")) {
+            return "Check the certificates: the client must trust the CA that signed each server's certificate (in"
+                    + " Spring Boot name a spring.ssl.bundle.* bundle in redlock.ssl.bundle; with the core engine set"
+                    + " sslOptions), and the certificate must name the host written in the URI. Verification of both"
+                    + " cannot be turned off.";
+        }
+        if (details.contains("certificate_required") || details.contains("bad_certificate")) {
+            return "Check the client certificate: the server requires one signed by a CA it trusts (in Spring Boot the"
+                    + " keystore of the redlock.ssl.bundle bundle; with the core engine sslOptions' keyManager).";
         }
         boolean tlsUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("rediss://"));
         boolean plainUri = nodes.stream().anyMatch(n -> n.status() != NodeStatus.OK && n.node().startsWith("redis://"));

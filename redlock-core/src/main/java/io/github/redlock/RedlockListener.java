@@ -154,5 +154,10 @@ public interface RedlockListener {
         public int created() {
             return (int) nodes.stream().filter(node -> node.status() == NodeStatus.OK).count();
         }
+
+        /** How many of the nodes tried hold another client's value (competition, not a fault). */
+        public int contended() {
+            return (int) nodes.stream().filter(node -> node.status() == NodeStatus.HELD_BY_OTHER).count();
+        }
     }
 }

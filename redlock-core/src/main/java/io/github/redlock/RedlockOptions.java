@@ -1,5 +1,6 @@
 package io.github.redlock;
 
+import io.github.redlock.internal.Validity;
 import io.github.redlock.internal.ServerAddress;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.resource.ClientResources;
@@ -162,6 +163,28 @@ public final class RedlockOptions {
 
     public double driftFactor() {
         return driftFactor;
+    }
+
+    /**
+     * The shortest TTL, in whole milliseconds, that leaves any validity after this engine's
+     * clock-drift allowance (2 ms plus {@link #driftFactor()} of the TTL): 3 ms with the default
+     * drift factor. A shorter TTL could never be granted and is refused.
+     */
+    public Duration minimumTtl() {
+        return minimumTtl(driftFactor);
+    }
+
+    /**
+     * The shortest TTL, in whole milliseconds, that leaves any validity after the clock-drift
+     * allowance of {@code driftFactor} (at least 0 and below 1; other values are read as the default).
+     */
+    public static Duration minimumTtl(double driftFactor) {
+        double factor = driftFactor >= 0 && driftFactor < 1 ? driftFactor : DEFAULT_DRIFT_FACTOR;
+        long millis = 1;
+        while (Validity.driftNanos(Duration.ofMillis(millis).toNanos(), factor) >= Duration.ofMillis(millis).toNanos()) {
+            millis++;
+        }
+        return Duration.ofMillis(millis);
     }
 
     public Duration timeout() {

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * addresses ({@code 127.0.0.1} and {@code localhost}, a host name and its IP), by the {@code run_id}
  * each node learned from {@code INFO server} after connecting. A node whose run_id is unknown (INFO
  * refused by an ACL, no answer) is never taken for an alias. At startup an alias is refused, or,
- * when the quorum is not required on startup, taken out (never counted) and reported once; after a
+ * when the quorum is not required on startup, taken out (never counted) and reported once; so is an
+ * entry unreachable at startup that turns out to be an alias when it first connects; after a
  * reconnect an alias is only reported, once per pair.
  */
 final class ServerAliases {
@@ -27,6 +28,8 @@ final class ServerAliases {
     private final List<RedisServer> servers;
     // Guarded by this: pairs "i,j" (i < j) already reported or refused.
     private final Set<String> reported = new HashSet<>();
+    // Guarded by this: entries whose server was identified at startup or since.
+    private final Set<Integer> identified = new HashSet<>();
     private volatile boolean started;
 
     ServerAliases(List<LettuceNode> nodes, List<RedisServer> servers) {
@@ -48,6 +51,13 @@ final class ServerAliases {
      */
     Map<Integer, String> checkAtStartup(boolean refuse) {
         started = true;
+        synchronized (this) {
+            for (int i = 0; i < nodes.size(); i++) {
+                if (nodes.get(i).runId() != null) {
+                    identified.add(i);
+                }
+            }
+        }
         Map<Integer, String> excluded = new TreeMap<>();
         for (int later = 1; later < nodes.size(); later++) {
             String id = nodes.get(later).runId();
@@ -75,11 +85,36 @@ final class ServerAliases {
         return excluded;
     }
 
-    /** After a reconnect: reports, once per pair, another entry that is now the same server as this one. */
+    /**
+     * After a connection made once started. An entry identified for the first time (it was not
+     * reachable at startup) that is the same server as another entry is excluded, as at startup;
+     * otherwise (a reconnect) another entry that is now the same server is reported, once per pair.
+     */
     private void identifiedAgain(int index) {
         String id = nodes.get(index).runId();
         if (!started || id == null) {
             return;
+        }
+        boolean firstTime;
+        synchronized (this) {
+            firstTime = identified.add(index);
+        }
+        if (firstTime) {
+            for (int other = 0; other < nodes.size(); other++) {
+                if (other == index || !id.equals(nodes.get(other).runId())) {
+                    continue;
+                }
+                synchronized (this) {
+                    reported.add(Math.min(index, other) + "," + Math.max(index, other));
+                }
+                String same = same(Math.min(index, other), Math.max(index, other), id);
+                LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + index + "], unreachable at startup, is not"
+                        + " counted: every lock command on it fails, so that one server cannot cast two votes. List each"
+                        + " server once; a quorum needs independent servers");
+                // Not on this thread: it may be the connection's I/O thread, which closing must not block.
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> nodes.get(index).exclude("not counted: " + same));
+                return;
+            }
         }
         for (int other = 0; other < nodes.size(); other++) {
             if (other == index || !id.equals(nodes.get(other).runId())) {

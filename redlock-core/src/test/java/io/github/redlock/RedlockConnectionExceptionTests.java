@@ -42,4 +42,21 @@ class RedlockConnectionExceptionTests {
                 "Unable to connect to 127.0.0.1/<unresolved>:7411: Connection refused")))
                 .contains("Start the missing nodes").contains("requireQuorumOnStartup(false)");
     }
+
+    @Test
+    void anUntrustedOrMisnamedCertificateSaysHowToTrustTheCa() {
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR, "Unable to connect to"
+                + " 127.0.0.1/<unresolved>:7411: unable to find valid certification path to requested target")))
+                .contains("Check the certificates").contains("redlock.ssl.bundle").contains("sslOptions");
+        assertThat(message(new NodeOutcome("rediss://localhost:7411", NodeStatus.ERROR, "Unable to connect to"
+                + " localhost/<unresolved>:7411: No name matching localhost found")))
+                .contains("Check the certificates").contains("must name the host");
+    }
+
+    @Test
+    void aMissingClientCertificateSaysWhereToGiveIt() {
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR,
+                "Received fatal alert: certificate_required")))
+                .contains("Check the client certificate").contains("keystore of the redlock.ssl.bundle bundle");
+    }
 }

@@ -119,6 +119,7 @@ public final class LettuceNode implements Node {
     private volatile @Nullable String runId;
     private volatile @Nullable Runnable onIdentified;
     private volatile @Nullable String excluded;
+    private final Reachability reachability;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -132,6 +133,7 @@ public final class LettuceNode implements Node {
         this.flusher = flusher;
         this.client = client;
         this.address = address;
+        this.reachability = new Reachability(address.toString(), ticker);
         this.timeoutNanos = timeout.toNanos();
         this.silenceBeforeReplacingNanos = Math.max(MIN_SILENCE_BEFORE_REPLACING_NANOS,
                 SILENT_TIMEOUTS_BEFORE_REPLACING * timeoutNanos);
@@ -175,6 +177,9 @@ public final class LettuceNode implements Node {
             try {
                 if (failure != null) {
                     lastConnectError = describe(failure);
+                    if (!closed) {
+                        reachability.connectFailed(lastConnectError);
+                    }
                     scheduleReconnect();
                     return CompletableFuture.completedFuture(NodeReply.error(lastConnectError));
                 }
@@ -232,6 +237,49 @@ public final class LettuceNode implements Node {
         return identified;
     }
 
+    /**
+     * The server's {@code maxmemory-policy}: from {@code CONFIG GET}, or, when that is refused (an
+     * ACL without {@code +config}), from the {@code maxmemory_policy} field of {@code INFO memory};
+     * null when neither answers within the node's timeout or the node is not connected.
+     */
+    public CompletableFuture<@Nullable String> maxmemoryPolicy() {
+        StatefulRedisConnection<String, String> open = connection;
+        CompletableFuture<@Nullable String> policy = new CompletableFuture<>();
+        if (open == null || closed) {
+            policy.complete(null);
+            return policy;
+        }
+        try {
+            Timeout bound = timer.newTimeout(expired -> policy.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
+            policy.whenComplete((value, failure) -> bound.cancel());
+            open.async().configGet("maxmemory-policy").whenComplete((config, refused) -> {
+                String value = refused == null && config != null ? config.get("maxmemory-policy") : null;
+                if (value != null) {
+                    policy.complete(value);
+                    return;
+                }
+                open.async().info("memory").whenComplete((info, failure) ->
+                        policy.complete(failure == null ? field(info, "maxmemory_policy:") : null));
+            });
+        } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
+            policy.complete(null);
+        }
+        return policy;
+    }
+
+    /** The value of an {@code INFO} reply's line starting with {@code prefix}, or null. */
+    private static @Nullable String field(@Nullable String info, String prefix) {
+        if (info == null) {
+            return null;
+        }
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(prefix)) {
+                return line.substring(prefix.length()).trim();
+            }
+        }
+        return null;
+    }
+
     /** The value of the {@code run_id:} line of an {@code INFO} reply, or null. */
     static @Nullable String runIdIn(@Nullable String info) {
         if (info == null) {
@@ -278,6 +326,7 @@ public final class LettuceNode implements Node {
             connection = connected;
             silentTimeouts.set(0);
         }
+        reachability.connected();
         if (previous != null && previous != connected) {
             previous.closeAsync();
         }
@@ -298,6 +347,9 @@ public final class LettuceNode implements Node {
             connection = null;
         }
         lastConnectError = why;
+        if (!closed) {
+            reachability.lost(why);
+        }
         open.closeAsync();
         scheduleReconnect();
     }

@@ -93,6 +93,33 @@ class SafetyAliasIntegrationTests {
         }
     }
 
+    /** Both entries of one server are down at startup: when it starts, the second to connect is taken out. */
+    @Test
+    void anAliasUnreachableAtStartupIsNotCountedOnceItConnects() {
+        int up = redis.node(0).port();
+        int down = redis.node(1).port();
+        redis.node(1).stop();
+        List<String> servers = List.of("redis://127.0.0.1:" + up, "redis://127.0.0.1:" + down, "redis://localhost:" + down);
+        try (LogCapture log = new LogCapture();
+                Redlock redlock = builder(servers).requireQuorumOnStartup(false).reconnectInterval(Duration.ofMillis(100))
+                        .build()) {
+            redis.node(1).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (log.records().stream().noneMatch(r -> r.text().contains("unreachable at startup, is not counted"))) {
+                assertThat(System.nanoTime() - deadline).as("waiting for the alias warning").isNegative();
+                Nodes.sleep(Duration.ofMillis(20));
+            }
+            redis.node(0).stop();
+            // Only the aliased server is up: counted twice it would grant an extend-or-create (2 of 3).
+            Optional<Lease> lease = redlock.lock("alias-late", Duration.ofSeconds(10), "host-a", true);
+            lease.ifPresent(redlock::release);
+
+            assertThat(lease).as("granted by one server counted twice").isEmpty();
+            assertThat(log.records().stream().filter(r -> r.text().contains("are the same Redis server")).count())
+                    .isEqualTo(1);
+        }
+    }
+
     @Test
     void fewerThanThreeServersAreWarnedAboutOnceSayingWhatTheQuorumTolerates() {
         try (LogCapture log = new LogCapture()) {

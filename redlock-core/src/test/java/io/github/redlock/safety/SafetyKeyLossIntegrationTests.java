@@ -29,6 +29,8 @@ class SafetyKeyLossIntegrationTests {
     private static final Duration TTL = Duration.ofMillis(400);
     private static final Duration SETTLED = Duration.ofMillis(100);
     private static final Duration RUN = Duration.ofSeconds(6);
+    /** How often K5 flushes its two nodes, whatever the locks are doing. */
+    private static final Duration REPEAT = Duration.ofMillis(30);
     /** A negative control runs until the checker sees an overlap, at most this long (a loaded machine contends less). */
     private static final Duration CONTROL_BOUND = Duration.ofSeconds(20);
 
@@ -79,6 +81,36 @@ class SafetyKeyLossIntegrationTests {
         int flushes = runFlushing(workload, checker, run, List.of(0, 1), RUN, () -> false);
         assertThat(flushes).isPositive();
         assertThat(checker.overlaps()).as("overlapping claims").isEmpty();
+    }
+
+    /**
+     * Two nodes of 5 lose their keys again and again while every lock is held: flushed every
+     * {@link #REPEAT} (about 9 times per critical section), not only once a grant has settled.
+     */
+    @Test
+    void twoNodesOfFiveLosingTheirKeysAgainAndAgainCauseNoOverlap() {
+        SafetySummary.Run run = SafetySummary.start("K5 two nodes of 5 lose their keys again and again during holds");
+        MutualExclusionChecker checker = new MutualExclusionChecker();
+        Workload workload = Workload.start(contended("k5:", run.seed()), checker, SharedCounter.inMemory());
+        int flushes = 0;
+        try (workload) {
+            long end = System.nanoTime() + RUN.toNanos();
+            while (System.nanoTime() - end < 0) {
+                for (int node : List.of(0, 1)) {
+                    redis.node(node).command("FLUSHALL");
+                }
+                flushes++;
+                Nodes.sleep(REPEAT);
+            }
+        }
+        run.done(workload.sections(), flushes, checker.overlaps().size(), checker.staleWrites().size(),
+                flushes + " flushes of nodes [0, 1] every " + REPEAT.toMillis() + " ms, " + workload.sections()
+                        + " sections, " + fillIns(workload) + " keys filled in after grants");
+        assertThat(workload.errors()).as("client errors").isEmpty();
+        assertThat(workload.sections()).as("sections").isGreaterThanOrEqualTo(5);
+        assertThat((long) flushes).as("flushes").isGreaterThanOrEqualTo(workload.sections() * 2L);
+        assertThat(checker.overlaps()).as("overlapping claims").isEmpty();
+        assertThat(checker.staleWrites()).as("stale writes").isEmpty();
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.github.redlock.Redlock;
 import io.github.redlock.RedlockConnectionException;
 import io.github.redlock.test.RedisNodeOptions;
 import io.github.redlock.test.RedisNodes;
+import io.github.redlock.test.TestCertificates;
 import io.lettuce.core.SslOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,10 +51,8 @@ class SafetyTlsIntegrationTests {
         certificates = TestCertificates.create(dir);
         for (int i = 0; i < 3; i++) {
             int tlsPort = freePort();
-            RedisNodeOptions options = RedisNodeOptions.defaults().withExtraArgs(List.of("--tls-port",
-                    Integer.toString(tlsPort), "--tls-cert-file", certificates.serverCert().toString(), "--tls-key-file",
-                    certificates.serverKey().toString(), "--tls-ca-cert-file", certificates.caCert().toString(),
-                    "--tls-auth-clients", "no"));
+            RedisNodeOptions options = RedisNodeOptions.defaults()
+                    .withExtraArgs(certificates.redisServerArgs(tlsPort, false));
             try {
                 nodes.add(RedisNodes.start(1, options));
             } catch (IllegalStateException e) {

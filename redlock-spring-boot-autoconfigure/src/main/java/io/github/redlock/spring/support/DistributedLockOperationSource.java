@@ -1,5 +1,6 @@
 package io.github.redlock.spring.support;
 
+import io.github.redlock.RedlockOptions;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.InvalidDistributedLockException;
 import io.github.redlock.spring.LockFailurePolicy;
@@ -40,13 +41,24 @@ public final class DistributedLockOperationSource {
     private static final TemplateParserContext TEMPLATE = new TemplateParserContext();
 
     private final PropertyResolver placeholders;
+    private final Duration minimumTtl;
     private final SpelExpressionParser parser = new SpelExpressionParser();
     private final Map<MethodClassKey, Object> operations = new ConcurrentHashMap<>();
     private final Map<Class<?>, Boolean> classes = new ConcurrentHashMap<>();
 
     /** @param placeholders resolves {@code ${...}} in resources (the Environment) */
     public DistributedLockOperationSource(PropertyResolver placeholders) {
+        this(placeholders, RedlockOptions.minimumTtl(RedlockOptions.DEFAULT_DRIFT_FACTOR));
+    }
+
+    /**
+     * @param placeholders resolves {@code ${...}} in resources (the Environment)
+     * @param minimumTtl the shortest {@code ttl} a method may declare: what the engine's drift factor
+     *        leaves any validity of ({@link RedlockOptions#minimumTtl(double)})
+     */
+    public DistributedLockOperationSource(PropertyResolver placeholders, Duration minimumTtl) {
         this.placeholders = placeholders;
+        this.minimumTtl = minimumTtl;
     }
 
     /**
@@ -141,9 +153,10 @@ public final class DistributedLockOperationSource {
         if (ttl != null && ttl.isZero()) {
             ttl = null;
         }
-        if (ttl != null && ttl.toMillis() < 3) {
-            throw invalid(method, "ttl must be at least 3 ms (the clock-drift allowance alone is 2 ms, so a shorter lock"
-                    + " could never be granted), got " + lock.ttl() + " " + lock.timeUnit()
+        if (ttl != null && ttl.compareTo(minimumTtl) < 0) {
+            throw invalid(method, "ttl must be at least " + minimumTtl.toMillis() + " ms (the clock-drift allowance,"
+                    + " 2 ms plus redlock.drift-factor of the TTL, leaves nothing of a shorter one, so it could never"
+                    + " be granted), got " + lock.ttl() + " " + lock.timeUnit()
                     + ". Use a longer ttl or a coarser timeUnit.");
         }
         Duration waitTime = duration(method, "waitTime", lock.waitTime(), lock);

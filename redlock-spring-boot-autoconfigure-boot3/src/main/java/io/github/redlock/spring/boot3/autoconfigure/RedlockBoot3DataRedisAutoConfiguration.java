@@ -8,6 +8,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.data.redis.RedisConnectionDetails;
 import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -24,13 +26,21 @@ public final class RedlockBoot3DataRedisAutoConfiguration {
 
     @Bean
     DataRedisLockServer redlockDataRedisServer(ObjectProvider<RedisConnectionDetails> details,
-            ObjectProvider<RedisProperties> properties) {
-        return dataRedisServer(details.getObject(), ssl(properties.getIfAvailable()));
+            ObjectProvider<RedisProperties> properties, ObjectProvider<SslBundles> sslBundles) {
+        RedisProperties redisProperties = properties.getIfAvailable();
+        return dataRedisServer(details.getObject(), ssl(redisProperties))
+                .withSslBundle(sslBundle(redisProperties, sslBundles.getIfAvailable()));
+    }
+
+    /** The bundle of {@code spring.data.redis.ssl.bundle}, as Boot 3.5's Lettuce configuration resolves it. */
+    static @Nullable SslBundle sslBundle(@Nullable RedisProperties properties, @Nullable SslBundles bundles) {
+        String name = properties != null ? properties.getSsl().getBundle() : null;
+        return name != null && !name.isBlank() && bundles != null ? bundles.getBundle(name) : null;
     }
 
     /** Boot 3.5's details do not tell SSL (Boot 4's do): its properties do, as Boot 3.5 reads them. */
     static boolean ssl(@Nullable RedisProperties properties) {
-        return properties != null && (properties.getSsl().isEnabled()
+        return properties != null && (properties.getSsl().isEnabled() || properties.getSsl().getBundle() != null
                 || (properties.getUrl() != null && properties.getUrl().startsWith("rediss://")));
     }
 

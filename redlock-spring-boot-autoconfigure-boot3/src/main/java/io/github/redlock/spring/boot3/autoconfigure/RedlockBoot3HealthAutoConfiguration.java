@@ -8,6 +8,8 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import io.github.redlock.spring.boot.autoconfigure.RedlockProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -23,7 +25,7 @@ public final class RedlockBoot3HealthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "redlockHealthIndicator")
-    RedlockBoot3HealthIndicator redlockHealthIndicator(Redlock redlock) {
-        return new RedlockBoot3HealthIndicator(redlock);
+    RedlockBoot3HealthIndicator redlockHealthIndicator(Redlock redlock, ObjectProvider<RedlockProperties> properties) {
+        return new RedlockBoot3HealthIndicator(redlock, RedlockProperties.quorumLostStatus(properties.getIfAvailable()));
     }
 }

@@ -6,9 +6,13 @@ import io.github.redlock.Redlock;
 import io.github.redlock.spring.boot.autoconfigure.InvalidRedlockPropertyException;
 import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
 import io.github.redlock.spring.boot3.actuate.RedlockBoot3HealthIndicator;
+import io.github.redlock.test.TestCertificates;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -37,6 +41,25 @@ class RedlockBoot3AutoConfigurationTests {
     void springDataRedisSslIsCarriedOver() {
         runner.withPropertyValues("spring.data.redis.url=rediss://127.0.0.1:1")
                 .run(context -> assertThat(context.getBean(Redlock.class).nodes()).containsExactly("rediss://127.0.0.1:1"));
+    }
+
+    /** Boot 3.5's SslBundles (same API as Boot 4's): a PEM bundle reaches the engine's TLS options. */
+    @Test
+    void redlockSslBundleAndSpringDataRedisBundleAreUsedOnBoot35(@TempDir Path dir) {
+        TestCertificates certificates = TestCertificates.create(dir);
+        ApplicationContextRunner withSsl = runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+                .withPropertyValues("spring.ssl.bundle.pem.redis.truststore.certificate=file:" + certificates.caCert());
+        withSsl.withPropertyValues("redlock.servers=rediss://127.0.0.1:1", "redlock.ssl.bundle=redis")
+                .run(context -> assertThat(context.getBean(Redlock.class).options().sslOptions()).isNotNull());
+        withSsl.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=1",
+                "spring.data.redis.ssl.bundle=redis").run(context -> {
+                    assertThat(context.getBean(Redlock.class).nodes()).containsExactly("rediss://127.0.0.1:1");
+                    assertThat(context.getBean(Redlock.class).options().sslOptions()).isNotNull();
+                });
+        withSsl.withPropertyValues("redlock.servers=rediss://127.0.0.1:1", "redlock.ssl.bundle=nope")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(InvalidRedlockPropertyException.class)
+                        .hasMessageContaining("redlock.ssl.bundle: there is no SSL bundle named 'nope'"));
     }
 
     @Test

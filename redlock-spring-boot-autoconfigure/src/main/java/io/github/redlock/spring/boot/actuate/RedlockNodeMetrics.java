@@ -15,7 +15,8 @@ import java.util.List;
  * <li>{@code redlock.nodes.up}: nodes answering PING within the per-node timeout;</li>
  * <li>{@code redlock.nodes.quorum}: nodes that must grant a lock (below it, no lock can be taken);</li>
  * <li>{@code redlock.node.up} (tagged {@code node}, the address without password): 1 or 0 per node;</li>
- * <li>{@code redlock.fillins} (counter, tagged {@code outcome} = {@code created} or {@code failed}): keys
+ * <li>{@code redlock.fillins} (counter, tagged {@code outcome} = {@code created}, {@code contended} (another client's
+ * value stood there: competition, not a fault) or {@code failed} (the node errored or did not answer)): keys
  * set after a grant on nodes that had refused it or not answered, see {@link Redlock#fillInCounts()}.</li>
  * </ul>
  * The nodes are pinged when a gauge is read, at most once per {@code refresh} (default 5 s), so
@@ -48,6 +49,9 @@ public class RedlockNodeMetrics implements MeterBinder {
         FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().created())
                 .description("Lease keys set after a grant on nodes that had refused it or not answered")
                 .tag("outcome", "created").register(registry);
+        FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().contended())
+                .description("Lease keys set after a grant on nodes that had refused it or not answered")
+                .tag("outcome", "contended").register(registry);
         FunctionCounter.builder("redlock.fillins", redlock, engine -> engine.fillInCounts().failed())
                 .description("Lease keys set after a grant on nodes that had refused it or not answered")
                 .tag("outcome", "failed").register(registry);

@@ -2,6 +2,7 @@ package io.github.redlock.spring.boot.autoconfigure;
 
 import io.github.redlock.RedisServer;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.SslBundle;
 
 /**
  * The one Redis server that Spring Data Redis is configured with: used when {@code redlock.servers}
@@ -13,9 +14,11 @@ import org.jspecify.annotations.Nullable;
 public final class DataRedisLockServer {
 
     private final RedisServer server;
+    private final @Nullable SslBundle sslBundle;
 
-    private DataRedisLockServer(RedisServer server) {
+    private DataRedisLockServer(RedisServer server, @Nullable SslBundle sslBundle) {
         this.server = server;
+        this.sslBundle = sslBundle;
     }
 
     /**
@@ -32,7 +35,18 @@ public final class DataRedisLockServer {
     public static DataRedisLockServer standalone(boolean ssl, String host, int port, int database,
             @Nullable String username, @Nullable String password) {
         return new DataRedisLockServer(RedisServer.of(host, port).withSsl(ssl).withDatabase(database)
-                .withCredentials(username, password));
+                .withCredentials(username, password), null);
+    }
+
+    /**
+     * This server verified with Spring Data Redis's SSL bundle ({@code spring.data.redis.ssl.bundle}):
+     * Redlock then trusts what Spring Data Redis trusts, unless {@code redlock.ssl.bundle} names
+     * another bundle.
+     *
+     * @param sslBundle the bundle, or null for the JVM's default truststore
+     */
+    public DataRedisLockServer withSslBundle(@Nullable SslBundle sslBundle) {
+        return new DataRedisLockServer(server, sslBundle);
     }
 
     /**
@@ -50,6 +64,11 @@ public final class DataRedisLockServer {
     /** The server (its {@code toString()} masks the password). */
     RedisServer server() {
         return server;
+    }
+
+    /** Spring Data Redis's SSL bundle, or null when it names none. */
+    @Nullable SslBundle sslBundle() {
+        return sslBundle;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.redlock.spring.boot.autoconfigure;
 
+import io.github.redlock.RedlockOptions;
 import io.github.redlock.Redlock;
 import io.github.redlock.RedlockListener;
 import io.micrometer.observation.ObservationRegistry;
@@ -47,7 +48,8 @@ public final class DistributedLockAutoConfiguration {
         // registered, and the properties bean should not be created that early.
         RedlockProperties properties = Binder.get(environment).bindOrCreate("redlock", RedlockProperties.class);
         RedlockPropertiesMapper.validateDefaultTtl(properties);
-        DistributedLockOperationSource operations = new DistributedLockOperationSource(environment);
+        DistributedLockOperationSource operations = new DistributedLockOperationSource(environment,
+                RedlockOptions.minimumTtl(properties.getDriftFactor()));
         DistributedLockInterceptor interceptor = new DistributedLockInterceptor(operations, new RedlockLookup(redlock),
                 () -> RedlockListener.composite(listeners.orderedStream().toList()),
                 () -> observations.getIfAvailable(() -> ObservationRegistry.NOOP), properties.getDefaultTtl(), beanFactory);

@@ -5,6 +5,7 @@ import io.github.redlock.spring.support.DistributedLockAdvisor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -77,6 +78,9 @@ public class RedlockProperties {
     private final Advice advice = new Advice();
 
     private final Fencing fencing = new Fencing();
+    private final Ssl ssl = new Ssl();
+
+    private final Health health = new Health();
 
     public boolean isEnabled() {
         return enabled;
@@ -190,6 +194,20 @@ public class RedlockProperties {
         return fencing;
     }
 
+    public Ssl getSsl() {
+        return ssl;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
+    /** The status the health indicator reports while the quorum is lost: DOWN without properties or when blank. */
+    public static String quorumLostStatus(@Nullable RedlockProperties properties) {
+        String status = properties != null ? properties.getHealth().getQuorumLostStatus() : null;
+        return status == null || status.isBlank() ? "DOWN" : status;
+    }
+
     /** Lists the servers' count, never their URIs (they may hold passwords). */
     @Override
     public String toString() {
@@ -197,7 +215,9 @@ public class RedlockProperties {
                 + retryCount + ", retryDelay=" + retryDelay + ", retryJitter=" + retryJitter + ", driftFactor="
                 + driftFactor + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", reconnectInterval="
                 + reconnectInterval + ", requestQueueSize=" + requestQueueSize + ", keyPrefix='" + keyPrefix + "', requireQuorumOnStartup=" + requireQuorumOnStartup
-                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", fencing.quarantine=" + fencing.quarantine + "]";
+                + ", defaultTtl=" + defaultTtl + ", advice.order=" + advice.order + ", fencing.quarantine=" + fencing.quarantine
+                + ", ssl.bundle=" + ssl.bundle
+                + ", health.quorumLostStatus=" + health.quorumLostStatus + "]";
     }
 
     /** The {@code @DistributedLock} advice ({@code redlock.advice.*}). */
@@ -238,6 +258,46 @@ public class RedlockProperties {
 
         public void setQuarantine(Duration quarantine) {
             this.quarantine = quarantine;
+        }
+    }
+
+    /** The {@code redlock} health indicator ({@code redlock.health.*}). */
+    public static class Health {
+
+        /**
+         * Health status the redlock indicator reports while fewer than a quorum of nodes answer. DOWN
+         * (the default) turns the aggregate /actuator/health into DOWN (HTTP 503), as Boot's redis and
+         * db indicators do; a custom code (for example QUORUM_LOST, listed in
+         * management.endpoint.health.status.order after DOWN and OUT_OF_SERVICE) keeps it at HTTP 200.
+         */
+        private String quorumLostStatus = "DOWN";
+
+        public String getQuorumLostStatus() {
+            return quorumLostStatus;
+        }
+
+        public void setQuorumLostStatus(String quorumLostStatus) {
+            this.quorumLostStatus = quorumLostStatus;
+        }
+    }
+
+    /** TLS of the {@code rediss://} servers ({@code redlock.ssl.*}). */
+    public static class Ssl {
+
+        /**
+         * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) whose truststore verifies the
+         * rediss:// servers (a private CA) and whose keystore, if any, is the client certificate for
+         * mutual TLS. None by default: the JVM's default truststore. The server's certificate and host
+         * name are always verified.
+         */
+        private @Nullable String bundle;
+
+        public @Nullable String getBundle() {
+            return bundle;
+        }
+
+        public void setBundle(@Nullable String bundle) {
+            this.bundle = bundle;
         }
     }
 }

@@ -53,12 +53,17 @@ final class RedlockPropertiesMapper {
         }
     }
 
-    /** Checks the one setting the core does not have: the advice's default TTL. */
+    /**
+     * Checks the one setting the core does not have: the advice's default TTL, against the floor
+     * that {@code redlock.drift-factor} sets (3 ms by default).
+     */
     static void validateDefaultTtl(RedlockProperties properties) {
         Duration ttl = properties.getDefaultTtl();
-        if (ttl == null || ttl.toMillis() < 3) {
-            throw new InvalidRedlockPropertyException("redlock.default-ttl", "must be at least 3 ms (the clock-drift"
-                    + " allowance alone is 2 ms), got " + ttl);
+        Duration floor = RedlockOptions.minimumTtl(properties.getDriftFactor());
+        if (ttl == null || ttl.compareTo(floor) < 0) {
+            throw new InvalidRedlockPropertyException("redlock.default-ttl", "must be at least " + floor.toMillis()
+                    + " ms (the clock-drift allowance, 2 ms plus redlock.drift-factor " + properties.getDriftFactor()
+                    + " of the TTL, leaves nothing of a shorter one), got " + ttl);
         }
     }
 

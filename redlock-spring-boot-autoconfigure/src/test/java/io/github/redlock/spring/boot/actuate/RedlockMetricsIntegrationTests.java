@@ -54,6 +54,30 @@ class RedlockMetricsIntegrationTests {
                 .extracting(Tag::getKey).containsExactly("resource"));
     }
 
+    /** A competitor's key on a node is contention (normal); a node that is down is a failure (an alert). */
+    @Test
+    void fillInsTellContentionFromAFailingNode() {
+        new RedlockNodeMetrics(redlock).bindTo(meters);
+        redis.node(0).command("SET", "fill:contended", "another-client", "PX", "10000");
+        Lease contended = redlock.tryLock("fill:contended", TTL).leaseOrThrow();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> fillIns("contended") >= 1 && redlock.fillInCounts().created() == 0);
+        assertThat(fillIns("failed")).as("failed while every node answers").isZero();
+
+        redis.node(2).stop();
+        Lease failing = redlock.tryLock("fill:failed", TTL).leaseOrThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fillIns("failed") >= 1);
+
+        assertThat(fillIns("created")).isZero();
+        assertThat(redis.node(0).command("GET", "fill:contended")).isEqualTo("another-client");
+        contended.release();
+        failing.release();
+    }
+
+    private double fillIns(String outcome) {
+        return meters.get("redlock.fillins").tag("outcome", outcome).functionCounter().count();
+    }
+
     @Test
     void aReenteredCallIsAReentryNotAnAcquisition() {
         LockRequest request = LockRequest.of("order:44", TTL).withName("order");

@@ -25,9 +25,10 @@ class ConfigurationMetadataTests {
                 "redlock.retry-count", "redlock.retry-delay", "redlock.retry-jitter", "redlock.drift-factor",
                 "redlock.timeout", "redlock.connect-timeout", "redlock.reconnect-interval", "redlock.key-prefix",
                 "redlock.require-quorum-on-startup", "redlock.default-ttl", "redlock.advice.order",
-                "redlock.fencing.quarantine");
+                "redlock.fencing.quarantine", "redlock.ssl.bundle");
         assertThat(properties).allSatisfy(p -> assertThat((String) p.get("description")).as("%s", p.get("name")).isNotBlank());
-        assertThat(properties).filteredOn(p -> !"redlock.servers".equals(p.get("name")))
+        // The server list and the SSL bundle name have no default value (none: empty, the JVM's truststore).
+        assertThat(properties).filteredOn(p -> !List.of("redlock.servers", "redlock.ssl.bundle").contains(p.get("name")))
                 .allSatisfy(p -> assertThat(p).as("%s", p.get("name")).containsKey("defaultValue"));
         assertThat(properties).filteredOn(p -> "redlock.fencing.quarantine".equals(p.get("name")))
                 .singleElement().satisfies(p -> assertThat(p.get("defaultValue")).isEqualTo(

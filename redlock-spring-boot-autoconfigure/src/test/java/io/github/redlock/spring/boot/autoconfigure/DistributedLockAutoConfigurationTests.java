@@ -157,6 +157,53 @@ class DistributedLockAutoConfigurationTests {
                 .isInstanceOf(InvalidRedlockPropertyException.class).hasMessageContaining("redlock.default-ttl"));
     }
 
+    /** With drift-factor 0.5 a 4 ms TTL keeps 4 - (2 + 2) = 0 ms: never grantable, so 5 ms is the floor. */
+    @Test
+    void theTtlFloorFollowsTheConfiguredDriftFactor() {
+        runner.withPropertyValues("redlock.drift-factor=0.5", "redlock.default-ttl=4ms")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(InvalidRedlockPropertyException.class)
+                        .hasMessageContaining("redlock.default-ttl: must be at least 5 ms"));
+        runner.withPropertyValues("redlock.drift-factor=0.5").withUserConfiguration(TinyTtlConfiguration.class)
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("tiny()").hasMessageContaining("ttl must be at least 5 ms"));
+        runner.withPropertyValues("redlock.drift-factor=0.5", "redlock.default-ttl=5ms")
+                .withUserConfiguration(FiveMillisecondsConfiguration.class)
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    static class TinyTtlJob {
+
+        @DistributedLock(resource = "tiny", ttl = 4, timeUnit = java.util.concurrent.TimeUnit.MILLISECONDS)
+        public void tiny() {
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TinyTtlConfiguration {
+
+        @Bean
+        TinyTtlJob tinyTtlJob() {
+            return new TinyTtlJob();
+        }
+    }
+
+    static class FiveMillisecondsJob {
+
+        @DistributedLock(resource = "five", ttl = 5, timeUnit = java.util.concurrent.TimeUnit.MILLISECONDS)
+        public void five() {
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class FiveMillisecondsConfiguration {
+
+        @Bean
+        FiveMillisecondsJob fiveMillisecondsJob() {
+            return new FiveMillisecondsJob();
+        }
+    }
+
     @Test
     void disabledEngineDoesNotFailOnEngineSettings() {
         runner.withPropertyValues("redlock.enabled=false", "redlock.retry-count=-1")
