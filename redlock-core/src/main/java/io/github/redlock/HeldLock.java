@@ -427,18 +427,13 @@ final class HeldLock {
     }
 
     /**
-     * At {@link Redlock#close()}: reported lost (its holder did not release it); then left to expire
-     * when a locked call's work still runs under it, released otherwise.
+     * At {@link Redlock#close()}: reported lost (its holder did not release it), then left to expire
+     * with its TTL, never deleted: whoever holds it (a locked call's work, a ShedLock task, a registry
+     * lock, code holding the lease) may still be working under it, and deleting the key would let
+     * another process in while it does.
      */
     CompletableFuture<Boolean> close() {
-        boolean inUse;
-        synchronized (this) {
-            inUse = working > 0 && state == State.HELD;
-        }
         lose(); // whoever holds it did not release it
-        if (!inUse) {
-            return release();
-        }
         letExpire();
         return CompletableFuture.completedFuture(true);
     }

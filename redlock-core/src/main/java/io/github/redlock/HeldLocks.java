@@ -223,8 +223,8 @@ final class HeldLocks {
 
     /**
      * Refuses new calls, completes every call in progress as {@link LockFailure#INTERRUPTED} (a
-     * grant arriving later is released), then ends every held lock: released, except those whose
-     * work still runs, which are left to expire and reported lost. Completes when the nodes answered.
+     * grant arriving later is released), then ends every held lock: left to expire and reported lost,
+     * never deleted (its holder may still be working). Completes when the nodes answered.
      */
     CompletableFuture<Void> close() {
         closed = true;

@@ -52,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  * nodes are asked in parallel, each with its own timeout; a failed attempt is released, before the
  * next one, on every node where it may have set the key (never on a node that refused it). Instances
  * are thread-safe; create one per application and close it on shutdown, which first ends the lock
- * calls in progress and releases the leases still held.
+ * calls in progress and leaves the leases still held to expire (their holders may still be working).
  *
  * <p>To run work under a lock, {@link #execute(LockRequest, LockedWork)} takes the lock, runs the
  * work only if it was acquired with validity left, and ends the lock as the request says (keep-alive,
@@ -576,11 +576,11 @@ public final class Redlock implements AutoCloseable {
 
     /**
      * Ends every lock call in progress ({@link LockFailure#INTERRUPTED}; a grant arriving later is
-     * released), then ends every lease this instance still holds: released, except those whose work
-     * still runs in {@link #execute}, which stop renewing, are reported {@link Lease#lost() lost}, and
-     * expire with their TTL; then closes the connections (and the Lettuce resources, unless they were
-     * shared). Leases released with a minimum hold still to run are left to expire when it ends.
-     * Idempotent.
+     * released), then ends every lease this instance still holds without deleting its key: renewal
+     * stops, the lease is reported {@link Lease#lost() lost}, and its keys expire with their TTL,
+     * because its holder (work in {@link #execute}, a task holding the lease) may still be working
+     * under it. Release leases before closing to free them at once. Then closes the connections (and
+     * the Lettuce resources, unless they were shared). Idempotent.
      */
     @Override
     public void close() {
