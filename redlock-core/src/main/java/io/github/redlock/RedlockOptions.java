@@ -174,14 +174,22 @@ public final class RedlockOptions {
         return minimumTtl(driftFactor);
     }
 
+    /** The largest {@link #minimumTtl(double)}: 50 years, the longest TTL or wait accepted anywhere. */
+    private static final long LONGEST_MINIMUM_TTL_MILLIS = Duration.ofDays(365L * 50).toMillis();
+
     /**
      * The shortest TTL, in whole milliseconds, that leaves any validity after the clock-drift
      * allowance of {@code driftFactor} (at least 0 and below 1; other values are read as the default).
      */
     public static Duration minimumTtl(double driftFactor) {
         double factor = driftFactor >= 0 && driftFactor < 1 ? driftFactor : DEFAULT_DRIFT_FACTOR;
-        long millis = 1;
-        while (Validity.driftNanos(Duration.ofMillis(millis).toNanos(), factor) >= Duration.ofMillis(millis).toNanos()) {
+        // ttl - (ttl * factor + fixed) > 0 from ttl > fixed / (1 - factor): start just below, step up.
+        double bound = Validity.driftNanos(0, factor) / (1_000_000d * (1 - factor));
+        if (bound >= LONGEST_MINIMUM_TTL_MILLIS) { // a factor so close to 1 that no sane TTL has validity
+            return Duration.ofMillis(LONGEST_MINIMUM_TTL_MILLIS);
+        }
+        long millis = Math.max(1, (long) bound);
+        while (Validity.driftNanos(millis * 1_000_000L, factor) >= millis * 1_000_000L) {
             millis++;
         }
         return Duration.ofMillis(millis);

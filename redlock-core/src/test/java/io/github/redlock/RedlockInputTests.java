@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
+import io.github.redlock.internal.Validity;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -193,6 +194,20 @@ class RedlockInputTests {
                 .retryDelay(Duration.ofMillis(-5)).build()).withMessageStartingWith("retryDelay: must be");
         assertThatIllegalArgumentException().isThrownBy(() -> RedlockOptions.builder().servers("redis://h:1")
                 .keyPrefix(null).build()).withMessage("keyPrefix: must not be null");
+    }
+
+    @Test
+    void theMinimumTtlIsTheShortestWithValidityLeftForAnyDriftFactor() {
+        assertThat(RedlockOptions.minimumTtl(RedlockOptions.DEFAULT_DRIFT_FACTOR)).isEqualTo(Duration.ofMillis(3));
+        assertThat(RedlockOptions.minimumTtl(0.5)).isEqualTo(Duration.ofMillis(5));
+        for (double factor : new double[] {0, 0.01, 0.3, 0.5, 0.9, 0.999}) {
+            long millis = RedlockOptions.minimumTtl(factor).toMillis();
+            assertThat(Validity.driftNanos(millis * 1_000_000L, factor)).as("%s", factor).isLessThan(millis * 1_000_000L);
+            assertThat(Validity.driftNanos((millis - 1) * 1_000_000L, factor)).as("%s", factor)
+                    .isGreaterThanOrEqualTo((millis - 1) * 1_000_000L);
+        }
+        // A factor this close to 1 was a loop of ~2e10 steps at startup: now the 50-year ceiling, at once.
+        assertThat(RedlockOptions.minimumTtl(0.9999999999)).isGreaterThan(Duration.ofDays(200));
     }
 
     @Test

@@ -38,9 +38,12 @@ public final class RedlockBoot3DataRedisAutoConfiguration {
         return name != null && !name.isBlank() && bundles != null ? bundles.getBundle(name) : null;
     }
 
-    /** Boot 3.5's details do not tell SSL (Boot 4's do): its properties do, as Boot 3.5 reads them. */
+    /**
+     * Boot 3.5's details do not tell SSL (Boot 4's do): its properties do, as Boot 3.5 reads them
+     * ({@code isEnabled()} is already true for a bundle unless {@code ssl.enabled=false} says otherwise).
+     */
     static boolean ssl(@Nullable RedisProperties properties) {
-        return properties != null && (properties.getSsl().isEnabled() || properties.getSsl().getBundle() != null
+        return properties != null && (properties.getSsl().isEnabled()
                 || (properties.getUrl() != null && properties.getUrl().startsWith("rediss://")));
     }
 

@@ -205,6 +205,11 @@ public class RedlockProperties {
     /** The status the health indicator reports while the quorum is lost: DOWN without properties or when blank. */
     public static String quorumLostStatus(@Nullable RedlockProperties properties) {
         String status = properties != null ? properties.getHealth().getQuorumLostStatus() : null;
+        if (status != null && status.strip().equalsIgnoreCase("UP")) {
+            throw new InvalidRedlockPropertyException("redlock.health.quorum-lost-status",
+                    "is UP, which would hide a lost quorum: use DOWN (the default) or a custom status such as"
+                            + " QUORUM_LOST listed in management.endpoint.health.status.order");
+        }
         return status == null || status.isBlank() ? "DOWN" : status;
     }
 

@@ -72,6 +72,13 @@ class RedlockObservabilityAutoConfigurationTests {
     }
 
     @Test
+    void aQuorumLostStatusOfUpIsRefusedAtStartupForItWouldHideTheOutage() {
+        runner.withPropertyValues("redlock.health.quorum-lost-status=up").run(context -> assertThat(context)
+                .getFailure().rootCause().hasMessageContaining("redlock.health.quorum-lost-status")
+                .hasMessageContaining("would hide a lost quorum"));
+    }
+
+    @Test
     void healthIndicatorCanBeDisabled() {
         runner.withPropertyValues("management.health.redlock.enabled=false")
                 .run(context -> assertThat(context).doesNotHaveBean(RedlockHealthIndicator.class));
