@@ -103,7 +103,8 @@ final class PageExamples {
     }
 
     /**
-     * Compiles the page's examples into {@code dir} with {@code -Xlint:all -Werror}.
+     * Compiles the page's examples into {@code dir} with {@code -Xlint:all -Werror}, except the
+     * auxiliary-class warning: a block may use a type another block of the page declares.
      *
      * @throws AssertionError naming the page line of every error, when any block does not compile
      */
@@ -151,7 +152,7 @@ final class PageExamples {
         StringWriter output = new StringWriter();
         try (StandardJavaFileManager fileManager = compiler.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
             List<String> options = List.of("-d", classes.toString(), "-classpath", System.getProperty("java.class.path"),
-                    "-proc:none", "-parameters", "-Xlint:all,-path,-processing,-serial", "-Werror");
+                    "-proc:none", "-parameters", "-Xlint:all,-path,-processing,-serial,-auxiliaryclass", "-Werror");
             Boolean ok = compiler.getTask(output, fileManager, diagnostics, options, null,
                     fileManager.getJavaFileObjectsFromPaths(files)).call();
             if (Boolean.TRUE.equals(ok)) {
