@@ -285,7 +285,9 @@ public final class Redlock implements AutoCloseable {
      * grant is decided by this Redlock's own lease of the value, never by finding the value on the
      * servers (someone else may have held the lock in between): with {@code extend} and a lease of
      * this value that is still valid when an attempt starts, the grant is a renewal of that lease and
-     * keeps its {@link Lease#fencingToken() token}; in every other case, a new token is minted.
+     * keeps its {@link Lease#fencingToken() token}, provided that lease was still valid when a quorum
+     * of nodes answered the renewal (otherwise the attempt fails and the retry mints); in every other
+     * case, a new token is minted.
      *
      * @throws IllegalArgumentException for a blank or malformed value, or a request re-entering a lease
      * @throws IllegalStateException when this Redlock is closed
@@ -298,8 +300,7 @@ public final class Redlock implements AutoCloseable {
             same.cutTo(Validity.deadline(engine.ticker().nanoTime(), request.ttl().toNanos(), options.driftFactor()));
         }
         LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
-        LockEngine.Fencing fencing = new LockEngine.Fencing(extend,
-                extend && same != null ? () -> same.isHeld() ? same.token() : 0 : () -> 0);
+        LockEngine.Fencing fencing = new LockEngine.Fencing(extend, extend ? same : null);
         return awaitLock(start(request, value, true, command, fencing, false));
     }
 

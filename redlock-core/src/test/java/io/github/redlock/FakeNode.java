@@ -42,6 +42,8 @@ final class FakeNode implements Node {
     private volatile Duration latency = Duration.ZERO;
     /** Run before each write-back does its work (a test deleting the key between the phases, say). */
     volatile Runnable beforeWriteBack = () -> { };
+    /** Runs when a fenced renewal is sent, before it is done (a test's interleaving). */
+    volatile Runnable beforeRenew = () -> { };
     /** Whether a write-back is done but its reply lost (answered as a timeout). */
     volatile boolean loseWriteBackReplies;
     /** Added to the clock after each write-back was done, before it is answered. */
@@ -299,6 +301,7 @@ final class FakeNode implements Node {
     @Override
     public CompletableFuture<NodeReply> renewFenced(String key, String value, long ttlMillis, long token,
             FencingCounter fencing) {
+        beforeRenew.run();
         return reply(() -> {
             synchronized (this) {
                 Entry entry = live(key);

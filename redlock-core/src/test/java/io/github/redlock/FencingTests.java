@@ -187,4 +187,38 @@ class FencingTests {
         assertThat(result.nodes().get(0).status()).isEqualTo(NodeStatus.ERROR);
         assertThat(result.nodes().get(0).detail()).contains("counter lost").contains("60000 ms (quarantine)");
     }
+
+    /**
+     * Extend-or-create keeps a lease's token only while that lease is valid: here its renewal is
+     * answered after the lease ran out, and in between another client was granted (and released) a
+     * larger token. Granting with the kept token would hand out a token below one already used.
+     */
+    @Test
+    void anExtendAnsweredAfterTheKeptLeaseRanOutMintsANewTokenInsteadOfKeepingTheOld() {
+        Redlock p = new Redlock(RedlockOptions.builder().fencingQuarantine(Duration.ZERO)
+                .servers(nodes.stream().map(FakeNode::address).toList()).retryCount(1).build(), List.<Node>copyOf(nodes),
+                ticker, (task, delayNanos) -> { // runs retries at once, so that the blocking call returns
+                    ticker.advance(Duration.ofNanos(delayNanos));
+                    task.run();
+                }, Jitter.RANDOM);
+        Redlock q = redlock();
+        Lease kept = p.tryLock(LockRequest.of(KEY, Duration.ofMillis(100)).withFencing(), "host-a", false).leaseOrThrow();
+        long t1 = kept.fencingToken().getAsLong();
+        ticker.advance(Duration.ofMillis(95)); // a few ms of validity left: the extend keeps the token
+        long[] t2 = {0};
+        Runnable stall = () -> {
+            nodes.get(0).beforeRenew = () -> { };
+            ticker.advance(Duration.ofMillis(10)); // the renewal stalls: the lease and its keys run out
+            Lease other = tryLock(q, fenced()).leaseOrThrow();
+            t2[0] = other.fencingToken().getAsLong();
+            assertThat(other.release()).isTrue();
+        };
+        nodes.get(0).beforeRenew = stall;
+
+        Lease extended = p.tryLock(fenced(), "host-a", true).leaseOrThrow();
+
+        assertThat(t2[0]).as("another client was granted in between").isGreaterThan(t1);
+        assertThat(extended.fencingToken().getAsLong()).as("token after %s (kept lease's %s)", t2[0], t1)
+                .isGreaterThan(t2[0]);
+    }
 }
