@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,7 @@ final class LockEngine {
     private final LongAdder fillInsCreated = new LongAdder();
     private final LongAdder fillInsContended = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
+    private final AtomicLong longestFencedTtlMillis = new AtomicLong();
     private final boolean skipWriteBack;
     private final boolean timeFloor;
 
@@ -79,12 +81,16 @@ final class LockEngine {
     }
 
     /**
-     * The counter arguments of a fenced script for a lock of {@code ttlMillis}: the quarantine a node
-     * that lost its counter starts is the configured one, never shorter than this TTL (0: none).
+     * The counter arguments of a fenced script for a lock of {@code ttlMillis}. This client's
+     * quarantine, counted on each node from when a script found the counter missing there
+     * ({@code lost_at}), is the configured one, never shorter than the largest TTL this engine has
+     * used for a fenced call (a lease granted before the loss may still be running); 0 when
+     * configured 0, which skips the wait for this client only.
      */
     FencingCounter counter(long ttlMillis) {
+        long longest = longestFencedTtlMillis.accumulateAndGet(ttlMillis, Math::max);
         long configured = options.fencingQuarantine().toMillis();
-        return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, ttlMillis),
+        return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, longest),
                 timeFloor);
     }
 

@@ -158,6 +158,7 @@ public final class Redlock implements AutoCloseable {
 
     private void connect(List<LettuceNode> nodes) {
         warnIfFewerThanThree(nodes.size());
+        warnIfNoFencingQuarantine(options);
         ServerAliases aliases = new ServerAliases(nodes, options.servers());
         List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
         List<NodeOutcome> outcomes = new ArrayList<>();
@@ -219,6 +220,16 @@ public final class Redlock implements AutoCloseable {
                         node.address(), policy);
             }
         });
+    }
+
+    /** A fencing quarantine of 0: said once, at startup, as a WARN. */
+    private static void warnIfNoFencingQuarantine(RedlockOptions options) {
+        if (options.fencingQuarantine().isZero()) {
+            LOG.log(Level.WARNING, "Redlock fencingQuarantine is 0: this client mints fencing tokens on a node at once"
+                    + " after the node lost its counter (restart without persistence, FLUSHALL, eviction), so a token may"
+                    + " lie below one that a lease granted before the loss still carries (a node clock behind); clients with a quarantine still"
+                    + " wait theirs. Use 0 only with seeded counters or in tests");
+        }
     }
 
     /** One server has no fault tolerance, two need both: said once, at startup, as a WARN. */

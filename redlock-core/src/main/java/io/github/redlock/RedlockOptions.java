@@ -228,8 +228,8 @@ public final class RedlockOptions {
      * The Redis key of the fencing counter on every node: the {@link #keyPrefix()} itself (for the
      * default empty prefix, the empty key). No lock key can equal it, since a resource is never
      * blank; an ACL key pattern such as {@code ~lock:*} covers it. A hash with the field
-     * {@code counter} (and {@code quarantine_until}, in node microseconds, while a node that lost it
-     * is quarantined); it has no TTL and must never be deleted or evicted.
+     * {@code counter} (and {@code lost_at}, in node microseconds, once a fenced call found the
+     * counter missing there); it has no TTL and must never be deleted or evicted.
      */
     public String fencingCounterKey() {
         return keyPrefix;
@@ -451,12 +451,14 @@ public final class RedlockOptions {
 
         /**
          * How long a node that lost its fencing counter (a restart without persistence, FLUSHALL,
-         * eviction, or a brand-new server) refuses to mint fencing tokens, counted from the first
-         * fenced call that finds the counter missing; default 60 s. The quarantine a node starts is
-         * never shorter than the TTL of the request that found the loss. Set it to at least the
-         * largest TTL any client uses on these servers, plus the largest clock difference between
-         * them: a node that rejoins empty can then not hand out a token lower than one it confirmed
-         * before. {@link Duration#ZERO} turns the quarantine off (the time floor still applies).
+         * eviction, or a brand-new server) refuses to mint fencing tokens for this client, counted
+         * from when any client's fenced call found the counter missing there (the node records it,
+         * whatever that client's setting); default 60 s, and never shorter than the largest TTL this
+         * client has used for a fenced call. Set it to at least the largest TTL any client uses on
+         * these servers, plus the largest clock difference between them: a node that rejoins empty
+         * can then not hand out a token lower than one it confirmed before. {@link Duration#ZERO}
+         * turns the wait off for this client only (the time floor still applies; a warning is logged
+         * at startup): other clients keep their own quarantine.
          * Only fenced requests ({@link LockRequest#withFencing()}) are affected; a new deployment
          * waits one quarantine before its first fenced lock, unless each server's counter is seeded
          * (docs/fencing.md).

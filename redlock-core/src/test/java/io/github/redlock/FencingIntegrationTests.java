@@ -153,7 +153,7 @@ class FencingIntegrationTests {
 
     /** The least-privilege ACL line of docs/fencing.md, after {@code ACL SETUSER locker reset on >secret}. */
     static final List<String> FENCING_ACL = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire",
-            "+eval", "+evalsha", "+ping", "+info", "+time", "+hget", "+hmget", "+hset", "+hdel");
+            "+eval", "+evalsha", "+ping", "+info", "+time", "+hget", "+hmget", "+hset");
 
     @Test
     void theDocumentedAclLetsAUserLockFencedRenewFillInAndRelease() {
@@ -175,9 +175,35 @@ class FencingIntegrationTests {
 
         assertThat(Long.parseLong((String) counter(2))).as("raised by the fill-in").isGreaterThanOrEqualTo(token(lease));
         assertThat(Long.parseLong((String) counter(1))).as("raised by the renewal").isGreaterThanOrEqualTo(token(lease));
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", PREFIX, "lost_at")).isEqualTo(1L);
         assertThat(lease.release()).isTrue();
         assertThat(redlock.tryLock(fenced("report"), "host-a", true).isAcquired()).isTrue();
+    }
+
+    /**
+     * The counter is written before the key: a user who may not write the counter leaves no key
+     * behind. The user may not DEL either, so that the failed attempt's release cannot hide a key
+     * the script left.
+     */
+    @Test
+    void aRedisUserWhoMayNotWriteTheCounterGetsAnErrorAndLeavesNoKey() {
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ACL", "SETUSER", "nohset", "reset", "on", ">secret", "~*", "+@all", "-hset", "-del");
+            servers.add("redis://nohset:secret@127.0.0.1:" + redis.node(i).port());
+        }
+        Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
+        seedCounters("1");
+
+        LockResult result = redlock.tryLock(fenced("report"));
+
+        assertThat(result.isAcquired()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            assertThat(redis.node(i).command("GET", PREFIX + "report")).as("key left on node %d", i).isNull();
+        }
+        // Every attempt erred: a key left by the first would have been found held by the retry.
+        assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.status()).isEqualTo(NodeStatus.ERROR));
+
     }
 
     @Test
@@ -219,7 +245,31 @@ class FencingIntegrationTests {
         assertThat(onOne.nodes().subList(0, 2)).allSatisfy(node -> assertThat(node.detail())
                 .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
         assertThat(onOne.nodes().get(2).status()).isEqualTo(NodeStatus.OK);
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", PREFIX, "lost_at")).isEqualTo(1L);
+    }
+
+    /**
+     * The quarantine is each client's, never decided by whichever client first finds the counter
+     * missing: a client configured without one re-creates the counters and locks at once, and a
+     * client configured with 60 s still refuses to mint there until its own quarantine ends.
+     */
+    @Test
+    void aClientWithoutQuarantineThatRecreatesTheCountersDoesNotEndAnotherClientsQuarantine() {
+        Redlock withoutQuarantine = redlock(Duration.ZERO);
+        Redlock withQuarantine = redlock(Duration.ofSeconds(60));
+        seedCounters("1");
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).flushAll();
+        }
+
+        Lease first = withoutQuarantine.tryLock(fenced("report")).leaseOrThrow();
+        assertThat(first.release()).isTrue();
+        LockResult refused = withQuarantine.tryLock(fenced("report"));
+
+        assertThat(refused.isAcquired()).as("minted inside its quarantine: %s", refused).isFalse();
+        assertThat(refused.failure()).isEqualTo(LockFailure.UNAVAILABLE);
+        assertThat(refused.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
     }
 
     @Test
@@ -234,7 +284,8 @@ class FencingIntegrationTests {
 
         assertThat(lease.fencingToken()).isPresent();
         for (int i = 0; i < 3; i++) {
-            assertThat(redis.node(i).command("HEXISTS", PREFIX, "quarantine_until")).as("node %d", i).isEqualTo(0L);
+            assertThat(redis.node(i).command("HEXISTS", PREFIX, "lost_at")).as("the loss stays recorded on node %d", i)
+                    .isEqualTo(1L);
         }
     }
 
