@@ -114,8 +114,19 @@ final class LockEngine {
         return options;
     }
 
+    /**
+     * The lock key of {@code resource}.
+     *
+     * @throws IllegalArgumentException when it would end with {@link RedlockOptions#FENCING_COUNTER_SUFFIX}:
+     *         such a key could be the fencing counter of some prefix
+     */
     String key(String resource) {
-        return keyPrefix + resource;
+        String key = keyPrefix + resource;
+        if (key.endsWith(RedlockOptions.FENCING_COUNTER_SUFFIX)) {
+            throw new IllegalArgumentException("resource '" + resource + "' makes the key '" + key + "', which ends with '"
+                    + RedlockOptions.FENCING_COUNTER_SUFFIX + "': that ending is reserved for the fencing counter");
+        }
+        return key;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.redlock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redlock.test.RedisNodesExtension;
@@ -25,6 +26,7 @@ class FencingIntegrationTests {
     static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
 
     private static final String PREFIX = "lock:";
+    private static final String COUNTER = PREFIX + RedlockOptions.FENCING_COUNTER_SUFFIX;
     private static final Duration TTL = Duration.ofSeconds(10);
 
     private final List<Redlock> opened = new ArrayList<>();
@@ -59,12 +61,12 @@ class FencingIntegrationTests {
     }
 
     private static Object counter(int node) {
-        return redis.node(node).command("HGET", PREFIX, "counter");
+        return redis.node(node).command("HGET", COUNTER, "counter");
     }
 
     private static void seedCounters(String value) {
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("HSET", PREFIX, "counter", value);
+            redis.node(i).command("HSET", COUNTER, "counter", value);
         }
     }
 
@@ -87,7 +89,7 @@ class FencingIntegrationTests {
             assertThat(redis.node(i).command("GET", PREFIX + "report")).isEqualTo(fenced.value());
         }
         assertThat(equal).as("nodes whose counter is the token").isGreaterThanOrEqualTo(2);
-        assertThat(redlock.options().fencingCounterKey()).isEqualTo(PREFIX);
+        assertThat(redlock.options().fencingCounterKey()).isEqualTo("lock:#redlock-fencing-counter");
     }
 
     @Test
@@ -175,7 +177,7 @@ class FencingIntegrationTests {
 
         assertThat(Long.parseLong((String) counter(2))).as("raised by the fill-in").isGreaterThanOrEqualTo(token(lease));
         assertThat(Long.parseLong((String) counter(1))).as("raised by the renewal").isGreaterThanOrEqualTo(token(lease));
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "lost_at")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", COUNTER, "lost_at")).isEqualTo(1L);
         assertThat(lease.release()).isTrue();
         assertThat(redlock.tryLock(fenced("report"), "host-a", true).isAcquired()).isTrue();
     }
@@ -206,11 +208,31 @@ class FencingIntegrationTests {
 
     }
 
+    /**
+     * The counter key is no lock key under any prefix: here the counter of prefix {@code a:b:} and
+     * the lock key of resource {@code b:} under prefix {@code a:}, which were one key ({@code a:b:}).
+     */
+    @Test
+    void theCounterKeyOfOnePrefixIsNoLockKeyOfAnother() {
+        Redlock inner = Redlock.builder().servers(redis.uris()).keyPrefix("a:b:").fencingQuarantine(Duration.ZERO).build();
+        Redlock outer = Redlock.builder().servers(redis.uris()).keyPrefix("a:").fencingQuarantine(Duration.ZERO).build();
+        opened.add(inner);
+        opened.add(outer);
+        assertThat(inner.tryLock(fenced("report")).isAcquired()).isTrue();
+
+        LockResult result = outer.tryLock(LockRequest.of("b:", TTL));
+
+        assertThat(result.isAcquired()).as("the lock key a:b: is free: %s", result).isTrue();
+        assertThat(inner.options().fencingCounterKey()).isNotEqualTo("a:b:").startsWith("a:b:");
+        assertThatThrownBy(() -> outer.tryLock(LockRequest.of("b:" + RedlockOptions.FENCING_COUNTER_SUFFIX, TTL)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved for the fencing counter");
+    }
+
     @Test
     void aRedisUserWithoutTheCounterKeyGetsAnErrorNamingTheKey() {
         List<String> servers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("ACL", "SETUSER", "lockonly", "reset", "on", ">secret", "~lock:?*", "+@all");
+            redis.node(i).command("ACL", "SETUSER", "lockonly", "reset", "on", ">secret", "~lock:report", "+@all");
             servers.add("redis://lockonly:secret@127.0.0.1:" + redis.node(i).port());
         }
         Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
@@ -219,7 +241,7 @@ class FencingIntegrationTests {
 
         assertThat(result.isAcquired()).isFalse();
         assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
-                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:'"));
+                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:#redlock-fencing-counter'"));
     }
 
     @Test
@@ -245,7 +267,7 @@ class FencingIntegrationTests {
         assertThat(onOne.nodes().subList(0, 2)).allSatisfy(node -> assertThat(node.detail())
                 .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
         assertThat(onOne.nodes().get(2).status()).isEqualTo(NodeStatus.OK);
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "lost_at")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", COUNTER, "lost_at")).isEqualTo(1L);
     }
 
     /**
@@ -284,7 +306,7 @@ class FencingIntegrationTests {
 
         assertThat(lease.fencingToken()).isPresent();
         for (int i = 0; i < 3; i++) {
-            assertThat(redis.node(i).command("HEXISTS", PREFIX, "lost_at")).as("the loss stays recorded on node %d", i)
+            assertThat(redis.node(i).command("HEXISTS", COUNTER, "lost_at")).as("the loss stays recorded on node %d", i)
                     .isEqualTo(1L);
         }
     }
@@ -353,7 +375,7 @@ class FencingIntegrationTests {
         Lease held = redlock.tryLock(fenced("report").withMinimumHold(Duration.ofMillis(200))).leaseOrThrow();
         Lease known = redlock.tryLock(fenced("other"), "host-a", false).leaseOrThrow();
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("HSET", PREFIX, "counter", "42"); // any change by a release would show
+            redis.node(i).command("HSET", COUNTER, "counter", "42"); // any change by a release would show
         }
 
         assertThat(held.release()).as("kept for its minimum hold").isTrue();

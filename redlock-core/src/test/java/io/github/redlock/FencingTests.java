@@ -22,6 +22,7 @@ class FencingTests {
 
     private static final Duration TTL = Duration.ofSeconds(10);
     private static final String KEY = "invoice";
+    private static final String COUNTER = RedlockOptions.FENCING_COUNTER_SUFFIX; // the default empty prefix
 
     private final ManualTicker ticker = new ManualTicker();
     private final Queue<Runnable> scheduled = new ArrayDeque<>();
@@ -60,12 +61,12 @@ class FencingTests {
 
     @Test
     void theTokenIsTheLargestMintOfTheGrantingNodesAndIsWrittenBackToEveryNode() {
-        nodes.get(1).seedCounter("", 1_800_000_000_000_000L); // a counter ahead of the nodes' clocks
+        nodes.get(1).seedCounter(COUNTER, 1_800_000_000_000_000L); // a counter ahead of the nodes' clocks
         Lease lease = tryLock(redlock(), fenced()).leaseOrThrow();
 
         assertThat(lease.fencingToken()).hasValue(1_800_000_000_000_001L);
         assertThat(nodes).allSatisfy(node -> {
-            assertThat(node.counter("")).as("counter of %s", node.address()).isEqualTo(1_800_000_000_000_001L);
+            assertThat(node.counter(COUNTER)).as("counter of %s", node.address()).isEqualTo(1_800_000_000_000_001L);
             assertThat(node.writeBackCalls).hasValue(1);
         });
     }
@@ -76,7 +77,7 @@ class FencingTests {
 
         assertThat(lease.fencingToken()).isEmpty();
         assertThat(nodes).allSatisfy(node -> {
-            assertThat(node.counter("")).isEqualTo(-1);
+            assertThat(node.counter(COUNTER)).isEqualTo(-1);
             assertThat(node.writeBackCalls).hasValue(0);
         });
     }
@@ -115,7 +116,7 @@ class FencingTests {
                 .allSatisfy(node -> assertThat(node.detail()).isEqualTo("fencing write-back not confirmed: reply lost"));
         assertThat(nodes).allSatisfy(node -> {
             assertThat(node.get(KEY)).isNull();
-            assertThat(node.counter("")).as("the counters stay raised: tokens have gaps").isPositive();
+            assertThat(node.counter(COUNTER)).as("the counters stay raised: tokens have gaps").isPositive();
         });
     }
 
@@ -178,8 +179,8 @@ class FencingTests {
     @Test
     void aNodeInQuarantineIsCountedAsUnavailableAndTheOthersGrant() {
         Redlock redlock = redlock(RedlockOptions.builder().fencingQuarantine(Duration.ofSeconds(60)));
-        nodes.get(1).seedCounter("", 5);
-        nodes.get(2).seedCounter("", 5);
+        nodes.get(1).seedCounter(COUNTER, 5);
+        nodes.get(2).seedCounter(COUNTER, 5);
 
         LockResult result = tryLock(redlock, fenced());
 
