@@ -368,14 +368,19 @@ final class LockEngine {
         });
     }
 
-    /** A write-back reply as an outcome: a node that did not confirm says so. */
+    /**
+     * A write-back reply as an outcome: a node that did not confirm says so. A node that no longer
+     * holds the key lost it (expiry, eviction, restart) between the phases, it is not held
+     * elsewhere: it counts as an error, so the attempt fails as UNAVAILABLE, never CONTENDED.
+     */
     private static NodeReply unconfirmed(NodeReply reply) {
         if (reply.isOk()) {
             return reply;
         }
-        String why = reply.status() == NodeReply.Status.REFUSED ? "the node no longer holds the lock's key"
-                : String.valueOf(reply.detail());
-        return reply.withDetail("fencing write-back not confirmed: " + why);
+        if (reply.status() == NodeReply.Status.REFUSED) {
+            return NodeReply.error("fencing write-back not confirmed: the node no longer holds the lock's key");
+        }
+        return reply.withDetail("fencing write-back not confirmed: " + reply.detail());
     }
 
     private void afterFailedAttempt(Acquisition a, Ballot ballot, Ballot report) {
