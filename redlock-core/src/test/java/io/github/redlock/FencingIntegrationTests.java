@@ -52,6 +52,9 @@ class FencingIntegrationTests {
         return redlock;
     }
 
+    /** A counter value ahead of every node's clock in µs (about 2030), so that the time floor plays no part. */
+    private static final String AHEAD = "1900000000000000";
+
     private static LockRequest fenced(String resource) {
         return LockRequest.of(resource, TTL).withFencing();
     }
@@ -96,7 +99,8 @@ class FencingIntegrationTests {
     void tokensStrictlyIncreaseAcrossGrantsAndAcrossEngines() {
         Redlock first = redlock();
         Redlock second = redlock();
-        long previous = 0;
+        seedCounters(AHEAD); // ahead of the clocks: the counters alone, not the time floor, order the tokens
+        long previous = Long.parseLong(AHEAD);
         for (int i = 0; i < 20; i++) {
             Redlock redlock = i % 2 == 0 ? first : second;
             Lease lease = redlock.tryLock(fenced("report")).leaseOrThrow();
@@ -345,6 +349,7 @@ class FencingIntegrationTests {
         Redlock redlock = redlock();
         Redlock other = redlock();
         LockRequest shortLived = LockRequest.of("report", Duration.ofMillis(300)).withFencing();
+        seedCounters(AHEAD); // ahead of the clocks: a kept token would now lie below the one in between
         Lease first = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
 
         Lease renewed = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
