@@ -154,6 +154,11 @@ final class HeldLock {
         return validUntilNanos - ticker.nanoTime() > 0;
     }
 
+    /** Whether it was held at {@code nanos}: not ended, and its validity not run out then. */
+    synchronized boolean heldAt(long nanos) {
+        return state == State.HELD && validUntilNanos - nanos > 0;
+    }
+
     /** Records the nodes known to hold the key; only ever raises the count. */
     synchronized void standsOn(int count) {
         if (count > nodes) {

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +48,7 @@ final class LockEngine {
     private final LongAdder fillInsCreated = new LongAdder();
     private final LongAdder fillInsContended = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
+    private final AtomicLong longestFencedTtlMillis = new AtomicLong();
     private final boolean skipWriteBack;
     private final boolean timeFloor;
 
@@ -68,23 +69,28 @@ final class LockEngine {
      * How a fenced lock call gets its token.
      *
      * @param extend whether a key holding the call's value is renewed (extend-or-create), not refused
-     * @param keptToken read at the start of each attempt: a positive token is kept (the caller's own
-     *        lease of the same value is still valid, so the call renews that grant: no mint, no
-     *        phase 2); 0 mints a new one
+     * @param kept the caller's own lease of the same value, or null: while it is held when an attempt
+     *        starts, the attempt renews that grant and keeps its token (no mint, no phase 2), granted
+     *        only if the lease was still held and valid when the renewal's quorum answered; otherwise
+     *        the attempt mints a new token
      */
-    record Fencing(boolean extend, LongSupplier keptToken) {
+    record Fencing(boolean extend, @Nullable HeldLock kept) {
 
         /** A new grant: mint, never extend. */
-        static final Fencing NEW = new Fencing(false, () -> 0);
+        static final Fencing NEW = new Fencing(false, null);
     }
 
     /**
-     * The counter arguments of a fenced script for a lock of {@code ttlMillis}: the quarantine a node
-     * that lost its counter starts is the configured one, never shorter than this TTL (0: none).
+     * The counter arguments of a fenced script for a lock of {@code ttlMillis}. This client's
+     * quarantine, counted on each node from when a script found the counter missing there
+     * ({@code lost_at}), is the configured one, never shorter than the largest TTL this engine has
+     * used for a fenced call (a lease granted before the loss may still be running); 0 when
+     * configured 0, which skips the wait for this client only.
      */
     FencingCounter counter(long ttlMillis) {
+        long longest = longestFencedTtlMillis.accumulateAndGet(ttlMillis, Math::max);
         long configured = options.fencingQuarantine().toMillis();
-        return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, ttlMillis),
+        return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, longest),
                 timeFloor);
     }
 
@@ -108,8 +114,19 @@ final class LockEngine {
         return options;
     }
 
+    /**
+     * The lock key of {@code resource}.
+     *
+     * @throws IllegalArgumentException when it would end with {@link RedlockOptions#FENCING_COUNTER_SUFFIX}:
+     *         such a key could be the fencing counter of some prefix
+     */
     String key(String resource) {
-        return keyPrefix + resource;
+        String key = keyPrefix + resource;
+        if (key.endsWith(RedlockOptions.FENCING_COUNTER_SUFFIX)) {
+            throw new IllegalArgumentException("resource '" + resource + "' makes the key '" + key + "', which ends with '"
+                    + RedlockOptions.FENCING_COUNTER_SUFFIX + "': that ending is reserved for the fencing counter");
+        }
+        return key;
     }
 
     /**
@@ -148,8 +165,8 @@ final class LockEngine {
         // Guarded by this.
         private int attempts;
         private boolean inFlight;
-        /** The token the attempt in flight keeps (a renewal of a valid lease of the same value), or 0. */
-        private long keptToken;
+        /** The lease whose token the attempt in flight keeps (a renewal of a valid lease of the same value), or null. */
+        private @Nullable HeldLock keptLease;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
                 NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
@@ -263,9 +280,10 @@ final class LockEngine {
         NodeCommand command = a.command;
         if (a.fencing != null) {
             // Decided by this client's own validity, never by the value found on the nodes.
-            long kept = a.fencing.keptToken().getAsLong();
+            HeldLock lease = a.fencing.kept();
+            long kept = lease != null && lease.isHeld() ? lease.token() : 0;
             synchronized (a) {
-                a.keptToken = kept;
+                a.keptLease = kept > 0 ? lease : null;
             }
             if (kept > 0) {
                 FencingCounter counter = counter(a.ttlMillis);
@@ -307,15 +325,22 @@ final class LockEngine {
      * Phase 2 of a fenced attempt whose mint a quorum granted: writes {@code T}, the largest token
      * the granting nodes minted, back to every node, and grants with {@code T} once a quorum of them
      * confirm that they still hold the key, within the validity. An attempt that renews a valid
-     * lease's grant keeps that lease's token: it was confirmed when it was handed out.
+     * lease's grant keeps that lease's token (it was confirmed when it was handed out), but only if
+     * that lease was still held and valid when the renewal's quorum answered: once it ran out,
+     * another client may have been granted a larger token since, and the renewal re-created the keys
+     * after it. Then the attempt failed (it releases only keys it created), and the retry mints.
      */
     private void fence(Acquisition a, Ballot ballot, long validUntil) {
-        long kept;
+        HeldLock keptLease;
         synchronized (a) {
-            kept = a.keptToken;
+            keptLease = a.keptLease;
         }
-        if (kept > 0) {
-            a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), kept));
+        if (keptLease != null) {
+            if (keptLease.heldAt(ballot.decidedAtNanos())) {
+                a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), keptLease.token()));
+            } else {
+                failed(a, ballot, ballot);
+            }
             return;
         }
         long token = ballot.maxToken();
@@ -343,14 +368,19 @@ final class LockEngine {
         });
     }
 
-    /** A write-back reply as an outcome: a node that did not confirm says so. */
+    /**
+     * A write-back reply as an outcome: a node that did not confirm says so. A node that no longer
+     * holds the key lost it (expiry, eviction, restart) between the phases, it is not held
+     * elsewhere: it counts as an error, so the attempt fails as UNAVAILABLE, never CONTENDED.
+     */
     private static NodeReply unconfirmed(NodeReply reply) {
         if (reply.isOk()) {
             return reply;
         }
-        String why = reply.status() == NodeReply.Status.REFUSED ? "the node no longer holds the lock's key"
-                : String.valueOf(reply.detail());
-        return reply.withDetail("fencing write-back not confirmed: " + why);
+        if (reply.status() == NodeReply.Status.REFUSED) {
+            return NodeReply.error("fencing write-back not confirmed: the node no longer holds the lock's key");
+        }
+        return reply.withDetail("fencing write-back not confirmed: " + reply.detail());
     }
 
     private void afterFailedAttempt(Acquisition a, Ballot ballot, Ballot report) {

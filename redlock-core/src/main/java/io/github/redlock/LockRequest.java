@@ -210,7 +210,8 @@ public final class LockRequest {
      * cost exactly what they did.
      *
      * <p>Needs Redis 5 or later, and a Redis user allowed to run {@code TIME} and to write the
-     * fencing counter key (the key prefix itself, see {@link RedlockOptions#fencingCounterKey()}).
+     * fencing counter key (the key prefix followed by {@link RedlockOptions#FENCING_COUNTER_SUFFIX}, see
+     * {@link RedlockOptions#fencingCounterKey()}).
      */
     public LockRequest withFencing() {
         return new LockRequest(resource, ttl, waitTime, retryWhenHeld, name, minimumHold, keepAlive, releaseOnCancel, tags,

@@ -158,6 +158,7 @@ public final class Redlock implements AutoCloseable {
 
     private void connect(List<LettuceNode> nodes) {
         warnIfFewerThanThree(nodes.size());
+        warnIfNoFencingQuarantine(options);
         ServerAliases aliases = new ServerAliases(nodes, options.servers());
         List<CompletableFuture<NodeReply>> connects = nodes.stream().map(LettuceNode::connect).toList();
         List<NodeOutcome> outcomes = new ArrayList<>();
@@ -219,6 +220,16 @@ public final class Redlock implements AutoCloseable {
                         node.address(), policy);
             }
         });
+    }
+
+    /** A fencing quarantine of 0: said once, at startup, as a WARN. */
+    private static void warnIfNoFencingQuarantine(RedlockOptions options) {
+        if (options.fencingQuarantine().isZero()) {
+            LOG.log(Level.WARNING, "Redlock fencingQuarantine is 0: this client mints fencing tokens on a node at once"
+                    + " after the node lost its counter (restart without persistence, FLUSHALL, eviction), so a token may"
+                    + " lie below one that a lease granted before the loss still carries (a node clock behind); clients with a quarantine still"
+                    + " wait theirs. Use 0 only with seeded counters or in tests");
+        }
     }
 
     /** One server has no fault tolerance, two need both: said once, at startup, as a WARN. */
@@ -285,7 +296,9 @@ public final class Redlock implements AutoCloseable {
      * grant is decided by this Redlock's own lease of the value, never by finding the value on the
      * servers (someone else may have held the lock in between): with {@code extend} and a lease of
      * this value that is still valid when an attempt starts, the grant is a renewal of that lease and
-     * keeps its {@link Lease#fencingToken() token}; in every other case, a new token is minted.
+     * keeps its {@link Lease#fencingToken() token}, provided that lease was still valid when a quorum
+     * of nodes answered the renewal (otherwise the attempt fails and the retry mints); in every other
+     * case, a new token is minted.
      *
      * @throws IllegalArgumentException for a blank or malformed value, or a request re-entering a lease
      * @throws IllegalStateException when this Redlock is closed
@@ -298,8 +311,7 @@ public final class Redlock implements AutoCloseable {
             same.cutTo(Validity.deadline(engine.ticker().nanoTime(), request.ttl().toNanos(), options.driftFactor()));
         }
         LockEngine.NodeCommand command = extend ? Node::acquireOrExtend : Node::acquire;
-        LockEngine.Fencing fencing = new LockEngine.Fencing(extend,
-                extend && same != null ? () -> same.isHeld() ? same.token() : 0 : () -> 0);
+        LockEngine.Fencing fencing = new LockEngine.Fencing(extend, extend ? same : null);
         return awaitLock(start(request, value, true, command, fencing, false));
     }
 

@@ -44,6 +44,13 @@ public final class RedlockOptions {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default of {@link Settings#reconnectInterval(Duration)}. */
     public static final Duration DEFAULT_RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The end of the fencing counter's key, {@link #fencingCounterKey()}: the key prefix followed by
+     * this. No lock key may end with it (a resource that would make one is refused), so the counter
+     * of one prefix is never the lock key of another.
+     */
+    public static final String FENCING_COUNTER_SUFFIX = "#redlock-fencing-counter";
+
     /** Default of {@link Settings#keyPrefix(String)}: none. */
     public static final String DEFAULT_KEY_PREFIX = "";
     /** Default of {@link Settings#requireQuorumOnStartup(boolean)}. */
@@ -233,14 +240,17 @@ public final class RedlockOptions {
     }
 
     /**
-     * The Redis key of the fencing counter on every node: the {@link #keyPrefix()} itself (for the
-     * default empty prefix, the empty key). No lock key can equal it, since a resource is never
-     * blank; an ACL key pattern such as {@code ~lock:*} covers it. A hash with the field
-     * {@code counter} (and {@code quarantine_until}, in node microseconds, while a node that lost it
-     * is quarantined); it has no TTL and must never be deleted or evicted.
+     * The Redis key of the fencing counter on every node: the {@link #keyPrefix()} followed by
+     * {@link #FENCING_COUNTER_SUFFIX} ({@code lock:#redlock-fencing-counter} for the prefix
+     * {@code lock:}). No lock key ends with that suffix (a resource that would make one is refused
+     * with {@link IllegalArgumentException}), so it is never a lock key under any prefix; an ACL key
+     * pattern such as {@code ~lock:*} covers it, and so does every {@code lock:*} cleanup pattern:
+     * exclude it. A hash with the field {@code counter} (and {@code lost_at}, in node microseconds,
+     * once a fenced call found the counter missing there); it has no TTL and must never be deleted
+     * or evicted.
      */
     public String fencingCounterKey() {
-        return keyPrefix;
+        return keyPrefix + FENCING_COUNTER_SUFFIX;
     }
 
     /** The faults the fencing protocol makes: empty except in the falsification suite's negative controls. */
@@ -459,12 +469,14 @@ public final class RedlockOptions {
 
         /**
          * How long a node that lost its fencing counter (a restart without persistence, FLUSHALL,
-         * eviction, or a brand-new server) refuses to mint fencing tokens, counted from the first
-         * fenced call that finds the counter missing; default 60 s. The quarantine a node starts is
-         * never shorter than the TTL of the request that found the loss. Set it to at least the
-         * largest TTL any client uses on these servers, plus the largest clock difference between
-         * them: a node that rejoins empty can then not hand out a token lower than one it confirmed
-         * before. {@link Duration#ZERO} turns the quarantine off (the time floor still applies).
+         * eviction, or a brand-new server) refuses to mint fencing tokens for this client, counted
+         * from when any client's fenced call found the counter missing there (the node records it,
+         * whatever that client's setting); default 60 s, and never shorter than the largest TTL this
+         * client has used for a fenced call. Set it to at least the largest TTL any client uses on
+         * these servers, plus the largest clock difference between them: a node that rejoins empty
+         * can then not hand out a token lower than one it confirmed before. {@link Duration#ZERO}
+         * turns the wait off for this client only (the time floor still applies; a warning is logged
+         * at startup): other clients keep their own quarantine.
          * Only fenced requests ({@link LockRequest#withFencing()}) are affected; a new deployment
          * waits one quarantine before its first fenced lock, unless each server's counter is seeded
          * (docs/fencing.md).

@@ -22,8 +22,8 @@ final class FakeNode implements Node {
     private record Entry(String value, long expiresAtNanos) {
     }
 
-    /** A fencing counter as the fenced scripts keep it: the counter, and when a quarantine ends (node µs, 0: none). */
-    private record Counter(long counter, long quarantineUntilMicros) {
+    /** A fencing counter as the fenced scripts keep it: the counter, and when it was found lost (node µs, 0: never). */
+    private record Counter(long counter, long lostAtMicros) {
     }
 
     /** As Scripts.MAX_TOKEN. */
@@ -42,6 +42,8 @@ final class FakeNode implements Node {
     private volatile Duration latency = Duration.ZERO;
     /** Run before each write-back does its work (a test deleting the key between the phases, say). */
     volatile Runnable beforeWriteBack = () -> { };
+    /** Runs when a fenced renewal is sent, before it is done (a test's interleaving). */
+    volatile Runnable beforeRenew = () -> { };
     /** Whether a write-back is done but its reply lost (answered as a timeout). */
     volatile boolean loseWriteBackReplies;
     /** Added to the clock after each write-back was done, before it is answered. */
@@ -95,10 +97,9 @@ final class FakeNode implements Node {
         long now = wallMicros();
         if (counter == null) {
             long start = fencing.timeFloor() ? Math.max(token, now) : token;
-            counters.put(fencing.key(), new Counter(start,
-                    fencing.quarantineMillis() > 0 ? now + fencing.quarantineMillis() * 1000 : 0));
+            counters.put(fencing.key(), new Counter(start, now));
         } else if (counter.counter() < token) {
-            counters.put(fencing.key(), new Counter(token, counter.quarantineUntilMicros()));
+            counters.put(fencing.key(), new Counter(token, counter.lostAtMicros()));
         }
     }
 
@@ -243,25 +244,20 @@ final class FakeNode implements Node {
             synchronized (this) {
                 long now = wallMicros();
                 Counter counter = counters.get(fencing.key());
-                long f;
+                long quarantineMicros = fencing.quarantineMillis() * 1000;
                 if (counter == null) {
-                    long start = fencing.timeFloor() ? now : 0;
-                    if (fencing.quarantineMillis() > 0) {
-                        counters.put(fencing.key(), new Counter(start, now + fencing.quarantineMillis() * 1000));
+                    counter = new Counter(fencing.timeFloor() ? now : 0, now);
+                    counters.put(fencing.key(), counter);
+                    if (quarantineMicros > 0) {
                         return NodeReply.error("fencing: counter lost (restart without persistence, FLUSHALL or eviction):"
                                 + " this node mints no token for " + fencing.quarantineMillis() + " ms (quarantine)");
                     }
-                    f = start;
-                } else {
-                    if (counter.quarantineUntilMicros() > 0) {
-                        if (now < counter.quarantineUntilMicros()) {
-                            return NodeReply.error("fencing: counter lost on this node: it mints no token for "
-                                    + (counter.quarantineUntilMicros() - now + 999) / 1000 + " ms more (quarantine)");
-                        }
-                        counters.put(fencing.key(), new Counter(counter.counter(), 0));
-                    }
-                    f = counter.counter();
                 }
+                if (counter.lostAtMicros() > 0 && now < counter.lostAtMicros() + quarantineMicros) {
+                    return NodeReply.error("fencing: counter lost on this node: it mints no token for "
+                            + (counter.lostAtMicros() + quarantineMicros - now + 999) / 1000 + " ms more (quarantine)");
+                }
+                long f = counter.counter();
                 long next = fencing.timeFloor() ? Math.max(f + 1, now) : f + 1;
                 if (next > MAX_TOKEN) {
                     return NodeReply.error("fencing: token space exhausted");
@@ -274,8 +270,8 @@ final class FakeNode implements Node {
                     }
                     extended = true;
                 }
+                counters.put(fencing.key(), new Counter(next, counter.lostAtMicros()));
                 put(key, value, Duration.ofMillis(ttlMillis));
-                counters.put(fencing.key(), new Counter(next, 0));
                 return extended ? NodeReply.mintedHeldAlready(value, next) : NodeReply.minted(next);
             }
         });
@@ -299,6 +295,7 @@ final class FakeNode implements Node {
     @Override
     public CompletableFuture<NodeReply> renewFenced(String key, String value, long ttlMillis, long token,
             FencingCounter fencing) {
+        beforeRenew.run();
         return reply(() -> {
             synchronized (this) {
                 Entry entry = live(key);

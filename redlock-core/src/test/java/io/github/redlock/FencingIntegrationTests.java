@@ -1,6 +1,7 @@
 package io.github.redlock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redlock.test.RedisNodesExtension;
@@ -25,6 +26,7 @@ class FencingIntegrationTests {
     static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
 
     private static final String PREFIX = "lock:";
+    private static final String COUNTER = PREFIX + RedlockOptions.FENCING_COUNTER_SUFFIX;
     private static final Duration TTL = Duration.ofSeconds(10);
 
     private final List<Redlock> opened = new ArrayList<>();
@@ -50,6 +52,9 @@ class FencingIntegrationTests {
         return redlock;
     }
 
+    /** A counter value ahead of every node's clock in µs (about 2030), so that the time floor plays no part. */
+    private static final String AHEAD = "1900000000000000";
+
     private static LockRequest fenced(String resource) {
         return LockRequest.of(resource, TTL).withFencing();
     }
@@ -59,12 +64,12 @@ class FencingIntegrationTests {
     }
 
     private static Object counter(int node) {
-        return redis.node(node).command("HGET", PREFIX, "counter");
+        return redis.node(node).command("HGET", COUNTER, "counter");
     }
 
     private static void seedCounters(String value) {
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("HSET", PREFIX, "counter", value);
+            redis.node(i).command("HSET", COUNTER, "counter", value);
         }
     }
 
@@ -87,14 +92,15 @@ class FencingIntegrationTests {
             assertThat(redis.node(i).command("GET", PREFIX + "report")).isEqualTo(fenced.value());
         }
         assertThat(equal).as("nodes whose counter is the token").isGreaterThanOrEqualTo(2);
-        assertThat(redlock.options().fencingCounterKey()).isEqualTo(PREFIX);
+        assertThat(redlock.options().fencingCounterKey()).isEqualTo("lock:#redlock-fencing-counter");
     }
 
     @Test
     void tokensStrictlyIncreaseAcrossGrantsAndAcrossEngines() {
         Redlock first = redlock();
         Redlock second = redlock();
-        long previous = 0;
+        seedCounters(AHEAD); // ahead of the clocks: the counters alone, not the time floor, order the tokens
+        long previous = Long.parseLong(AHEAD);
         for (int i = 0; i < 20; i++) {
             Redlock redlock = i % 2 == 0 ? first : second;
             Lease lease = redlock.tryLock(fenced("report")).leaseOrThrow();
@@ -153,7 +159,7 @@ class FencingIntegrationTests {
 
     /** The least-privilege ACL line of docs/fencing.md, after {@code ACL SETUSER locker reset on >secret}. */
     static final List<String> FENCING_ACL = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire",
-            "+eval", "+evalsha", "+ping", "+info", "+time", "+hget", "+hmget", "+hset", "+hdel");
+            "+eval", "+evalsha", "+ping", "+info", "+time", "+hget", "+hmget", "+hset");
 
     @Test
     void theDocumentedAclLetsAUserLockFencedRenewFillInAndRelease() {
@@ -175,16 +181,62 @@ class FencingIntegrationTests {
 
         assertThat(Long.parseLong((String) counter(2))).as("raised by the fill-in").isGreaterThanOrEqualTo(token(lease));
         assertThat(Long.parseLong((String) counter(1))).as("raised by the renewal").isGreaterThanOrEqualTo(token(lease));
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", COUNTER, "lost_at")).isEqualTo(1L);
         assertThat(lease.release()).isTrue();
         assertThat(redlock.tryLock(fenced("report"), "host-a", true).isAcquired()).isTrue();
+    }
+
+    /**
+     * The counter is written before the key: a user who may not write the counter leaves no key
+     * behind. The user may not DEL either, so that the failed attempt's release cannot hide a key
+     * the script left.
+     */
+    @Test
+    void aRedisUserWhoMayNotWriteTheCounterGetsAnErrorAndLeavesNoKey() {
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ACL", "SETUSER", "nohset", "reset", "on", ">secret", "~*", "+@all", "-hset", "-del");
+            servers.add("redis://nohset:secret@127.0.0.1:" + redis.node(i).port());
+        }
+        Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
+        seedCounters("1");
+
+        LockResult result = redlock.tryLock(fenced("report"));
+
+        assertThat(result.isAcquired()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            assertThat(redis.node(i).command("GET", PREFIX + "report")).as("key left on node %d", i).isNull();
+        }
+        // Every attempt erred: a key left by the first would have been found held by the retry.
+        assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.status()).isEqualTo(NodeStatus.ERROR));
+
+    }
+
+    /**
+     * The counter key is no lock key under any prefix: here the counter of prefix {@code a:b:} and
+     * the lock key of resource {@code b:} under prefix {@code a:}, which were one key ({@code a:b:}).
+     */
+    @Test
+    void theCounterKeyOfOnePrefixIsNoLockKeyOfAnother() {
+        Redlock inner = Redlock.builder().servers(redis.uris()).keyPrefix("a:b:").fencingQuarantine(Duration.ZERO).build();
+        Redlock outer = Redlock.builder().servers(redis.uris()).keyPrefix("a:").fencingQuarantine(Duration.ZERO).build();
+        opened.add(inner);
+        opened.add(outer);
+        assertThat(inner.tryLock(fenced("report")).isAcquired()).isTrue();
+
+        LockResult result = outer.tryLock(LockRequest.of("b:", TTL));
+
+        assertThat(result.isAcquired()).as("the lock key a:b: is free: %s", result).isTrue();
+        assertThat(inner.options().fencingCounterKey()).isNotEqualTo("a:b:").startsWith("a:b:");
+        assertThatThrownBy(() -> outer.tryLock(LockRequest.of("b:" + RedlockOptions.FENCING_COUNTER_SUFFIX, TTL)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved for the fencing counter");
     }
 
     @Test
     void aRedisUserWithoutTheCounterKeyGetsAnErrorNamingTheKey() {
         List<String> servers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("ACL", "SETUSER", "lockonly", "reset", "on", ">secret", "~lock:?*", "+@all");
+            redis.node(i).command("ACL", "SETUSER", "lockonly", "reset", "on", ">secret", "~lock:report", "+@all");
             servers.add("redis://lockonly:secret@127.0.0.1:" + redis.node(i).port());
         }
         Redlock redlock = redlock(Redlock.builder().servers(servers).fencingQuarantine(Duration.ZERO));
@@ -193,7 +245,7 @@ class FencingIntegrationTests {
 
         assertThat(result.isAcquired()).isFalse();
         assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
-                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:'"));
+                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:#redlock-fencing-counter'"));
     }
 
     @Test
@@ -219,7 +271,31 @@ class FencingIntegrationTests {
         assertThat(onOne.nodes().subList(0, 2)).allSatisfy(node -> assertThat(node.detail())
                 .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
         assertThat(onOne.nodes().get(2).status()).isEqualTo(NodeStatus.OK);
-        assertThat(redis.node(1).command("HEXISTS", PREFIX, "quarantine_until")).isEqualTo(1L);
+        assertThat(redis.node(1).command("HEXISTS", COUNTER, "lost_at")).isEqualTo(1L);
+    }
+
+    /**
+     * The quarantine is each client's, never decided by whichever client first finds the counter
+     * missing: a client configured without one re-creates the counters and locks at once, and a
+     * client configured with 60 s still refuses to mint there until its own quarantine ends.
+     */
+    @Test
+    void aClientWithoutQuarantineThatRecreatesTheCountersDoesNotEndAnotherClientsQuarantine() {
+        Redlock withoutQuarantine = redlock(Duration.ZERO);
+        Redlock withQuarantine = redlock(Duration.ofSeconds(60));
+        seedCounters("1");
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).flushAll();
+        }
+
+        Lease first = withoutQuarantine.tryLock(fenced("report")).leaseOrThrow();
+        assertThat(first.release()).isTrue();
+        LockResult refused = withQuarantine.tryLock(fenced("report"));
+
+        assertThat(refused.isAcquired()).as("minted inside its quarantine: %s", refused).isFalse();
+        assertThat(refused.failure()).isEqualTo(LockFailure.UNAVAILABLE);
+        assertThat(refused.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
+                .startsWith("fencing: counter lost on this node: it mints no token for").endsWith("ms more (quarantine)"));
     }
 
     @Test
@@ -234,7 +310,8 @@ class FencingIntegrationTests {
 
         assertThat(lease.fencingToken()).isPresent();
         for (int i = 0; i < 3; i++) {
-            assertThat(redis.node(i).command("HEXISTS", PREFIX, "quarantine_until")).as("node %d", i).isEqualTo(0L);
+            assertThat(redis.node(i).command("HEXISTS", COUNTER, "lost_at")).as("the loss stays recorded on node %d", i)
+                    .isEqualTo(1L);
         }
     }
 
@@ -272,6 +349,7 @@ class FencingIntegrationTests {
         Redlock redlock = redlock();
         Redlock other = redlock();
         LockRequest shortLived = LockRequest.of("report", Duration.ofMillis(300)).withFencing();
+        seedCounters(AHEAD); // ahead of the clocks: a kept token would now lie below the one in between
         Lease first = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
 
         Lease renewed = redlock.tryLock(shortLived, "host-a", true).leaseOrThrow();
@@ -302,7 +380,7 @@ class FencingIntegrationTests {
         Lease held = redlock.tryLock(fenced("report").withMinimumHold(Duration.ofMillis(200))).leaseOrThrow();
         Lease known = redlock.tryLock(fenced("other"), "host-a", false).leaseOrThrow();
         for (int i = 0; i < 3; i++) {
-            redis.node(i).command("HSET", PREFIX, "counter", "42"); // any change by a release would show
+            redis.node(i).command("HSET", COUNTER, "counter", "42"); // any change by a release would show
         }
 
         assertThat(held.release()).as("kept for its minimum hold").isTrue();

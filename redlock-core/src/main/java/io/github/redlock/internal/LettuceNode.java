@@ -459,7 +459,7 @@ public final class LettuceNode implements Node {
     @Override
     public CompletableFuture<NodeReply> writeBack(String key, String value, long token, FencingCounter counter) {
         return fenced(call(send -> send.apply(SentCommand.eval2(ticker, Scripts.FENCED_WRITE_BACK.text(), key, counter.key(),
-                value, Long.toString(token), Long.toString(counter.quarantineMillis()), flag(counter.timeFloor()))),
+                value, Long.toString(token), flag(counter.timeFloor()))),
                 LettuceNode::scriptReply), counter);
     }
 
@@ -468,8 +468,7 @@ public final class LettuceNode implements Node {
     public CompletableFuture<NodeReply> renewFenced(String key, String value, long ttlMillis, long token,
             FencingCounter counter) {
         return fenced(call(send -> send.apply(SentCommand.eval2(ticker, Scripts.FENCED_RENEW.text(), key, counter.key(),
-                value, Long.toString(ttlMillis), Long.toString(token), Long.toString(counter.quarantineMillis()),
-                flag(counter.timeFloor()))), (@Nullable Long reply) -> reply == null || reply == 0L ? NodeReply.REFUSED
+                value, Long.toString(ttlMillis), Long.toString(token), flag(counter.timeFloor()))), (@Nullable Long reply) -> reply == null || reply == 0L ? NodeReply.REFUSED
                         : reply == 2L ? NodeReply.heldAlready(value) : NodeReply.OK), counter);
     }
 
@@ -478,8 +477,7 @@ public final class LettuceNode implements Node {
     public CompletableFuture<NodeReply> fillInFenced(String key, String value, long ttlMillis, long token,
             FencingCounter counter) {
         return fenced(call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FENCED_FILL_IN.text(), key, counter.key(),
-                value, Long.toString(ttlMillis), Long.toString(token), Long.toString(counter.quarantineMillis()),
-                flag(counter.timeFloor()))), LettuceNode::acquireReply), counter);
+                value, Long.toString(ttlMillis), Long.toString(token), flag(counter.timeFloor()))), LettuceNode::acquireReply), counter);
     }
 
     private static String flag(boolean on) {
@@ -496,7 +494,7 @@ public final class LettuceNode implements Node {
     static String fencingHint(@Nullable String detail, String counterKey) {
         String error = detail != null ? detail : "no detail";
         if (error.contains("can't run this command") || error.contains("no permissions to run")) {
-            return "NOPERM: fencing needs the Redis user to run TIME (and GET, SET, PEXPIRE, HGET, HMGET, HSET, HDEL in"
+            return "NOPERM: fencing needs the Redis user to run TIME (and GET, SET, PEXPIRE, HGET, HMGET, HSET in"
                     + " scripts): grant it with ACL SETUSER <user> +time (" + error + ")";
         }
         if (error.contains("no permissions to access")) {

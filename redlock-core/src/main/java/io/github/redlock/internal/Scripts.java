@@ -59,25 +59,22 @@ final class Scripts {
     static final long MAX_TOKEN = 9_000_000_000_000_000L;
 
     /**
-     * {@code raise(counter, token, quarantine_ms, floor)}: raises the fencing counter hash's field
-     * {@code counter} to {@code token}. A counter found missing (the node lost it) starts at
-     * {@code max(token, node time in µs)} (without the floor when {@code floor ~= '1'}), with a
-     * quarantine of {@code quarantine_ms} when positive: the node then mints no token until it ends.
+     * {@code raise(counter, token, floor)}: raises the fencing counter hash's field {@code counter} to
+     * {@code token}. A counter found missing (the node lost it) starts at {@code max(token, node time
+     * in µs)} (without the floor when {@code floor ~= '1'}), and records {@code lost_at}, the node's
+     * time in µs, whatever the calling client's quarantine: each client then mints there only once
+     * its own quarantine, counted from {@code lost_at}, has ended ({@link #FENCED_ACQUIRE}).
      * Numbers go to Redis as Lua numbers (written exactly up to 2^53), never through {@code tostring}.
      */
     private static final String RAISE = """
-            local function raise(counter, token, quarantine_ms, floor)
+            local function raise(counter, token, floor)
               local f = tonumber(redis.call('HGET', counter, 'counter'))
               if f == nil then
                 local t = redis.call('TIME')
                 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
                 local start = token
                 if floor == '1' and now > start then start = now end
-                if quarantine_ms > 0 then
-                  redis.call('HSET', counter, 'counter', start, 'quarantine_until', now + quarantine_ms * 1000)
-                else
-                  redis.call('HSET', counter, 'counter', start)
-                end
+                redis.call('HSET', counter, 'counter', start, 'lost_at', now)
               elseif f < token then
                 redis.call('HSET', counter, 'counter', token)
               end
@@ -86,38 +83,40 @@ final class Scripts {
 
     /**
      * Phase 1 of a fenced grant: KEYS[1] the lock key, KEYS[2] the fencing counter (a hash); ARGV[1]
-     * the value, ARGV[2] the TTL in ms, ARGV[3] the quarantine in ms, ARGV[4] '1' to extend a key
-     * holding ARGV[1] (extend-or-create), ARGV[5] '1' for the time floor. Reads the node's TIME
-     * first (so that a user without {@code +time}, or a Redis before 5, fails before any write), then
-     * the counter: missing, it starts a quarantine (when ARGV[3] > 0) and answers an error; while a
-     * quarantine runs, an error. Then mints {@code c = max(counter + 1, now in µs)}, refusing past
-     * {@link #MAX_TOKEN}, and only then takes the key: answers {1, c} when it created the key,
-     * {2, c} when it renewed a key holding ARGV[1] (ARGV[4] = '1'), {0, holder} when the key is held
-     * (by another value, or by ARGV[1] without ARGV[4]); the counter is set to c only with the key.
-     * Errors start with "FENCING".
+     * the value, ARGV[2] the TTL in ms, ARGV[3] the calling client's quarantine in ms, ARGV[4] '1' to
+     * extend a key holding ARGV[1] (extend-or-create), ARGV[5] '1' for the time floor. Reads the
+     * node's TIME first (so that a user without {@code +time}, or a Redis before 5, fails before any
+     * write), then the counter: missing, it is re-created with {@code lost_at} (node µs) whatever
+     * ARGV[3] says; while {@code now < lost_at + ARGV[3]}, the node mints nothing for this client and
+     * answers an error (so a client's quarantine is its own, never set by the client that happened to
+     * find the counter missing). Then mints {@code c = max(counter + 1, now in µs)}, refusing past
+     * {@link #MAX_TOKEN}, writes it to the counter (raising alone is harmless: a user who may not write
+     * the counter gets an error and leaves no key), and only then takes the key: answers {1, c} when
+     * it created the key, {2, c} when it renewed a key holding ARGV[1] (ARGV[4] = '1'), {0, holder}
+     * when the key is held (by another value, or by ARGV[1] without ARGV[4]). Errors start with
+     * "FENCING".
      */
     static final Script FENCED_ACQUIRE = new Script("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-            local state = redis.pcall('HMGET', KEYS[2], 'counter', 'quarantine_until')
+            local state = redis.pcall('HMGET', KEYS[2], 'counter', 'lost_at')
             if state['err'] then
               return redis.error_reply('FENCING the fencing counter key holds something other than a hash: it is reserved for the counter')
             end
             local f = tonumber(state[1])
+            local lost = tonumber(state[2])
+            local quarantine = tonumber(ARGV[3])
             if f == nil then
-              local start = 0
-              if ARGV[5] == '1' then start = now end
-              if tonumber(ARGV[3]) > 0 then
-                redis.call('HSET', KEYS[2], 'counter', start, 'quarantine_until', now + tonumber(ARGV[3]) * 1000)
+              f = 0
+              if ARGV[5] == '1' then f = now end
+              lost = now
+              redis.call('HSET', KEYS[2], 'counter', f, 'lost_at', now)
+              if quarantine > 0 then
                 return redis.error_reply('FENCING counter lost (restart without persistence, FLUSHALL or eviction): this node mints no token for ' .. ARGV[3] .. ' ms (quarantine)')
               end
-              f = start
-            elseif state[2] then
-              local ends = tonumber(state[2])
-              if ends and now < ends then
-                return redis.error_reply('FENCING counter lost on this node: it mints no token for ' .. math.ceil((ends - now) / 1000) .. ' ms more (quarantine)')
-              end
-              redis.call('HDEL', KEYS[2], 'quarantine_until')
+            end
+            if lost and now < lost + quarantine * 1000 then
+              return redis.error_reply('FENCING counter lost on this node: it mints no token for ' .. math.ceil((lost + quarantine * 1000 - now) / 1000) .. ' ms more (quarantine)')
             end
             local c = f + 1
             if ARGV[5] == '1' and now > c then c = now end
@@ -125,27 +124,25 @@ final class Scripts {
               return redis.error_reply('FENCING token space exhausted: the next token would pass 9000000000000000, near 2^53 where Lua numbers stop being exact')
             end
             local held = redis.call('GET', KEYS[1])
-            local answer = 1
-            if held then
-              if held ~= ARGV[1] or ARGV[4] ~= '1' then
-                return {0, held}
-              end
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              answer = 2
-            else
-              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            if held and (held ~= ARGV[1] or ARGV[4] ~= '1') then
+              return {0, held}
             end
             redis.call('HSET', KEYS[2], 'counter', c)
-            return {answer, c}""");
+            if held then
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return {2, c}
+            end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return {1, c}""");
 
     /**
      * Phase 2 of a fenced grant: KEYS[1] the lock key, KEYS[2] the counter; ARGV[1] the value,
-     * ARGV[2] the token, ARGV[3] the quarantine in ms, ARGV[4] '1' for the time floor. Raises the
+     * ARGV[2] the token, ARGV[3] '1' for the time floor. Raises the
      * counter to the token unconditionally (raising never hurts), then answers 1 when the key holds
      * ARGV[1] (the node confirms), else 0. Creates no lock key.
      */
     static final Script FENCED_WRITE_BACK = new Script(RAISE + """
-            raise(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+            raise(KEYS[2], tonumber(ARGV[2]), ARGV[3])
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               return 1
             end
@@ -156,8 +153,8 @@ final class Scripts {
      * another value; the key is read before any write, so a renewal works at OOM), then raises the
      * counter to the lease's token, best effort (a failure, such as OOM, does not fail the renewal:
      * the token was confirmed by a quorum when it was handed out). KEYS[1] the lock key, KEYS[2] the
-     * counter; ARGV[1] the value, ARGV[2] the TTL in ms, ARGV[3] the token, ARGV[4] the quarantine in
-     * ms, ARGV[5] '1' for the time floor.
+     * counter; ARGV[1] the value, ARGV[2] the TTL in ms, ARGV[3] the token, ARGV[4] '1' for the time
+     * floor.
      */
     static final Script FENCED_RENEW = new Script(RAISE + """
             local held = redis.call('GET', KEYS[1])
@@ -170,7 +167,7 @@ final class Scripts {
             else
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             end
-            pcall(raise, KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+            pcall(raise, KEYS[2], tonumber(ARGV[3]), ARGV[4])
             return answer""");
 
     /**
@@ -186,7 +183,7 @@ final class Scripts {
             if not held then
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             end
-            pcall(raise, KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+            pcall(raise, KEYS[2], tonumber(ARGV[3]), ARGV[4])
             if held then
               return {0, held}
             end

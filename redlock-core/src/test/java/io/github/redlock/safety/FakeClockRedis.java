@@ -1,5 +1,6 @@
 package io.github.redlock.safety;
 
+import io.github.redlock.RedlockOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -145,7 +146,7 @@ final class FakeClockRedis implements AutoCloseable {
         long now = timeMicros();
         try (RedisClient client = RedisClient.create(uri());
                 StatefulRedisConnection<String, String> connection = client.connect()) {
-            connection.sync().hset(prefix, "counter", Long.toString(now));
+            connection.sync().hset(prefix + RedlockOptions.FENCING_COUNTER_SUFFIX, "counter", Long.toString(now));
         }
     }
 

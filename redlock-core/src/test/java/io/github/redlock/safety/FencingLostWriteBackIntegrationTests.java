@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * too few confirmations the token must not be handed out: every attempt fails and releases, no key
  * is left behind, and once the replies flow again the next token is larger than every counter the
  * lost write-backs raised. The write-back is recognised by its shape: {@code EVAL}/{@code EVALSHA}
- * with 2 keys and 4 arguments (phase 1, renewals and fill-in send 5); the count of dropped replies
+ * with 2 keys and 3 arguments (phase 1 sends 5, renewals and fill-in 4); the count of dropped replies
  * shows that the shape matched.
  */
 @Timeout(60)
@@ -43,7 +43,7 @@ class FencingLostWriteBackIntegrationTests {
     }
 
     private static boolean isWriteBack(List<String> command) {
-        return command.size() == 9 && command.get(0).toUpperCase(Locale.ROOT).startsWith("EVAL")
+        return command.size() == 8 && command.get(0).toUpperCase(Locale.ROOT).startsWith("EVAL")
                 && command.get(2).equals("2");
     }
 

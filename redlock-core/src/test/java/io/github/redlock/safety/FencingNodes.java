@@ -1,5 +1,6 @@
 package io.github.redlock.safety;
 
+import io.github.redlock.RedlockOptions;
 import io.github.redlock.test.RedisNode;
 import java.util.List;
 
@@ -19,7 +20,7 @@ final class FencingNodes {
     }
 
     /**
-     * Seeds the counter (the hash at the key prefix, field {@code counter}) with the node's clock, as
+     * Seeds the counter (the hash at the prefix's counter key, field {@code counter}) with the node's clock, as
      * an operator does for a new deployment, so the first fenced lock is not held up by the quarantine.
      */
     static void seed(RedisNode node, String prefix) {
@@ -27,12 +28,12 @@ final class FencingNodes {
     }
 
     static void seed(RedisNode node, String prefix, long counter) {
-        node.command("HSET", prefix, "counter", Long.toString(counter));
+        node.command("HSET", prefix + RedlockOptions.FENCING_COUNTER_SUFFIX, "counter", Long.toString(counter));
     }
 
     /** The counter, or -1 when the node has none. */
     static long counter(RedisNode node, String prefix) {
-        Object value = node.command("HGET", prefix, "counter");
+        Object value = node.command("HGET", prefix + RedlockOptions.FENCING_COUNTER_SUFFIX, "counter");
         return value == null ? -1 : Long.parseLong(String.valueOf(value));
     }
 }

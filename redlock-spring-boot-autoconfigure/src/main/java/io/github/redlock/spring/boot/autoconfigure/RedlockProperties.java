@@ -249,11 +249,13 @@ public class RedlockProperties {
 
         /**
          * How long a Redis server that lost its fencing counter (a restart without persistence,
-         * FLUSHALL, eviction, or a new server) mints no fencing token, counted from the first fenced
-         * lock that finds the counter missing; never shorter than that lock's TTL. Set it to at least
-         * the largest TTL any client uses plus the largest clock difference between the servers. 0
-         * turns the quarantine off. A new deployment waits one quarantine before its first fenced
-         * lock unless the counters are seeded. Unfenced locks are not affected.
+         * FLUSHALL, eviction, or a new server) mints no fencing token for this application, counted
+         * from when any client's fenced lock found the counter missing there; never shorter than the
+         * largest TTL this application has used for a fenced lock. Set it to at least the largest TTL
+         * any client uses plus the largest clock difference between the servers. 0 turns the wait
+         * off for this application only (a warning is logged at startup). A new deployment waits one
+         * quarantine before its first fenced lock unless the counters are seeded. Unfenced locks are
+         * not affected.
          */
         private Duration quarantine = RedlockOptions.DEFAULT_FENCING_QUARANTINE;
 

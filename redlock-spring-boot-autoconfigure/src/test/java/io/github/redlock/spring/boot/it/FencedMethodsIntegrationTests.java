@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
 import io.github.redlock.LockNotAcquiredException;
+import io.github.redlock.Redlock;
 import io.github.redlock.spring.DistributedLock;
 import io.github.redlock.spring.LockContext;
 import io.github.redlock.spring.LockFailurePolicy;
@@ -54,10 +55,16 @@ class FencedMethodsIntegrationTests {
     void aFencedMethodSeesItsTokenAndAnUnfencedOneALeaseWithout() {
         runner.run(context -> {
             Work work = context.getBean(Work.class);
+            // Ahead of the clocks (about 2030, in µs): the counters alone, not the time floor, order the tokens.
+            String counterKey = context.getBean(Redlock.class).options().fencingCounterKey();
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("HSET", counterKey, "counter", "1900000000000000");
+            }
 
             long first = work.fenced().orElseThrow();
             long second = work.fenced().orElseThrow();
 
+            assertThat(first).isGreaterThan(1_900_000_000_000_000L);
             assertThat(second).isGreaterThan(first);
             assertThat(work.unfenced()).isEmpty();
             assertThat(RUNS).hasValue(3);
