@@ -245,7 +245,8 @@ class FencingIntegrationTests {
 
         assertThat(result.isAcquired()).isFalse();
         assertThat(result.nodes()).hasSize(3).allSatisfy(node -> assertThat(node.detail())
-                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:#redlock-fencing-counter'"));
+                .startsWith("NOPERM: fencing needs the Redis user to access the fencing counter key 'lock:#redlock-fencing-counter'")
+                .contains("~lock:*, covers both"));
     }
 
     @Test

@@ -494,13 +494,16 @@ public final class LettuceNode implements Node {
     static String fencingHint(@Nullable String detail, String counterKey) {
         String error = detail != null ? detail : "no detail";
         if (error.contains("can't run this command") || error.contains("no permissions to run")) {
-            return "NOPERM: fencing needs the Redis user to run TIME (and GET, SET, PEXPIRE, HGET, HMGET, HSET in"
-                    + " scripts): grant it with ACL SETUSER <user> +time (" + error + ")";
+            return "NOPERM: fencing needs the Redis user to run TIME, GET, SET, PEXPIRE, HGET, HMGET and HSET in"
+                    + " scripts: grant the missing ones, for example ACL SETUSER <user> +time +hget +hmget +hset ("
+                    + error + ")";
         }
         if (error.contains("no permissions to access")) {
+            int suffix = counterKey.lastIndexOf('#');
+            String prefix = suffix >= 0 ? counterKey.substring(0, suffix) : counterKey;
             return "NOPERM: fencing needs the Redis user to access the fencing counter key '" + counterKey
-                    + "' (the key prefix) as well as the lock keys: a key pattern such as ~" + counterKey
-                    + "* covers both (" + error + ")";
+                    + "' as well as the lock keys: a key pattern of the key prefix, ~" + prefix
+                    + "*, covers both (" + error + ")";
         }
         if (error.contains("non deterministic") || error.contains("unknown command")) {
             return "fencing needs Redis 5 or later (its scripts read the server's TIME, then write): " + error;
