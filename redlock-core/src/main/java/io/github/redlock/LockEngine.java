@@ -4,21 +4,31 @@ import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
 import io.github.redlock.internal.Quorum;
+import io.github.redlock.internal.ReleaseNotices;
 import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Redlock algorithm, in one place: ask every node in parallel, grant on a quorum within the
  * validity, otherwise release what the attempt may have set and retry after a random delay. It
  * knows keys and values, never leases: a granted attempt is a {@link Grant}, which the
  * {@link HeldLocks} table turns into a held lock.
+ *
+ * <p>A call that waits ({@code retryWhenHeld} and a {@code waitTime}) queues behind the engine's
+ * other waiting calls for its key ({@link Waiters}), makes its attempts with a script that honours
+ * the key's waiter queue on each node, and retries at the first release notice from any node, or
+ * after the retry delay when none came (see {@code docs/waiting.md}).
  */
 final class LockEngine {
 
@@ -37,8 +47,16 @@ final class LockEngine {
     private final Jitter jitter;
     private final LongAdder fillInsCreated = new LongAdder();
     private final LongAdder fillInsFailed = new LongAdder();
+    private final Waiters waiters;
+    private final long freshForMillis;
+    private final Set<CompletableFuture<?>> leaving = ConcurrentHashMap.newKeySet();
 
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter) {
+        this(nodes, options, ticker, scheduler, jitter, ReleaseNotices.NONE);
+    }
+
+    LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
+            ReleaseNotices notices) {
         this.nodes = List.copyOf(nodes);
         this.addresses = nodes.stream().map(Node::address).toList();
         this.quorum = Quorum.of(nodes.size());
@@ -47,6 +65,22 @@ final class LockEngine {
         this.ticker = ticker;
         this.scheduler = scheduler;
         this.jitter = jitter;
+        this.waiters = new Waiters(notices, scheduler);
+        this.freshForMillis = freshForMillis(options);
+    }
+
+    /**
+     * How long a waiter's entry in a node's queue stays fresh without being refreshed by an attempt:
+     * three of the longest gaps between a waiter's attempts, and at least 1 s. A waiter that died
+     * blocks the others for no longer than this.
+     */
+    static long freshForMillis(RedlockOptions options) {
+        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
+        return Math.max(1_000, 3 * gap);
+    }
+
+    Waiters waiters() {
+        return waiters;
     }
 
     int quorum() {
@@ -89,7 +123,7 @@ final class LockEngine {
      * {@link Grant}, or with the failed {@link LockResult}; {@link #stop()} ends it before its next
      * attempt.
      */
-    final class Acquisition {
+    final class Acquisition implements Waiters.Waiter {
         private final String resource;
         private final String key;
         private final String value;
@@ -98,11 +132,20 @@ final class LockEngine {
         private final NodeCommand command;
         private final long waitUntilNanos;
         private final boolean retryWhenHeld;
+        /** Waits in the engine's line and the nodes' waiter queues (see {@link Waiters}). */
+        private final boolean queued;
+        private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
         private volatile boolean stopped;
         // Guarded by this.
         private int attempts;
         private boolean inFlight;
+        /** This waiter's score in the nodes' queues once they placed it, else -1. */
+        private long sinceMillis = -1;
+        private final long[] places;
+        private boolean noticed;
+        private boolean retryArmed;
+        private @Nullable Runnable timer;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
                 NodeCommand command, long waitNanos, boolean retryWhenHeld) {
@@ -112,15 +155,166 @@ final class LockEngine {
             this.valueHeldHere = valueHeldHere;
             this.ttlMillis = ttlMillis;
             this.command = command;
-            this.waitUntilNanos = ticker.nanoTime() + waitNanos;
+            this.startNanos = ticker.nanoTime();
+            this.waitUntilNanos = startNanos + waitNanos;
             this.retryWhenHeld = retryWhenHeld;
+            this.queued = retryWhenHeld && waitNanos > 0;
+            this.places = new long[nodes.size()];
+            Arrays.fill(places, -1);
+        }
+
+        @Override
+        public void lead() {
+            Runnable cancel;
+            synchronized (this) {
+                cancel = timer;
+                timer = null;
+            }
+            if (cancel != null) {
+                cancel.run(); // its wait in the line: it attempts now, and its own attempts watch the deadline
+            }
+            if (!decided.isDone()) {
+                attempt(this);
+            }
+        }
+
+        @Override
+        public void notice() {
+            Runnable cancel;
+            synchronized (this) {
+                if (inFlight) {
+                    noticed = true; // retry at once when this attempt fails
+                    return;
+                }
+                if (!retryArmed) {
+                    return;
+                }
+                retryArmed = false;
+                cancel = timer;
+                timer = null;
+            }
+            if (cancel != null) {
+                cancel.run();
+            }
+            attempt(this);
+        }
+
+        /**
+         * A retry after {@code delayNanos}, or at once on a release notice, whichever comes first;
+         * with {@code giveUp}, the delay reaches the deadline, and it runs instead of a retry.
+         */
+        private void retryAfter(long delayNanos, @Nullable Runnable giveUp) {
+            boolean now;
+            synchronized (this) {
+                now = noticed;
+                noticed = false;
+                retryArmed = !now;
+            }
+            if (now) {
+                attempt(this);
+                return;
+            }
+            Runnable cancel = waiters.arm(() -> {
+                synchronized (this) {
+                    if (!retryArmed) {
+                        return;
+                    }
+                    retryArmed = false;
+                    timer = null;
+                }
+                if (giveUp != null) {
+                    giveUp.run();
+                } else {
+                    attempt(this);
+                }
+            }, delayNanos);
+            synchronized (this) {
+                if (retryArmed) {
+                    timer = cancel;
+                    return;
+                }
+            }
+            cancel.run(); // it ran, or a notice took it, before the handle was kept
+        }
+
+        /** While it waits behind another call of this engine: its wait ends at its deadline. */
+        private void waitInLine() {
+            Runnable cancel;
+            try {
+                cancel = waiters.arm(this::expireInLine, Math.max(0, waitUntilNanos - ticker.nanoTime()));
+            } catch (RejectedExecutionException e) { // closing
+                fail(LockFailure.INTERRUPTED, List.of());
+                return;
+            }
+            synchronized (this) {
+                if (timer == null && !decided.isDone() && !waiters.leads(this)) {
+                    timer = cancel;
+                    return;
+                }
+            }
+            cancel.run();
+        }
+
+        private void expireInLine() {
+            synchronized (this) {
+                if (inFlight || attempts > 0 || waiters.leads(this)) {
+                    return; // it leads now: its attempts end it
+                }
+                timer = null;
+                stopped = true; // no attempt starts now, should it lead in a moment
+            }
+            fail(LockFailure.CONTENDED, List.of());
+        }
+
+        private synchronized void place(int node, long since) {
+            places[node] = since;
+        }
+
+        /** After the first refused attempt: one score for every node, the median of theirs. */
+        private synchronized long since() {
+            if (sinceMillis < 0) {
+                long[] placed = Arrays.stream(places).filter(p -> p >= 0).sorted().toArray();
+                if (placed.length > 0) {
+                    sinceMillis = placed[placed.length / 2];
+                }
+            }
+            return sinceMillis;
+        }
+
+        /** Ends what waiting left: the line, a timer, and this waiter's entries in the nodes' queues. */
+        private void ended(Object outcome) {
+            Runnable cancel;
+            synchronized (this) {
+                cancel = timer;
+                timer = null;
+                retryArmed = false;
+            }
+            if (cancel != null) {
+                cancel.run();
+            }
+            waiters.leave(this);
+            int made = attempts();
+            if (made == 0) {
+                return;
+            }
+            List<CompletableFuture<NodeReply>> left = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                // A grant's script left the queue where it set the key.
+                if (!(outcome instanceof Grant grant && grant.ballot().okAt(i))) {
+                    left.add(nodes.get(i).leaveQueue(key, value));
+                }
+            }
+            CompletableFuture<List<NodeReply>> all = allOf(left);
+            leaving.add(all);
+            all.whenComplete((done, error) -> leaving.remove(all));
         }
 
         String resource() {
             return resource;
         }
 
-        String key() {
+        @Override
+        public String key() {
             return key;
         }
 
@@ -178,7 +372,15 @@ final class LockEngine {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
         Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, sent, waitNanos,
                 retryWhenHeld);
-        attempt(acquisition);
+        if (!acquisition.queued) {
+            attempt(acquisition);
+            return acquisition;
+        }
+        acquisition.decided.whenComplete((outcome, error) -> acquisition.ended(outcome));
+        waiters.enter(acquisition);
+        if (!acquisition.decided.isDone() && acquisition.attempts() == 0) {
+            acquisition.waitInLine();
+        }
         return acquisition;
     }
 
@@ -197,9 +399,15 @@ final class LockEngine {
         }
         long start = ticker.nanoTime();
         Ballot ballot = new Ballot(addresses, ticker);
+        long since = a.queued ? a.since() : -1;
+        long waitedMillis = (start - a.startNanos) / 1_000_000L;
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            a.command.send(nodes.get(i), a.key, a.value, a.ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+            CompletableFuture<NodeReply> reply = a.queued
+                    ? nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshForMillis,
+                            place -> a.place(index, place))
+                    : a.command.send(nodes.get(i), a.key, a.value, a.ttlMillis);
+            reply.thenAccept(done -> ballot.record(index, done));
         }
         ballot.decided().thenAccept(decided -> onDecided(a, decided, start));
     }
@@ -235,6 +443,16 @@ final class LockEngine {
         }
         boolean retriesLeft = a.attempts() <= options.retryCount();
         boolean waitLeft = a.waitUntilNanos - (ticker.nanoTime() + delay) > 0;
+        Runnable giveUp = null;
+        if (a.queued && !retriesLeft && !waitLeft) {
+            // A notice may still come before the deadline: wait for one until then, and give up then.
+            long left = a.waitUntilNanos - ticker.nanoTime();
+            if (left > 0) {
+                delay = left;
+                waitLeft = true;
+                giveUp = () -> a.fail(ballot.failure(), ballot.outcomes());
+            }
+        }
         if (!retriesLeft && !waitLeft) {
             a.fail(ballot.failure(), ballot.outcomes());
             return;
@@ -242,6 +460,15 @@ final class LockEngine {
         a.between();
         if (a.stopped) {
             a.fail(LockFailure.INTERRUPTED, ballot.outcomes()); // stopped while this attempt was in flight
+            return;
+        }
+        if (a.queued) {
+            waiters.listen(a);
+            try {
+                a.retryAfter(delay, giveUp);
+            } catch (RejectedExecutionException e) { // the timer is shutting down: the Redlock was closed
+                a.fail(LockFailure.INTERRUPTED, ballot.outcomes());
+            }
             return;
         }
         try {
@@ -327,6 +554,16 @@ final class LockEngine {
         } catch (RejectedExecutionException e) {
             return false;
         }
+    }
+
+    /** Completes once the waiter-queue entries of the calls that ended have been removed from the nodes (or failed to be). */
+    CompletableFuture<Void> leftQueues() {
+        return CompletableFuture.allOf(leaving.toArray(CompletableFuture<?>[]::new));
+    }
+
+    /** Stops hearing of releases. */
+    void close() {
+        waiters.close();
     }
 
     private static CompletableFuture<List<NodeReply>> allOf(List<CompletableFuture<NodeReply>> replies) {

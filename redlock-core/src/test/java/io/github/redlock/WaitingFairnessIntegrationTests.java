@@ -94,6 +94,8 @@ class WaitingFairnessIntegrationTests {
             max = Math.max(max, n);
         }
         double halfMeanShare = total / (double) threads / 2;
+        System.out.printf("waiting fairness: %d sections in %s, per thread %s, %d timed out%n", total, RUN, perThread,
+                timeouts.get());
         assertThat(overlaps.get()).as("overlapping sections").isZero();
         assertThat(timeouts.get()).as("waiters that timed out after %s; sections per thread %s", WAIT, perThread).isZero();
         assertThat((double) min).as("fewest sections of a thread (%s sections, per thread %s, half the mean share %.1f)",

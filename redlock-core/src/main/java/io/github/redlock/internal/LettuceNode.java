@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -377,7 +378,30 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> release(String key, String value) {
-        return eval(Scripts.RELEASE, key, value);
+        return eval(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
+    }
+
+    /** Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run late. */
+    @Override
+    public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
+            long waitedMillis, long freshForMillis, LongConsumer place) {
+        return call(send -> send.apply(SentCommand.evalListTwoKeys(ticker, Scripts.ACQUIRE_QUEUED.text(), key,
+                Waiting.queueKey(key), value, Long.toString(ttlMillis), sinceMillis < 0 ? "" : Long.toString(sinceMillis),
+                Long.toString(Math.max(0, waitedMillis)), Long.toString(freshForMillis))), reply -> {
+                    if (reply != null && reply.size() > 2 && reply.get(2) instanceof String since) {
+                        try {
+                            place.accept(Long.parseLong(since));
+                        } catch (NumberFormatException e) {
+                            // not a place: the reply is still an answer
+                        }
+                    }
+                    return acquireReply(reply);
+                });
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+        return script(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 
     @Override

@@ -78,6 +78,13 @@ final class SentCommand<T> extends AsyncCommand<String, String, T> {
                 scriptArgs(script, key, values));
     }
 
+    /** {@code EVAL script 2 key1 key2 args...} answering a list. */
+    static SentCommand<List<Object>> evalListTwoKeys(Ticker ticker, String script, String key1, String key2,
+            String... values) {
+        return new SentCommand<>(ticker, CommandType.EVAL, new NestedMultiOutput<>(StringCodec.UTF8),
+                args().add(script).add(2).addKey(key1).addKey(key2).addValues(values));
+    }
+
     /** {@code EVALSHA sha1 1 key args...} answering an integer. */
     static SentCommand<Long> evalsha(Ticker ticker, String sha1, String key, String... values) {
         return new SentCommand<>(ticker, CommandType.EVALSHA, new IntegerOutput<>(StringCodec.UTF8),

@@ -1,0 +1,186 @@
+package io.github.redlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.internal.Waiting;
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Waiting for a held lock (issue 23), on 3 real nodes: release notices, the nodes' waiter queues,
+ * and what waiting leaves behind (nothing). The retry delay is set far beyond the wait, so a waiter
+ * that is granted was woken by a notice, not by polling.
+ */
+class WaitingIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+
+    private static final Duration TTL = Duration.ofSeconds(60);
+    private static final Duration NO_POLLING = Duration.ofSeconds(120);
+
+    private static Redlock engine(Duration retryDelay) {
+        return Redlock.builder().servers(redis.uris()).retryCount(0).retryDelay(retryDelay).retryJitter(Duration.ZERO)
+                .build();
+    }
+
+    @Test
+    void aReleaseWakesTheWaiterOfAnotherEngineAtOnce() throws Exception {
+        try (Redlock holder = engine(NO_POLLING); Redlock waiter = engine(NO_POLLING)) {
+            Lease held = holder.lock("woken", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("woken", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiter.waiters().subscriptions() == 1);
+
+            assertThat(held.release()).isTrue();
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+
+            assertThat(result.isAcquired()).as("granted within the wait with no polling: %s", result).isTrue();
+            assertThat(result.attempts()).as("the first attempt, then one per notice at most").isBetween(2, 5);
+            result.lease().orElseThrow().release();
+            assertNothingLeft(waiter, "woken");
+        }
+    }
+
+    @Test
+    void aFreshAttemptDoesNotBargePastAWaiterOfAnotherEngine() throws Exception {
+        try (Redlock first = engine(Duration.ofMillis(50)); Redlock second = engine(Duration.ofMillis(50))) {
+            LockRequest request = LockRequest.of("barge", TTL).withWaitTime(Duration.ofSeconds(30));
+            Lease held = first.tryLock(request).lease().orElseThrow();
+            CompletableFuture<LockResult> waiting = second.tryLockAsync(request).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("barge") == 3);
+
+            // The holder releases and at once asks again: the waiter of the other engine goes first.
+            held.release();
+            CompletableFuture<LockResult> again = first.tryLockAsync(request).toCompletableFuture();
+            LockResult waited = waiting.get(30, TimeUnit.SECONDS);
+
+            assertThat(waited.isAcquired()).as("the waiter: %s", waited).isTrue();
+            assertThat(again.isDone()).as("the fresh attempt is still waiting behind it").isFalse();
+            waited.lease().orElseThrow().release();
+            assertThat(again.get(30, TimeUnit.SECONDS).isAcquired()).isTrue();
+            again.join().lease().orElseThrow().release();
+            assertNothingLeft(first, "barge");
+            assertNothingLeft(second, "barge");
+        }
+    }
+
+    @Test
+    void aDeadWaitersEntryBlocksOnlyUntilItIsNoLongerFresh() {
+        // A waiter that died while first in the queues: fresh for 1 s more by the servers' clocks.
+        for (int i = 0; i < 3; i++) {
+            List<?> time = (List<?>) redis.node(i).command("TIME");
+            long nowMillis = Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
+            redis.node(i).command("ZADD", Waiting.queueKey("ghost"), "0", (nowMillis + 1000) + ":dead-waiter");
+        }
+        try (Redlock redlock = engine(Duration.ofMillis(100))) {
+            LockResult result = redlock.tryLock(LockRequest.of("ghost", TTL).withWaitTime(Duration.ofSeconds(20)));
+
+            assertThat(result.isAcquired()).as("%s", result).isTrue();
+            assertThat(result.attempts()).as("refused while the dead waiter's entry was fresh").isGreaterThan(1);
+            result.lease().orElseThrow().release();
+            assertNothingLeft(redlock, "ghost");
+        }
+    }
+
+    @Test
+    void tenThousandAsyncWaitersOnAThousandKeysLeaveNothingBehind() throws Exception {
+        int keys = 1_000;
+        int perKey = 10;
+        try (Redlock holder = engine(Duration.ofMillis(200)); Redlock waiter = engine(Duration.ofMillis(200))) {
+            List<Lease> held = new ArrayList<>();
+            for (int k = 0; k < keys; k++) {
+                held.add(holder.lock("many:" + k, TTL).orElseThrow());
+            }
+            List<CompletableFuture<LockResult>> waiting = new ArrayList<>();
+            for (int i = 0; i < keys * perKey; i++) {
+                waiting.add(waiter.tryLockAsync(LockRequest.of("many:" + (i % keys), TTL)
+                        .withWaitTime(Duration.ofSeconds(60))).toCompletableFuture());
+            }
+            assertThat(waiter.waiters().waiting()).as("waiting in the engine's lines").isEqualTo(keys * perKey);
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiter.waiters().subscriptions() == keys);
+            assertThat(waiter.waiters().lines()).isEqualTo(keys);
+
+            // Half give up: cancelled, in the line or leading it.
+            for (int i = 0; i < waiting.size(); i += 2) {
+                waiting.get(i).cancel(false);
+            }
+            // The rest are granted in turn, each releasing at once.
+            List<CompletableFuture<?>> granted = new ArrayList<>();
+            for (int i = 1; i < waiting.size(); i += 2) {
+                granted.add(waiting.get(i).thenCompose(result -> result.lease().orElseThrow().releaseAsync()));
+            }
+            held.forEach(Lease::release);
+            CompletableFuture.allOf(granted.toArray(CompletableFuture<?>[]::new)).get(60, TimeUnit.SECONDS);
+
+            for (int k = 0; k < keys; k += 97) {
+                assertNothingLeft(waiter, "many:" + k);
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(waiter.waiters().waiting()).as("waiting").isZero();
+                assertThat(waiter.waiters().lines()).as("lines").isZero();
+                assertThat(waiter.waiters().subscriptions()).as("subscriptions").isZero();
+                assertThat(waiter.waiters().timers()).as("timers").isZero();
+                assertThat(queueKeys()).as("waiter queues on the nodes").isZero();
+            });
+        }
+    }
+
+    @Test
+    void closingTheEngineEndsItsWaitersAndLeavesNothingBehind() throws Exception {
+        try (Redlock holder = engine(Duration.ofMillis(200))) {
+            holder.lock("closing", TTL).orElseThrow();
+            Redlock waiter = engine(Duration.ofMillis(200));
+            List<CompletableFuture<LockResult>> waiting = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                waiting.add(waiter.tryLockAsync(LockRequest.of("closing", TTL).withWaitTime(Duration.ofSeconds(60)))
+                        .toCompletableFuture());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("closing") == 3);
+
+            waiter.close();
+
+            for (CompletableFuture<LockResult> call : waiting) {
+                assertThat(call.get(10, TimeUnit.SECONDS).failure()).isEqualTo(LockFailure.INTERRUPTED);
+            }
+            assertThat(waiter.waiters().waiting()).isZero();
+            assertThat(waiter.waiters().subscriptions()).isZero();
+            assertThat(waiter.waiters().timers()).isZero();
+            assertThat(queueSize("closing")).as("entries left in the nodes' queues").isZero();
+        }
+    }
+
+    /** How many of the 3 nodes have a waiter queue for {@code resource}. */
+    private static int queueSize(String resource) {
+        int queues = 0;
+        for (int i = 0; i < 3; i++) {
+            Object exists = redis.node(i).command("EXISTS", Waiting.queueKey(resource));
+            queues += "1".equals(String.valueOf(exists)) ? 1 : 0;
+        }
+        return queues;
+    }
+
+    /** Waiter queues on all nodes. */
+    private static int queueKeys() {
+        int count = 0;
+        for (int i = 0; i < 3; i++) {
+            count += ((List<?>) redis.node(i).command("KEYS", "*" + Waiting.QUEUE_SUFFIX)).size();
+        }
+        return count;
+    }
+
+    private static void assertNothingLeft(Redlock redlock, String resource) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(queueSize(resource)).as("waiter queues of %s", resource).isZero();
+            assertThat(redlock.waiters().subscriptions()).as("subscriptions").isZero();
+            assertThat(redlock.waiters().timers()).as("timers").isZero();
+        });
+    }
+}
