@@ -157,6 +157,34 @@ class WaitingIntegrationTests {
         }
     }
 
+    @Test
+    void aUserWhoseAclAllowsNoQueueNorChannelStillWaitsAndReleases() throws Exception {
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // No sorted sets and no channels: Redis 7's default for new users is no channel at all.
+            redis.node(i).command("ACL", "SETUSER", "plain", "on", ">secret", "~*", "+@all", "-@sortedset", "resetchannels");
+            uris.add("redis://plain:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
+        }
+        try (Redlock holder = engine(Duration.ofMillis(100));
+                Redlock restricted = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
+                        .retryDelay(Duration.ofMillis(100)).retryJitter(Duration.ZERO).build()) {
+            Lease held = holder.lock("acl", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = restricted.tryLockAsync(LockRequest.of("acl", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> restricted.waiters().subscriptions() == 1);
+            held.release();
+
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("granted by polling: %s", result).isTrue();
+            assertThat(result.lease().orElseThrow().release()).as("released although PUBLISH is refused").isTrue();
+            assertThat(queueSize("acl")).isZero();
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", "plain");
+            }
+        }
+    }
+
     /** How many of the 3 nodes have a waiter queue for {@code resource}. */
     private static int queueSize(String resource) {
         int queues = 0;

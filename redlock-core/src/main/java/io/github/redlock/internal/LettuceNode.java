@@ -53,6 +53,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LettuceNode implements Node {
 
+    private static final System.Logger LOG = System.getLogger(LettuceNode.class.getName());
+
     /** How long past the timeout a command may wait to be written before its call times out all the same. */
     private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -120,6 +122,8 @@ public final class LettuceNode implements Node {
     private volatile @Nullable String runId;
     private volatile @Nullable Runnable onIdentified;
     private volatile @Nullable String excluded;
+    /** Whether the server's ACL refused the waiter queue (see {@link #acquireQueued}). */
+    private volatile boolean queueRefused;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -381,9 +385,35 @@ public final class LettuceNode implements Node {
         return eval(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
     }
 
-    /** Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run late. */
+    /**
+     * Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run
+     * late. A server whose ACL refuses the queue's commands or key (NOPERM) is asked as
+     * {@link #acquireOrReportHolder} from then on, without a queue, and says so once as a WARN.
+     */
     @Override
     public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
+            long waitedMillis, long freshForMillis, LongConsumer place) {
+        if (queueRefused) {
+            return acquireOrReportHolder(key, value, ttlMillis);
+        }
+        return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
+            String detail = reply.detail();
+            if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail) && !queueRefused) {
+                queueRefused = true;
+                LOG.log(System.Logger.Level.WARNING, "{0} refuses the waiter queue ({1}): waiting calls poll this node"
+                        + " without a queue; allow the sorted-set commands and TIME on the lock keys (see docs/waiting.md)",
+                        address, detail);
+            }
+            return reply;
+        });
+    }
+
+    /** An ACL refusal: NOPERM (Redis 7.2 on), or 7.0's words for a command or key a script may not use. */
+    static boolean refusedByAcl(String detail) {
+        return detail.contains("NOPERM") || detail.contains("user executing the script can't");
+    }
+
+    private CompletableFuture<NodeReply> queued(String key, String value, long ttlMillis, long sinceMillis,
             long waitedMillis, long freshForMillis, LongConsumer place) {
         return call(send -> send.apply(SentCommand.evalListTwoKeys(ticker, Scripts.ACQUIRE_QUEUED.text(), key,
                 Waiting.queueKey(key), value, Long.toString(ttlMillis), sinceMillis < 0 ? "" : Long.toString(sinceMillis),
@@ -401,6 +431,9 @@ public final class LettuceNode implements Node {
 
     @Override
     public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+        if (queueRefused) {
+            return CompletableFuture.completedFuture(NodeReply.REFUSED);
+        }
         return script(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 

@@ -1,12 +1,15 @@
 package io.github.redlock.internal;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,6 +55,18 @@ public final class PubSubNotices implements ReleaseNotices {
             return created;
         }, reconnectInterval, ticker);
     }
+
+    /** After a reconnect, releases may have been missed: every listener is told, as for a notice. */
+    private final RedisConnectionStateListener reconnects = new RedisConnectionStateListener() {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress socketAddress) {
+            List<String> channels;
+            synchronized (PubSubNotices.this) {
+                channels = new ArrayList<>(listeners.keySet());
+            }
+            channels.forEach(PubSubNotices.this::notice);
+        }
+    };
 
     PubSubNotices(List<ServerAddress> addresses, Supplier<RedisClient> clients, Duration reconnectInterval, Ticker ticker) {
         this.addresses = List.copyOf(addresses);
@@ -151,6 +166,7 @@ public final class PubSubNotices implements ReleaseNotices {
         try {
             if (created == null) {
                 created = clients.get();
+                created.addListener(reconnects);
                 client = created;
             }
             created.connectPubSubAsync(StringCodec.UTF8, addresses.get(node).uri())

@@ -58,12 +58,13 @@ final class Scripts {
     /**
      * As {@link #RELEASE}, and when it deleted the key, publishes on ARGV[2] (the key's release
      * channel, see {@code Waiters}) in the same script, so that waiters hear of the release at once.
-     * A {@code PUBLISH} to a channel nobody subscribes to costs one lookup.
+     * A {@code PUBLISH} to a channel nobody subscribes to costs one lookup. Sent by {@code pcall}: a
+     * user whose ACL does not allow the channel still releases (waiters then poll).
      */
     static final Script RELEASE_AND_NOTIFY = new Script("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               redis.call('DEL', KEYS[1])
-              redis.call('PUBLISH', ARGV[2], '')
+              redis.pcall('PUBLISH', ARGV[2], '')
               return 1
             end
             return 0""");
