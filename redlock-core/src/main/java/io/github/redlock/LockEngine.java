@@ -182,11 +182,8 @@ final class LockEngine {
         public void notice() {
             Runnable cancel;
             synchronized (this) {
-                if (inFlight) {
-                    noticed = true; // retry at once when this attempt fails
-                    return;
-                }
-                if (!retryArmed) {
+                if (inFlight || !retryArmed) {
+                    noticed = true; // an attempt in flight, or about to arm its retry: retry at once after it
                     return;
                 }
                 retryArmed = false;
