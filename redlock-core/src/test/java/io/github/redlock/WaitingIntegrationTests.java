@@ -185,6 +185,39 @@ class WaitingIntegrationTests {
         }
     }
 
+    @Test
+    void theDocumentedAclForWaitingQueuesAndWakes() throws Exception {
+        // safety.md's ACL for keyPrefix("lock:"), plus what waiting.md adds.
+        List<String> rules = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire", "+eval",
+                "+evalsha", "+ping", "&redlock:released:lock:*", "+publish", "+subscribe", "+unsubscribe", "+zadd",
+                "+zrange", "+zrem", "+pttl", "+time");
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> command = new ArrayList<>(List.of("ACL", "SETUSER", "waiter", "reset", "on", ">secret"));
+            command.addAll(rules);
+            redis.node(i).command(command.toArray(String[]::new));
+            uris.add("redis://waiter:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
+        }
+        try (Redlock holder = Redlock.builder().servers(redis.uris()).keyPrefix("lock:").build();
+                Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).keyPrefix("lock:").retryCount(0)
+                        .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).build()) {
+            Lease held = holder.lock("acl-waiting", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("acl-waiting", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("lock:acl-waiting") == 3);
+            held.release();
+
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
+            assertThat(result.lease().orElseThrow().release()).isTrue();
+            assertThat(queueSize("lock:acl-waiting")).isZero();
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", "waiter");
+            }
+        }
+    }
+
     /** How many of the 3 nodes have a waiter queue for {@code resource}. */
     private static int queueSize(String resource) {
         int queues = 0;
