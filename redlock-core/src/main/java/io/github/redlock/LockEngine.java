@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class LockEngine {
 
+    private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
+
     /** One node command of an attempt. */
     interface NodeCommand {
         CompletableFuture<NodeReply> send(Node node, String key, String value, long ttlMillis);
@@ -136,6 +138,8 @@ final class LockEngine {
         private final boolean queued;
         private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
+        /** What callers see of {@link #decided}: for a waiting call, complete once it left the line and queues. */
+        private volatile CompletableFuture<Object> seen = decided;
         private volatile boolean stopped;
         // Guarded by this.
         private int attempts;
@@ -325,7 +329,7 @@ final class LockEngine {
 
         /** Completes with a {@link Grant} or a failed {@link LockResult}; never exceptionally. */
         CompletableFuture<Object> decided() {
-            return decided;
+            return seen;
         }
 
         /**
@@ -373,7 +377,14 @@ final class LockEngine {
             attempt(acquisition);
             return acquisition;
         }
-        acquisition.decided.whenComplete((outcome, error) -> acquisition.ended(outcome));
+        // Ended before the caller hears of it, so that close() finds the queue entries being removed.
+        acquisition.seen = acquisition.decided.whenComplete((outcome, error) -> {
+            try {
+                acquisition.ended(outcome);
+            } catch (RuntimeException e) { // the caller must hear of the outcome whatever happens here
+                LOG.log(System.Logger.Level.WARNING, "Could not end a waiting lock call cleanly", e);
+            }
+        });
         waiters.enter(acquisition);
         if (!acquisition.decided.isDone() && acquisition.attempts() == 0) {
             acquisition.waitInLine();
