@@ -296,7 +296,9 @@ public final class Redlock implements AutoCloseable {
     }
 
     /**
-     * As {@link #tryLock(LockRequest)}, without blocking. The stage may complete on a Redis I/O
+     * As {@link #tryLock(LockRequest)}, without blocking: a call that waits holds no thread (its
+     * retries run on the engine's timer, woken by release notices; see {@code docs/waiting.md}).
+     * The stage may complete on a Redis I/O
      * thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
      * Cancelling its future stops the call; a lock granted all the same is released at once.
      */

@@ -73,6 +73,44 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void waitersOfDifferentEnginesAreServedInTheOrderTheyStartedWaiting() throws Exception {
+        List<Redlock> engines = new ArrayList<>();
+        try (Redlock holder = engine(Duration.ofMillis(50))) {
+            Lease held = holder.lock("order", TTL).orElseThrow();
+            List<Integer> served = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<CompletableFuture<?>> done = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int index = i;
+                Redlock engine = engine(Duration.ofMillis(50)); // polling every 50 ms as well: the queue decides
+                engines.add(engine);
+                done.add(engine.tryLockAsync(LockRequest.of("order", TTL).withWaitTime(Duration.ofSeconds(30)))
+                        .thenCompose(result -> {
+                            served.add(index);
+                            return result.lease().orElseThrow().releaseAsync();
+                        }).toCompletableFuture());
+                await().atMost(Duration.ofSeconds(10)).until(() -> entriesOnEveryNode("order") == index + 1);
+            }
+
+            held.release();
+            CompletableFuture.allOf(done.toArray(CompletableFuture<?>[]::new)).get(30, TimeUnit.SECONDS);
+
+            assertThat(served).as("served in the order they started waiting, one at a time").containsExactly(0, 1, 2, 3);
+        } finally {
+            engines.forEach(Redlock::close);
+        }
+    }
+
+    /** The fewest entries in the waiter queue of {@code resource} on any node. */
+    private static int entriesOnEveryNode(String resource) {
+        int fewest = Integer.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            fewest = Math.min(fewest, Integer.parseInt(String.valueOf(redis.node(i).command("ZCARD",
+                    Waiting.queueKey(resource)))));
+        }
+        return fewest;
+    }
+
+    @Test
     void aDeadWaitersEntryBlocksOnlyUntilItIsNoLongerFresh() {
         // A waiter that died while first in the queues: fresh for 1 s more by the servers' clocks.
         for (int i = 0; i < 3; i++) {
