@@ -50,6 +50,38 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void subscriptionsAreRenewedAfterTheirConnectionsWereKilled() throws Exception {
+        try (Redlock holder = engine(NO_POLLING); Redlock waiter = engine(NO_POLLING)) {
+            Lease held = holder.lock("resubscribed", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("resubscribed", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            String channel = Waiting.channel("resubscribed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 3);
+
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("CLIENT", "KILL", "TYPE", "pubsub");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> subscribers(channel) == 3);
+            held.release();
+
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("woken through the renewed subscriptions (no polling): %s", result).isTrue();
+            result.lease().orElseThrow().release();
+            assertNothingLeft(waiter, "resubscribed");
+        }
+    }
+
+    /** How many of the 3 nodes have a subscriber on {@code channel}. */
+    private static int subscribers(String channel) {
+        int nodes = 0;
+        for (int i = 0; i < 3; i++) {
+            List<?> reply = (List<?>) redis.node(i).command("PUBSUB", "NUMSUB", channel);
+            nodes += Long.parseLong(String.valueOf(reply.get(1))) > 0 ? 1 : 0;
+        }
+        return nodes;
+    }
+
+    @Test
     void aFreshAttemptDoesNotBargePastAWaiterOfAnotherEngine() throws Exception {
         try (Redlock first = engine(Duration.ofMillis(50)); Redlock second = engine(Duration.ofMillis(50))) {
             LockRequest request = LockRequest.of("barge", TTL).withWaitTime(Duration.ofSeconds(30));
