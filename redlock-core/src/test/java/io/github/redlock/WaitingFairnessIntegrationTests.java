@@ -76,9 +76,21 @@ class WaitingFairnessIntegrationTests {
             start.countDown();
             sleepQuietly(RUN.toMillis()); // how long the run lasts, not a synchronisation
             running.set(false);
+            // A worker ends after its current call: at most the wait plus a margin. One that does not
+            // is interrupted (its wait ends as INTERRUPTED) rather than left to hang the build.
+            List<String> stuck = new ArrayList<>();
+            long joinUntil = System.nanoTime() + WAIT.plusSeconds(10).toNanos();
             for (Thread worker : workers) {
-                worker.join();
+                worker.join(Math.max(1, (joinUntil - System.nanoTime()) / 1_000_000));
+                if (worker.isAlive()) {
+                    stuck.add(worker.getName());
+                    worker.interrupt();
+                }
             }
+            for (Thread worker : workers) {
+                worker.join(5_000);
+            }
+            assertThat(stuck).as("workers still in a lock call %s after the run ended", WAIT.plusSeconds(10)).isEmpty();
         } finally {
             engines.forEach(Redlock::close);
         }

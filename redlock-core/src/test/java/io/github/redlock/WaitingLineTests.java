@@ -54,6 +54,12 @@ class WaitingLineTests {
         }
     }
 
+    /** The outcome of {@code call}, which must be complete within 5 s (never blocks the build for longer). */
+    private static LockResult result(CompletableFuture<LockResult> call) {
+        assertThat(call).succeedsWithin(Duration.ofSeconds(5));
+        return call.join();
+    }
+
     @Test
     void theCallsOfOneEngineWaitingForAKeyPutOneAttemptAtATimeOnTheWire() {
         List<FakeNode> nodes = nodes();
@@ -71,10 +77,10 @@ class WaitingLineTests {
         runFor(Duration.ofSeconds(2));
 
         // Every 200 ms the head retries; the others time out in the line at 1 s, never on the wire.
-        assertThat(calls).allSatisfy(call -> assertThat(call.join().failure()).isEqualTo(LockFailure.CONTENDED));
-        int headAttempts = calls.get(0).join().attempts();
+        assertThat(calls).allSatisfy(call -> assertThat(result(call).failure()).isEqualTo(LockFailure.CONTENDED));
+        int headAttempts = result(calls.get(0)).attempts();
         assertThat(headAttempts).isGreaterThan(1);
-        assertThat(calls.subList(1, 5)).allSatisfy(call -> assertThat(call.join().attempts()).isZero());
+        assertThat(calls.subList(1, 5)).allSatisfy(call -> assertThat(result(call).attempts()).isZero());
         assertThat(nodes).allSatisfy(node -> assertThat(node.acquireCalls.get()).isEqualTo(headAttempts));
         assertThat(redlock.waiters().waiting()).isZero();
         assertThat(redlock.waiters().lines()).isZero();
@@ -86,7 +92,7 @@ class WaitingLineTests {
         List<FakeNode> nodes = nodes();
         Redlock redlock = redlock(nodes);
         LockRequest waiting = LockRequest.of("job", TTL).withWaitTime(Duration.ofSeconds(5));
-        LockResult first = redlock.tryLockAsync(waiting).toCompletableFuture().join();
+        LockResult first = result(redlock.tryLockAsync(waiting).toCompletableFuture());
         CompletableFuture<LockResult> second = redlock.tryLockAsync(waiting).toCompletableFuture();
         CompletableFuture<LockResult> third = redlock.tryLockAsync(waiting).toCompletableFuture();
 
@@ -97,12 +103,12 @@ class WaitingLineTests {
         first.lease().orElseThrow().release();
         runFor(Duration.ofMillis(300));
 
-        assertThat(second.join().isAcquired()).as("the second in line, at its retry").isTrue();
+        assertThat(result(second).isAcquired()).as("the second in line, at its retry").isTrue();
         assertThat(third).as("the third still waits behind it").isNotDone();
         assertThat(third.isDone()).isFalse();
-        second.join().lease().orElseThrow().release();
+        result(second).lease().orElseThrow().release();
         runFor(Duration.ofMillis(600));
-        assertThat(third.join().isAcquired()).isTrue();
+        assertThat(result(third).isAcquired()).isTrue();
         assertThat(redlock.waiters().waiting()).isZero();
     }
 
@@ -116,9 +122,9 @@ class WaitingLineTests {
                 .withWaitTime(Duration.ofSeconds(1))).toCompletableFuture();
         CompletableFuture<LockResult> noWait = redlock.tryLockAsync(LockRequest.of("job", TTL)).toCompletableFuture();
 
-        assertThat(tick.join().failure()).isEqualTo(LockFailure.CONTENDED);
+        assertThat(result(tick).failure()).isEqualTo(LockFailure.CONTENDED);
         assertThat(redlock.waiters().waiting()).as("neither queues").isZero();
         runFor(Duration.ofSeconds(2));
-        assertThat(noWait.join().attempts()).as("retryCount + 1, as before").isEqualTo(4);
+        assertThat(result(noWait).attempts()).as("retryCount + 1, as before").isEqualTo(4);
     }
 }
