@@ -36,8 +36,12 @@ final class Waiters {
     private final Map<String, Line> lines = new HashMap<>();
     private int waiting;
 
+    /** Held while the notices are asked to listen or unlisten, never while holding this. */
+    private final Object subscribing = new Object();
+
     private static final class Line {
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        boolean listening;
         @Nullable Runnable unlisten;
     }
 
@@ -68,16 +72,29 @@ final class Waiters {
 
     /**
      * Subscribes to the key's release channel for its line (once per line; the last waiter to leave
-     * unsubscribes).
+     * unsubscribes). The subscription is asked for outside this object's monitor (it may open
+     * connections), one call at a time, so that a line's subscribe and an ended line's unsubscribe
+     * for the same key reach the notices in the order the lines came and went.
      */
     void listen(Waiter head) {
         String key = head.key();
-        synchronized (this) {
-            Line line = lines.get(key);
-            if (line == null || line.unlisten != null || line.waiters.peek() != head) {
-                return;
+        synchronized (subscribing) {
+            Line line;
+            synchronized (this) {
+                line = lines.get(key);
+                if (line == null || line.listening || line.waiters.peek() != head) {
+                    return;
+                }
+                line.listening = true;
             }
-            line.unlisten = notices.listen(Waiting.channel(key), () -> noticeHead(key));
+            Runnable unlisten = notices.listen(Waiting.channel(key), () -> noticeHead(key));
+            synchronized (this) {
+                if (lines.get(key) == line) {
+                    line.unlisten = unlisten;
+                    return;
+                }
+            }
+            unlisten.run(); // the line ended meanwhile
         }
     }
 
@@ -103,7 +120,9 @@ final class Waiters {
             }
         }
         if (unlisten != null) {
-            unlisten.run();
+            synchronized (subscribing) {
+                unlisten.run();
+            }
         }
         if (next != null) {
             next.lead();

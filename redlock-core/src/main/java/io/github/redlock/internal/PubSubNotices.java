@@ -4,6 +4,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
@@ -16,15 +17,22 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@link ReleaseNotices} over one Lettuce pub/sub connection per node, opened at the first
  * {@link #listen} (an engine whose callers never wait opens none), on a client of its own with
- * Lettuce's auto-reconnect on, which subscribes the channels again after a reconnect. A connection
- * that could not be opened is tried again at a later {@link #listen}, at most once per
- * {@code reconnectInterval}; meanwhile its node's notices are missed and waiters poll.
+ * Lettuce's auto-reconnect on, which subscribes the channels again after a reconnect.
+ *
+ * <p>SUBSCRIBE and UNSUBSCRIBE are sent holding this object's monitor (they only queue a write), so
+ * each connection carries them in the order the listeners came and went. A connection that could
+ * not be opened, and a SUBSCRIBE the node refused or failed, are tried again every
+ * {@code reconnectInterval} while anything listens; meanwhile that node's notices are missed and
+ * waiters poll. Every node publishes a release, so a listener hears of it once per node; a waiter
+ * makes at most one attempt on the copies that arrive while its previous attempt is in flight.
  */
 public final class PubSubNotices implements ReleaseNotices {
 
@@ -32,15 +40,23 @@ public final class PubSubNotices implements ReleaseNotices {
 
     private final List<ServerAddress> addresses;
     private final Supplier<RedisClient> clients;
+    private final Scheduler scheduler;
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     // Guarded by this.
     private final Map<String, Runnable> listeners = new HashMap<>();
     private final List<@Nullable StatefulRedisPubSubConnection<String, String>> connections;
     private final boolean[] connecting;
+    /** A SUBSCRIBE failed on the node: every channel is subscribed there again at the next retry. */
+    private final boolean[] resubscribe;
     private final long[] nextConnectNanos;
+    private boolean retryArmed;
     private @Nullable RedisClient client;
     private boolean closed;
+
+    /** A SUBSCRIBE sent to a node, whose outcome is handled once the monitor is released. */
+    private record Sent(int node, RedisFuture<Void> reply, String[] channels) {
+    }
 
     /**
      * @param resources the engine's Lettuce resources (event loops, timers), shared, not owned
@@ -53,7 +69,8 @@ public final class PubSubNotices implements ReleaseNotices {
             created.setOptions(options.mutate().autoReconnect(true)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.DEFAULT).build());
             return created;
-        }, reconnectInterval, ticker);
+        }, (task, delayNanos) -> resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS),
+                reconnectInterval, ticker);
     }
 
     /** After a reconnect, releases may have been missed: every listener is told, as for a notice. */
@@ -68,75 +85,95 @@ public final class PubSubNotices implements ReleaseNotices {
         }
     };
 
-    PubSubNotices(List<ServerAddress> addresses, Supplier<RedisClient> clients, Duration reconnectInterval, Ticker ticker) {
+    PubSubNotices(List<ServerAddress> addresses, Supplier<RedisClient> clients, Scheduler scheduler,
+            Duration reconnectInterval, Ticker ticker) {
         this.addresses = List.copyOf(addresses);
         this.clients = clients;
+        this.scheduler = scheduler;
         this.reconnectIntervalNanos = reconnectInterval.toNanos();
         this.ticker = ticker;
         this.connections = new ArrayList<>(Collections.nCopies(addresses.size(), null));
         this.connecting = new boolean[addresses.size()];
+        this.resubscribe = new boolean[addresses.size()];
         this.nextConnectNanos = new long[addresses.size()];
     }
 
     @Override
     public Runnable listen(String channel, Runnable onNotice) {
-        List<StatefulRedisPubSubConnection<String, String>> open = new ArrayList<>();
+        Runnable listener = onNotice::run; // its own identity: listening twice gives two handles
+        List<Sent> sent = new ArrayList<>();
+        List<Integer> connect = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return () -> { };
             }
-            boolean added = listeners.put(channel, onNotice) == null;
+            boolean added = listeners.put(channel, listener) == null;
+            long now = ticker.nanoTime();
             for (int i = 0; i < connections.size(); i++) {
                 StatefulRedisPubSubConnection<String, String> connection = connections.get(i);
                 if (connection != null) {
                     if (added) {
-                        open.add(connection);
+                        subscribe(i, connection, new String[] {channel}, sent);
                     }
-                } else {
-                    connectIfDue(i);
+                } else if (!connecting[i] && now - nextConnectNanos[i] >= 0) {
+                    connecting[i] = true;
+                    nextConnectNanos[i] = now + reconnectIntervalNanos;
+                    connect.add(i);
                 }
             }
+            armRetryIfNeeded();
         }
-        for (StatefulRedisPubSubConnection<String, String> connection : open) {
-            subscribe(connection, channel);
-        }
-        return () -> unlisten(channel, onNotice);
+        subscribed(sent);
+        connect(connect);
+        return () -> unlisten(channel, listener);
     }
 
-    private void unlisten(String channel, Runnable onNotice) {
-        List<StatefulRedisPubSubConnection<String, String>> open = new ArrayList<>();
+    private void unlisten(String channel, Runnable listener) {
         synchronized (this) {
-            if (!listeners.remove(channel, onNotice)) {
+            if (!listeners.remove(channel, listener)) {
                 return;
             }
+            // In the same monitor as the SUBSCRIBEs: a later listen's SUBSCRIBE cannot overtake it.
             for (StatefulRedisPubSubConnection<String, String> connection : connections) {
                 if (connection != null) {
-                    open.add(connection);
+                    try {
+                        connection.async().unsubscribe(channel);
+                    } catch (RuntimeException e) { // closing
+                        LOG.log(Level.DEBUG, "unsubscribe failed", e);
+                    }
                 }
-            }
-        }
-        for (StatefulRedisPubSubConnection<String, String> connection : open) {
-            try {
-                connection.async().unsubscribe(channel);
-            } catch (RuntimeException e) { // closing
-                LOG.log(Level.DEBUG, "unsubscribe failed", e);
             }
         }
     }
 
-    private void subscribe(StatefulRedisPubSubConnection<String, String> connection, String... channels) {
+    /** Sends SUBSCRIBE; called holding this, so that it is written in order with UNSUBSCRIBE. */
+    private void subscribe(int node, StatefulRedisPubSubConnection<String, String> connection, String[] channels,
+            List<Sent> sent) {
         try {
-            connection.async().subscribe(channels).whenComplete((done, failure) -> {
+            sent.add(new Sent(node, connection.async().subscribe(channels), channels));
+        } catch (RuntimeException e) { // closing, or the request queue is full
+            LOG.log(Level.DEBUG, "subscribe failed", e);
+            resubscribe[node] = true;
+        }
+    }
+
+    /** Handles the SUBSCRIBE replies; called without holding this (a reply may have come already). */
+    private void subscribed(List<Sent> sent) {
+        for (Sent one : sent) {
+            one.reply().whenComplete((done, failure) -> {
                 if (failure != null) {
-                    LOG.log(Level.DEBUG, "subscribe failed: {0}", failure.toString());
+                    LOG.log(Level.DEBUG, "subscribe failed on {0}, tried again in {1} ms: {2}",
+                            addresses.get(one.node()), reconnectIntervalNanos / 1_000_000, failure.toString());
+                    synchronized (this) {
+                        resubscribe[one.node()] = true;
+                        armRetryIfNeeded();
+                    }
                     return;
                 }
-                for (String channel : channels) {
+                for (String channel : one.channels()) {
                     notice(channel); // a release may have happened before the subscription took
                 }
             });
-        } catch (RuntimeException e) { // closing
-            LOG.log(Level.DEBUG, "subscribe failed", e);
         }
     }
 
@@ -155,34 +192,89 @@ public final class PubSubNotices implements ReleaseNotices {
     }
 
     // Called holding this.
-    private void connectIfDue(int node) {
-        long now = ticker.nanoTime();
-        if (connecting[node] || now - nextConnectNanos[node] < 0) {
+    private void armRetryIfNeeded() {
+        if (retryArmed || closed || listeners.isEmpty()) {
             return;
         }
-        connecting[node] = true;
-        nextConnectNanos[node] = now + reconnectIntervalNanos;
-        RedisClient created = client;
-        try {
-            if (created == null) {
-                created = clients.get();
-                created.addListener(reconnects);
-                client = created;
-            }
-            created.connectPubSubAsync(StringCodec.UTF8, addresses.get(node).uri())
-                    .whenComplete((connection, failure) -> connected(node, connection, failure));
-        } catch (RuntimeException e) { // the client is shut down
-            connecting[node] = false;
+        boolean missing = false;
+        for (int i = 0; i < connections.size(); i++) {
+            missing |= connections.get(i) == null || resubscribe[i];
         }
+        if (!missing) {
+            return;
+        }
+        try {
+            scheduler.schedule(this::retry, reconnectIntervalNanos);
+            retryArmed = true;
+        } catch (RejectedExecutionException e) { // shutting down
+            LOG.log(Level.DEBUG, "no retry of the release subscriptions: shutting down");
+        }
+    }
+
+    /** Every reconnect interval while something listens: opens missing connections, subscribes again where it failed. */
+    private void retry() {
+        List<Sent> sent = new ArrayList<>();
+        List<Integer> connect = new ArrayList<>();
+        synchronized (this) {
+            retryArmed = false;
+            if (closed || listeners.isEmpty()) {
+                return;
+            }
+            String[] channels = listeners.keySet().toArray(String[]::new);
+            long now = ticker.nanoTime();
+            for (int i = 0; i < connections.size(); i++) {
+                StatefulRedisPubSubConnection<String, String> connection = connections.get(i);
+                if (connection == null) {
+                    if (!connecting[i]) {
+                        connecting[i] = true;
+                        nextConnectNanos[i] = now + reconnectIntervalNanos;
+                        connect.add(i);
+                    }
+                } else if (resubscribe[i]) {
+                    resubscribe[i] = false;
+                    subscribe(i, connection, channels, sent);
+                }
+            }
+            armRetryIfNeeded();
+        }
+        subscribed(sent);
+        connect(connect);
+    }
+
+    /** Opens the connections to {@code nodes}; called without holding this (the client may resolve names). */
+    private void connect(List<Integer> nodes) {
+        for (int node : nodes) {
+            try {
+                client().connectPubSubAsync(StringCodec.UTF8, addresses.get(node).uri())
+                        .whenComplete((connection, failure) -> connected(node, connection, failure));
+            } catch (RuntimeException e) { // the client is shut down
+                connected(node, null, e);
+            }
+        }
+    }
+
+    private synchronized RedisClient client() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        RedisClient created = client;
+        if (created == null) {
+            created = clients.get();
+            created.addListener(reconnects);
+            client = created;
+        }
+        return created;
     }
 
     private void connected(int node, @Nullable StatefulRedisPubSubConnection<String, String> connection,
             @Nullable Throwable failure) {
         if (connection == null || failure != null) {
+            LOG.log(Level.DEBUG, "no release notices from {0}, tried again in {1} ms: {2}", addresses.get(node),
+                    reconnectIntervalNanos / 1_000_000, failure);
             synchronized (this) {
                 connecting[node] = false;
+                armRetryIfNeeded();
             }
-            LOG.log(Level.DEBUG, "no release notices from {0}: {1}", addresses.get(node), failure);
             return;
         }
         connection.addListener(new RedisPubSubAdapter<>() {
@@ -191,7 +283,7 @@ public final class PubSubNotices implements ReleaseNotices {
                 notice(channel);
             }
         });
-        String[] channels;
+        List<Sent> sent = new ArrayList<>();
         synchronized (this) {
             connecting[node] = false;
             if (closed) {
@@ -199,11 +291,13 @@ public final class PubSubNotices implements ReleaseNotices {
                 return;
             }
             connections.set(node, connection);
-            channels = listeners.keySet().toArray(String[]::new);
+            resubscribe[node] = false;
+            if (!listeners.isEmpty()) {
+                subscribe(node, connection, listeners.keySet().toArray(String[]::new), sent);
+            }
+            armRetryIfNeeded();
         }
-        if (channels.length > 0) {
-            subscribe(connection, channels);
-        }
+        subscribed(sent);
     }
 
     @Override
