@@ -282,26 +282,42 @@ final class LockEngine {
             return sinceMillis;
         }
 
-        /** Ends what waiting left: the line, a timer, and this waiter's entries in the nodes' queues. */
+        /**
+         * Ends what waiting left: a timer, the line (whatever else fails, so that the next in line
+         * leads), and this waiter's entries in the nodes' queues.
+         */
         private void ended(Object outcome) {
-            Runnable cancel;
+            try {
+                Runnable cancel;
+                synchronized (this) {
+                    cancel = timer;
+                    timer = null;
+                    retryArmed = false;
+                }
+                if (cancel != null) {
+                    cancel.run();
+                }
+            } finally {
+                try {
+                    waiters.leave(this);
+                } finally {
+                    leaveQueues(outcome);
+                }
+            }
+        }
+
+        private void leaveQueues(Object outcome) {
+            long placed;
             synchronized (this) {
-                cancel = timer;
-                timer = null;
-                retryArmed = false;
-            }
-            if (cancel != null) {
-                cancel.run();
-            }
-            waiters.leave(this);
-            int made = attempts();
-            if (made == 0) {
-                return;
+                if (attempts == 0) {
+                    return;
+                }
+                placed = sinceMillis;
             }
             List<CompletableFuture<NodeReply>> left = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
-                // A grant's script left the queue where it set the key.
-                if (!(outcome instanceof Grant grant && grant.ballot().okAt(i))) {
+                // Without a place yet, the script entered no queue where it set the key.
+                if (!(placed < 0 && outcome instanceof Grant grant && grant.ballot().okAt(i))) {
                     left.add(nodes.get(i).leaveQueue(key, value));
                 }
             }
@@ -504,11 +520,14 @@ final class LockEngine {
         return allOf(replies);
     }
 
-    /** Releases on every node where the key holds {@code value}; completes with each node's reply. */
+    /**
+     * Releases on every node where the key holds {@code value}, telling waiters (see
+     * {@link Node#releaseAndNotify}); completes with each node's reply.
+     */
     CompletableFuture<List<NodeReply>> release(String key, String value) {
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
-            replies.add(node.release(key, value));
+            replies.add(node.releaseAndNotify(key, value));
         }
         return allOf(replies);
     }

@@ -50,6 +50,106 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void aWaiterForAKeyHeldOnOnlyAMajorityRetriesAtThePollingRate() {
+        // Another client holds the key on 2 of the 3 nodes (no fill-in, or the third restarted empty):
+        // every attempt sets the third node, lacks a quorum and releases it there again.
+        redis.node(0).command("SET", "majority", "other", "PX", "60000");
+        redis.node(1).command("SET", "majority", "other", "PX", "60000");
+        try (Redlock waiter = engine(Duration.ofMillis(200))) {
+            LockResult result = waiter.tryLock(LockRequest.of("majority", TTL).withWaitTime(Duration.ofSeconds(2)));
+
+            assertThat(result.failure()).as("%s", result).isEqualTo(LockFailure.CONTENDED);
+            // 2 s at one attempt per 200 ms: about 10, and one more for the subscription's confirmation.
+            assertThat(result.attempts()).as("attempts in 2 s, polling every 200 ms").isLessThanOrEqualTo(20);
+            assertNothingLeft(waiter, "majority");
+        }
+    }
+
+    @Test
+    void aWaiterKeepsItsPlaceInTheQueueOfANodeWhereItSetTheKey() throws Exception {
+        redis.node(0).command("SET", "place", "other", "PX", "60000");
+        redis.node(1).command("SET", "place", "other", "PX", "60000");
+        try (Redlock waiter = engine(Duration.ofMillis(100))) {
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("place", TTL)
+                    .withWaitTime(Duration.ofSeconds(4))).toCompletableFuture();
+
+            // Its attempts set the third node each time; its entry there keeps its place for it.
+            await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(entriesOnEveryNode("place"))
+                    .as("the waiter's entry in the queue of every node, the third included").isEqualTo(1));
+            assertThat(waiting.get(10, TimeUnit.SECONDS).failure()).isEqualTo(LockFailure.CONTENDED);
+            assertNothingLeft(waiter, "place");
+        }
+    }
+
+    @Test
+    void aFailedSubscriptionIsTriedAgainWhileTheLineWaits() throws Exception {
+        String channel = Waiting.channel("retried");
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // The first node refuses the channel at first.
+            redis.node(i).command("ACL", "SETUSER", "listener", "on", ">secret", "~*", "+@all",
+                    i == 0 ? "resetchannels" : "allchannels");
+            uris.add("redis://listener:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
+        }
+        try (Redlock holder = engine(NO_POLLING);
+                Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
+                        .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).reconnectInterval(Duration.ofMillis(200))
+                        .build()) {
+            Lease held = holder.lock("retried", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("retried", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 2);
+
+            redis.node(0).command("ACL", "SETUSER", "listener", "allchannels");
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(subscribers(channel))
+                    .as("nodes subscribed once the first allows the channel").isEqualTo(3));
+            held.release();
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
+            result.lease().orElseThrow().release();
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", "listener");
+            }
+        }
+    }
+
+    @Test
+    void aFailedSubscriptionConnectionIsTriedAgainWhileTheLineWaits() throws Exception {
+        String channel = Waiting.channel("reconnected");
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // The first node refuses the user at first: no connection to it, commands or pub/sub.
+            redis.node(i).command("ACL", "SETUSER", "listener", i == 0 ? "off" : "on", ">secret", "~*", "+@all",
+                    "allchannels");
+            uris.add("redis://listener:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
+        }
+        try (Redlock holder = engine(NO_POLLING);
+                Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
+                        .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).reconnectInterval(Duration.ofMillis(200))
+                        .build()) {
+            Lease held = holder.lock("reconnected", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("reconnected", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 2);
+
+            redis.node(0).command("ACL", "SETUSER", "listener", "on");
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(subscribers(channel))
+                    .as("nodes subscribed once the first lets the user in").isEqualTo(3));
+            held.release();
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
+            result.lease().orElseThrow().release();
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", "listener");
+            }
+        }
+    }
+
+    @Test
     void subscriptionsAreRenewedAfterTheirConnectionsWereKilled() throws Exception {
         try (Redlock holder = engine(NO_POLLING); Redlock waiter = engine(NO_POLLING)) {
             Lease held = holder.lock("resubscribed", TTL).orElseThrow();

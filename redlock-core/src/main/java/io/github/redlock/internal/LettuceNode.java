@@ -382,6 +382,12 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> release(String key, String value) {
+        return eval(Scripts.RELEASE, key, value);
+    }
+
+    /** As {@link #release}, sent as EVAL for the same reason, and publishes the value on the key's release channel. */
+    @Override
+    public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
         return eval(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
     }
 

@@ -35,6 +35,16 @@ public interface Node extends AutoCloseable {
     CompletableFuture<NodeReply> release(String key, String value);
 
     /**
+     * As {@link #release}, and when it deleted the key, publishes {@code value} on the key's release
+     * channel (see {@link Waiting}) so that waiters retry at once. For a lease's release only: a failed
+     * attempt's cleanup uses {@link #release}, or waiters would wake each other for nothing. By
+     * default, for nodes without pub/sub: as {@link #release}.
+     */
+    default CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
+        return release(key, value);
+    }
+
+    /**
      * A waiting acquire that honours the key's waiter queue (see {@link Waiting}): OK when set;
      * REFUSED, with the holder's value if any, when the key is held or another fresh waiter is ahead,
      * and then {@code place} hears this waiter's score in the queue. {@code sinceMillis} is that

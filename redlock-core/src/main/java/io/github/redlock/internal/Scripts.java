@@ -72,19 +72,23 @@ final class Scripts {
     /**
      * A waiting acquire that honours the key's waiter queue KEYS[2], a sorted set of members
      * {@code freshUntil:value} scored by when each waiter started waiting (milliseconds on the
-     * servers' clocks). Entries whose freshUntil (this server's clock) has passed are dropped first,
-     * so a dead waiter blocks nobody for longer than ARGV[5] ms. Creates KEYS[1] = ARGV[1] with PX
-     * ARGV[2] when the key is free and no fresh entry of another value is ahead of this one (a
-     * smaller score, or the same score and a smaller value), leaves the queue and answers {1}.
-     * Otherwise enters or refreshes this waiter's entry, fresh for ARGV[5] ms, with score ARGV[3],
-     * or, when ARGV[3] is empty (the first attempt), this server's time less ARGV[4] ms (how long
-     * the caller has waited already), and answers {0, the holder's value or false, the score}.
+     * servers' clocks). Entries whose freshUntil (this server's clock) has passed, and members that
+     * are not of that form, are dropped first, so a dead waiter blocks nobody for longer than ARGV[5]
+     * ms. Creates KEYS[1] = ARGV[1] with PX ARGV[2] when the key is free and no fresh entry of
+     * another value is ahead of this one (a smaller score, or the same score and a smaller value),
+     * and answers {1}. Otherwise answers {0, the holder's value or false, the score}. Either way,
+     * once the waiter has a score ARGV[3] (from an earlier refusal) it enters or refreshes its entry,
+     * fresh for ARGV[5] ms, also where it set the key: an attempt that set too few nodes keeps its
+     * place on the others (the caller leaves every queue when it ends). On the first attempt
+     * (ARGV[3] empty) it enters only where refused, with this server's time less ARGV[4] ms (how
+     * long the caller has waited already) as its score.
      */
     static final Script ACQUIRE_QUEUED = new Script("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local since = tonumber(ARGV[3])
-            if since == nil then
+            local placed = since ~= nil
+            if not placed then
               since = now - tonumber(ARGV[4])
             end
             local ahead = false
@@ -92,22 +96,27 @@ final class Scripts {
             for i = 1, #entries, 2 do
               local member = entries[i]
               local cut = string.find(member, ':', 1, true)
-              local fresh = tonumber(string.sub(member, 1, cut - 1))
-              local value = string.sub(member, cut + 1)
-              local score = tonumber(entries[i + 1])
-              if fresh == nil or fresh <= now or value == ARGV[1] then
+              local fresh = cut and tonumber(string.sub(member, 1, cut - 1))
+              if not fresh or fresh <= now or string.sub(member, cut + 1) == ARGV[1] then
                 redis.call('ZREM', KEYS[2], member)
-              elseif score < since or (score == since and value < ARGV[1]) then
-                ahead = true
+              else
+                local score = tonumber(entries[i + 1])
+                if score < since or (score == since and string.sub(member, cut + 1) < ARGV[1]) then
+                  ahead = true
+                end
               end
             end
-            if not ahead and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+            local freshFor = tonumber(ARGV[5])
+            local set = not ahead and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+            if set and not placed then
               return {1}
             end
-            local freshFor = tonumber(ARGV[5])
             redis.call('ZADD', KEYS[2], since, string.format('%.0f', now + freshFor) .. ':' .. ARGV[1])
             if redis.call('PTTL', KEYS[2]) < freshFor then
               redis.call('PEXPIRE', KEYS[2], freshFor)
+            end
+            if set then
+              return {1}
             end
             return {0, redis.call('GET', KEYS[1]), string.format('%.0f', since)}""");
 
