@@ -71,14 +71,27 @@ final class LockEngine {
         this.freshForMillis = freshForMillis(options);
     }
 
+    /** The longest a waiter's entry in a node's queue stays fresh, whatever the settings. */
+    static final long MAX_FRESH_MILLIS = 30_000;
+
     /**
      * How long a waiter's entry in a node's queue stays fresh without being refreshed by an attempt:
-     * three of the longest gaps between a waiter's attempts, and at least 1 s. A waiter that died
-     * blocks the others for no longer than this.
+     * three of the longest gaps between a waiter's attempts, and at least 1 s (see
+     * {@link #entryFreshMillis} for the caps of each attempt).
      */
     static long freshForMillis(RedlockOptions options) {
         long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
         return Math.max(1_000, 3 * gap);
+    }
+
+    /**
+     * How long the entry an attempt leaves stays fresh: {@code freshForMillis}, but no longer than the
+     * caller's wait left plus one gap between attempts (it gives up then), nor than
+     * {@link #MAX_FRESH_MILLIS}. A waiter that died blocks the others for no longer than this.
+     */
+    static long entryFreshMillis(long freshForMillis, long waitLeftMillis, RedlockOptions options) {
+        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
+        return Math.max(1, Math.min(MAX_FRESH_MILLIS, Math.min(freshForMillis, Math.max(0, waitLeftMillis) + gap)));
     }
 
     Waiters waiters() {
@@ -243,8 +256,8 @@ final class LockEngine {
             Runnable cancel;
             try {
                 cancel = waiters.arm(this::expireInLine, Math.max(0, waitUntilNanos - ticker.nanoTime()));
-            } catch (RejectedExecutionException e) { // closing
-                fail(LockFailure.INTERRUPTED, List.of());
+            } catch (RejectedExecutionException e) { // closing: it may lead already, with an attempt in flight
+                stop();
                 return;
             }
             synchronized (this) {
@@ -425,10 +438,11 @@ final class LockEngine {
         Ballot ballot = new Ballot(addresses, ticker);
         long since = a.queued ? a.since() : -1;
         long waitedMillis = (start - a.startNanos) / 1_000_000L;
+        long freshMillis = a.queued ? entryFreshMillis(freshForMillis, (a.waitUntilNanos - start) / 1_000_000L, options) : 0;
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
             CompletableFuture<NodeReply> reply = a.queued
-                    ? nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshForMillis,
+                    ? nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshMillis,
                             place -> a.place(index, place))
                     : a.command.send(nodes.get(i), a.key, a.value, a.ttlMillis);
             reply.thenAccept(done -> ballot.record(index, done));

@@ -43,7 +43,7 @@ class WaitingIntegrationTests {
             LockResult result = waiting.get(30, TimeUnit.SECONDS);
 
             assertThat(result.isAcquired()).as("granted within the wait with no polling: %s", result).isTrue();
-            assertThat(result.attempts()).as("the first attempt, then one per notice at most").isBetween(2, 5);
+            assertThat(result.attempts()).as("the first attempt, then at least one on a notice").isGreaterThanOrEqualTo(2);
             result.lease().orElseThrow().release();
             assertNothingLeft(waiter, "woken");
         }
@@ -244,19 +244,43 @@ class WaitingIntegrationTests {
 
     @Test
     void aDeadWaitersEntryBlocksOnlyUntilItIsNoLongerFresh() {
-        // A waiter that died while first in the queues: fresh for 1 s more by the servers' clocks.
-        for (int i = 0; i < 3; i++) {
-            List<?> time = (List<?>) redis.node(i).command("TIME");
-            long nowMillis = Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
-            redis.node(i).command("ZADD", Waiting.queueKey("ghost"), "0", (nowMillis + 1000) + ":dead-waiter");
-        }
         try (Redlock redlock = engine(Duration.ofMillis(100))) {
+            // A waiter that died while first in the queues: fresh for 1 s more by the servers' clocks,
+            // from after the engine was built (its connecting takes none of that second).
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ZADD", Waiting.queueKey("ghost"), "0", (serverMillis(i) + 1000) + ":dead-waiter");
+            }
             LockResult result = redlock.tryLock(LockRequest.of("ghost", TTL).withWaitTime(Duration.ofSeconds(20)));
 
             assertThat(result.isAcquired()).as("%s", result).isTrue();
             assertThat(result.attempts()).as("refused while the dead waiter's entry was fresh").isGreaterThan(1);
             result.lease().orElseThrow().release();
             assertNothingLeft(redlock, "ghost");
+        }
+    }
+
+    private static long serverMillis(int node) {
+        List<?> time = (List<?>) redis.node(node).command("TIME");
+        return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
+    }
+
+    @Test
+    void aQueueEntryStaysFreshNoLongerThanTheCeilingWhateverTheRetryDelay() throws Exception {
+        try (Redlock holder = engine(NO_POLLING); Redlock waiter = engine(NO_POLLING)) {
+            Lease held = holder.lock("ceiling", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("ceiling", TTL)
+                    .withWaitTime(Duration.ofSeconds(60))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("ceiling") == 3);
+
+            // Should it die now, its entry blocks the others until freshUntil.
+            String member = String.valueOf(((List<?>) redis.node(0).command("ZRANGE", Waiting.queueKey("ceiling"), "0", "0"))
+                    .get(0));
+            long freshFor = Long.parseLong(member.substring(0, member.indexOf(':'))) - serverMillis(0);
+            assertThat(freshFor).as("ms the entry stays fresh (retry delay 120 s)").isLessThanOrEqualTo(30_000);
+
+            waiting.cancel(false);
+            held.release();
+            assertNothingLeft(waiter, "ceiling");
         }
     }
 

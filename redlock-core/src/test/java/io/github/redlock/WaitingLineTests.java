@@ -3,12 +3,14 @@ package io.github.redlock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redlock.internal.Node;
+import io.github.redlock.internal.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -33,10 +35,13 @@ class WaitingLineTests {
     }
 
     private Redlock redlock(List<FakeNode> nodes) {
+        return redlock(nodes, (task, delayNanos) -> due.add(new Due(ticker.nanoTime() + delayNanos, scheduled++, task)));
+    }
+
+    private Redlock redlock(List<FakeNode> nodes, Scheduler scheduler) {
         List<String> servers = nodes.stream().map(FakeNode::address).toList();
         return new Redlock(RedlockOptions.builder().servers(servers).retryJitter(Duration.ZERO).build(),
-                List.<Node>copyOf(nodes), ticker,
-                (task, delayNanos) -> due.add(new Due(ticker.nanoTime() + delayNanos, scheduled++, task)), bound -> bound);
+                List.<Node>copyOf(nodes), ticker, scheduler, bound -> bound);
     }
 
     /** Runs what comes due within {@code span} from now, moving the clock. */
@@ -109,6 +114,41 @@ class WaitingLineTests {
         result(second).lease().orElseThrow().release();
         runFor(Duration.ofMillis(600));
         assertThat(result(third).isAcquired()).isTrue();
+        assertThat(redlock.waiters().waiting()).isZero();
+    }
+
+    @Test
+    void theNextInLineLeadsEvenWhenEndingTheHeadFails() {
+        List<FakeNode> nodes = nodes();
+        nodes.forEach(node -> node.put("job", "other", Duration.ofMillis(500)));
+        AtomicInteger cancellable = new AtomicInteger();
+        Redlock redlock = redlock(nodes, new Scheduler() {
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
+                due.add(new Due(ticker.nanoTime() + delayNanos, scheduled++, task));
+            }
+
+            @Override
+            public Runnable scheduleCancellable(Runnable task, long delayNanos) {
+                Runnable cancel = Scheduler.super.scheduleCancellable(task, delayNanos);
+                if (cancellable.incrementAndGet() > 1) {
+                    return cancel;
+                }
+                return () -> { // the head's retry timer
+                    cancel.run();
+                    throw new IllegalStateException("a timer that fails as it is cancelled");
+                };
+            }
+        });
+        LockRequest waiting = LockRequest.of("job", TTL).withWaitTime(Duration.ofSeconds(5));
+        CompletableFuture<LockResult> head = redlock.tryLockAsync(waiting).toCompletableFuture();
+        CompletableFuture<LockResult> next = redlock.tryLockAsync(waiting).toCompletableFuture();
+
+        head.cancel(false); // ending it cancels its retry timer, which throws
+        runFor(Duration.ofSeconds(6));
+
+        LockResult served = result(next);
+        assertThat(served.isAcquired()).as("the next in line, once the holder's key expired: %s", served).isTrue();
         assertThat(redlock.waiters().waiting()).isZero();
     }
 
