@@ -320,17 +320,18 @@ final class LockEngine {
         }
 
         private void leaveQueues(Object outcome) {
-            long placed;
+            boolean first;
             synchronized (this) {
                 if (attempts == 0) {
                     return;
                 }
-                placed = sinceMillis;
+                first = attempts == 1;
             }
             List<CompletableFuture<NodeReply>> left = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
-                // Without a place yet, the script entered no queue where it set the key.
-                if (!(placed < 0 && outcome instanceof Grant grant && grant.ballot().okAt(i))) {
+                // A first attempt has no place yet: it entered no queue where it set the key. Any later
+                // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
+                if (!(first && outcome instanceof Grant grant && grant.ballot().okAt(i))) {
                     left.add(nodes.get(i).leaveQueue(key, value));
                 }
             }

@@ -381,6 +381,35 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void aQueueEntryWrittenBeforeTheAclRefusedItsExpiryIsStillRemoved() throws Exception {
+        List<String> uris = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // The queue's ZADD is allowed, the PTTL and PEXPIRE that follow it are not.
+            redis.node(i).command("ACL", "SETUSER", "noexpiry", "on", ">secret", "~*", "+@all", "-pttl", "-pexpire");
+            uris.add("redis://noexpiry:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
+        }
+        try (Redlock holder = engine(Duration.ofMillis(100));
+                Redlock restricted = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
+                        .retryDelay(Duration.ofMillis(100)).retryJitter(Duration.ZERO).build()) {
+            Lease held = holder.lock("noexpiry", TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = restricted.tryLockAsync(LockRequest.of("noexpiry", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("noexpiry") == 3); // entries without a TTL
+            held.release();
+
+            LockResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("%s", result).isTrue();
+            assertThat(result.lease().orElseThrow().release()).isTrue();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(queueSize("noexpiry"))
+                    .as("nodes that keep the waiter's queue (it has no TTL)").isZero());
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", "noexpiry");
+            }
+        }
+    }
+
+    @Test
     void theDocumentedAclForWaitingQueuesAndWakes() throws Exception {
         // safety.md's ACL for keyPrefix("lock:"), plus what waiting.md adds.
         List<String> rules = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire", "+eval",

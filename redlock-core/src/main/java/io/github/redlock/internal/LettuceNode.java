@@ -122,8 +122,11 @@ public final class LettuceNode implements Node {
     private volatile @Nullable String runId;
     private volatile @Nullable Runnable onIdentified;
     private volatile @Nullable String excluded;
-    /** Whether the server's ACL refused the waiter queue (see {@link #acquireQueued}). */
-    private volatile boolean queueRefused;
+    /** How long a node whose ACL refused the waiter queue is asked without one before the queue is tried again. */
+    static final long QUEUE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** When the server's ACL refused the waiter queue last (see {@link #acquireQueued}), if it did. */
+    private volatile @Nullable Long queueRefusedAtNanos;
+    private volatile boolean queueRefusalLogged;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -394,21 +397,25 @@ public final class LettuceNode implements Node {
     /**
      * Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run
      * late. A server whose ACL refuses the queue's commands or key (NOPERM) is asked as
-     * {@link #acquireOrReportHolder} from then on, without a queue, and says so once as a WARN.
+     * {@link #acquireOrReportHolder}, without a queue, for the next {@link #QUEUE_RETRY_NANOS} (then
+     * the queue is tried again, in case the ACL changed), and says so once as a WARN.
      */
     @Override
     public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
             long waitedMillis, long freshForMillis, LongConsumer place) {
-        if (queueRefused) {
+        Long refusedAt = queueRefusedAtNanos;
+        if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
             return acquireOrReportHolder(key, value, ttlMillis);
         }
         return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
             String detail = reply.detail();
-            if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail) && !queueRefused) {
-                queueRefused = true;
-                LOG.log(System.Logger.Level.WARNING, "{0} refuses the waiter queue ({1}): waiting calls poll this node"
-                        + " without a queue; allow the sorted-set commands and TIME on the lock keys (see docs/waiting.md)",
+            if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
+                queueRefusedAtNanos = ticker.nanoTime();
+                LOG.log(queueRefusalLogged ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                        "{0} refuses the waiter queue ({1}): waiting calls poll this node without a queue; allow the"
+                        + " sorted-set commands, PTTL, PEXPIRE and TIME on the lock keys (see docs/waiting.md)",
                         address, detail);
+                queueRefusalLogged = true;
             }
             return reply;
         });
@@ -437,9 +444,7 @@ public final class LettuceNode implements Node {
 
     @Override
     public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
-        if (queueRefused) {
-            return CompletableFuture.completedFuture(NodeReply.REFUSED);
-        }
+        // Also after an ACL refusal: the script may have added the entry before the command it was refused.
         return script(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 
