@@ -410,6 +410,41 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void aResourceNamedAsAnotherResourcesQueueMakesThatResourceLookHeld() throws Exception {
+        try (Redlock redlock = engine(Duration.ofMillis(100))) {
+            Lease clash = redlock.lock("clash" + Waiting.QUEUE_SUFFIX, TTL).orElseThrow();
+
+            LockResult result = redlock.tryLock(LockRequest.of("clash", TTL).withWaitTime(Duration.ofMillis(500)));
+
+            // The queue key holds a string: the waiting script fails with WRONGTYPE, which counts as held.
+            assertThat(result.failure()).as("%s", result).isEqualTo(LockFailure.CONTENDED);
+            assertThat(result.nodes()).as("%s", result).allSatisfy(node -> {
+                assertThat(node.status()).isEqualTo(NodeStatus.HELD_BY_OTHER);
+                assertThat(node.detail()).contains("WRONGTYPE");
+            });
+            clash.release();
+        }
+    }
+
+    @Test
+    void aReleasesPublishIsRunByTheNodesReplicasToo() {
+        redis.node(1).command("REPLICAOF", redis.node(0).host(), String.valueOf(redis.node(0).port()));
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(redis.node(1).command("INFO", "replication"))
+                    .contains("master_link_status:up"));
+            redis.node(1).command("CONFIG", "RESETSTAT");
+            try (Redlock single = Redlock.builder().servers(redis.node(0).uri()).build()) {
+                assertThat(single.lock("replicated", TTL).orElseThrow().release()).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(String.valueOf(
+                    redis.node(1).command("INFO", "commandstats"))).as("the replica's command stats")
+                    .contains("cmdstat_publish:calls=1,"));
+        } finally {
+            redis.node(1).command("REPLICAOF", "NO", "ONE");
+        }
+    }
+
+    @Test
     void theDocumentedAclForWaitingQueuesAndWakes() throws Exception {
         // safety.md's ACL for keyPrefix("lock:"), plus what waiting.md adds.
         List<String> rules = List.of("~lock:*", "resetchannels", "-@all", "+set", "+get", "+del", "+pexpire", "+eval",
