@@ -285,6 +285,21 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void aQueueMemberNotWrittenByAWaiterIsDropped() {
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ZADD", Waiting.queueKey("garbled"), "0", "no-colon");
+        }
+        try (Redlock redlock = engine(Duration.ofMillis(100))) {
+            LockResult result = redlock.tryLock(LockRequest.of("garbled", TTL).withWaitTime(Duration.ofSeconds(2)));
+
+            assertThat(result.isAcquired()).as("%s", result).isTrue();
+            assertThat(result.attempts()).as("attempts").isEqualTo(1);
+            result.lease().orElseThrow().release();
+            assertNothingLeft(redlock, "garbled");
+        }
+    }
+
+    @Test
     void tenThousandAsyncWaitersOnAThousandKeysLeaveNothingBehind() throws Exception {
         int keys = 1_000;
         int perKey = 10;
