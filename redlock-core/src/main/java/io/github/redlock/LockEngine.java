@@ -5,12 +5,16 @@ import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
 import io.github.redlock.internal.Quorum;
+import io.github.redlock.internal.ReleaseNotices;
 import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,8 +33,15 @@ import org.jspecify.annotations.Nullable;
  * T)}) and grants only when a quorum of them answer that they still hold the key, within the
  * validity. Otherwise the attempt failed, and is released and retried like any failed attempt.
  * Unfenced calls run exactly as before: one phase, the same commands.
+ *
+ * <p>A call that waits ({@code retryWhenHeld} and a {@code waitTime}) queues behind the engine's
+ * other waiting calls for its key ({@link Waiters}), makes its attempts with a script that honours
+ * the key's waiter queue on each node, and retries at the first release notice from any node, or
+ * after the retry delay when none came (see {@code docs/waiting.md}).
  */
 final class LockEngine {
+
+    private static final System.Logger LOG = System.getLogger(Redlock.class.getName());
 
     /** One node command of an attempt. */
     interface NodeCommand {
@@ -51,8 +62,16 @@ final class LockEngine {
     private final AtomicLong longestFencedTtlMillis = new AtomicLong();
     private final boolean skipWriteBack;
     private final boolean timeFloor;
+    private final Waiters waiters;
+    private final long freshForMillis;
+    private final Set<CompletableFuture<?>> leaving = ConcurrentHashMap.newKeySet();
 
     LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter) {
+        this(nodes, options, ticker, scheduler, jitter, ReleaseNotices.NONE);
+    }
+
+    LockEngine(List<Node> nodes, RedlockOptions options, Ticker ticker, Scheduler scheduler, Jitter jitter,
+            ReleaseNotices notices) {
         this.nodes = List.copyOf(nodes);
         this.addresses = nodes.stream().map(Node::address).toList();
         this.quorum = Quorum.of(nodes.size());
@@ -61,6 +80,8 @@ final class LockEngine {
         this.ticker = ticker;
         this.scheduler = scheduler;
         this.jitter = jitter;
+        this.waiters = new Waiters(notices, scheduler);
+        this.freshForMillis = freshForMillis(options);
         this.skipWriteBack = options.fencingFaults().contains(FencingFault.SKIP_WRITE_BACK);
         this.timeFloor = !options.fencingFaults().contains(FencingFault.NO_TIME_FLOOR);
     }
@@ -92,6 +113,33 @@ final class LockEngine {
         long configured = options.fencingQuarantine().toMillis();
         return new FencingCounter(options.fencingCounterKey(), configured == 0 ? 0 : Math.max(configured, longest),
                 timeFloor);
+    }
+
+    /** The longest a waiter's entry in a node's queue stays fresh, whatever the settings. */
+    static final long MAX_FRESH_MILLIS = 30_000;
+
+    /**
+     * How long a waiter's entry in a node's queue stays fresh without being refreshed by an attempt:
+     * three of the longest gaps between a waiter's attempts, and at least 1 s (see
+     * {@link #entryFreshMillis} for the caps of each attempt).
+     */
+    static long freshForMillis(RedlockOptions options) {
+        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
+        return Math.max(1_000, 3 * gap);
+    }
+
+    /**
+     * How long the entry an attempt leaves stays fresh: {@code freshForMillis}, but no longer than the
+     * caller's wait left plus one gap between attempts (it gives up then), nor than
+     * {@link #MAX_FRESH_MILLIS}. A waiter that died blocks the others for no longer than this.
+     */
+    static long entryFreshMillis(long freshForMillis, long waitLeftMillis, RedlockOptions options) {
+        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
+        return Math.max(1, Math.min(MAX_FRESH_MILLIS, Math.min(freshForMillis, Math.max(0, waitLeftMillis) + gap)));
+    }
+
+    Waiters waiters() {
+        return waiters;
     }
 
     int quorum() {
@@ -150,7 +198,7 @@ final class LockEngine {
      * {@link Grant}, or with the failed {@link LockResult}; {@link #stop()} ends it before its next
      * attempt.
      */
-    final class Acquisition {
+    final class Acquisition implements Waiters.Waiter {
         private final String resource;
         private final String key;
         private final String value;
@@ -160,13 +208,24 @@ final class LockEngine {
         private final long waitUntilNanos;
         private final boolean retryWhenHeld;
         private final @Nullable Fencing fencing;
+        /** Waits in the engine's line and the nodes' waiter queues (see {@link Waiters}). */
+        private final boolean queued;
+        private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
+        /** What callers see of {@link #decided}: for a waiting call, complete once it left the line and queues. */
+        private volatile CompletableFuture<Object> seen = decided;
         private volatile boolean stopped;
         // Guarded by this.
         private int attempts;
         private boolean inFlight;
         /** The lease whose token the attempt in flight keeps (a renewal of a valid lease of the same value), or null. */
         private @Nullable HeldLock keptLease;
+        /** This waiter's score in the nodes' queues once they placed it, else -1. */
+        private long sinceMillis = -1;
+        private final long[] places;
+        private boolean noticed;
+        private boolean retryArmed;
+        private @Nullable Runnable timer;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
                 NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
@@ -176,16 +235,181 @@ final class LockEngine {
             this.valueHeldHere = valueHeldHere;
             this.ttlMillis = ttlMillis;
             this.command = command;
-            this.waitUntilNanos = ticker.nanoTime() + waitNanos;
+            this.startNanos = ticker.nanoTime();
+            this.waitUntilNanos = startNanos + waitNanos;
             this.retryWhenHeld = retryWhenHeld;
             this.fencing = fencing;
+            this.queued = retryWhenHeld && waitNanos > 0 && fencing == null; // a fenced call mints: no queue
+            this.places = new long[nodes.size()];
+            Arrays.fill(places, -1);
+        }
+
+        @Override
+        public void lead() {
+            Runnable cancel;
+            synchronized (this) {
+                cancel = timer;
+                timer = null;
+            }
+            if (cancel != null) {
+                cancel.run(); // its wait in the line: it attempts now, and its own attempts watch the deadline
+            }
+            if (!decided.isDone()) {
+                attempt(this);
+            }
+        }
+
+        @Override
+        public void notice() {
+            Runnable cancel;
+            synchronized (this) {
+                if (inFlight || !retryArmed) {
+                    noticed = true; // an attempt in flight, or about to arm its retry: retry at once after it
+                    return;
+                }
+                retryArmed = false;
+                cancel = timer;
+                timer = null;
+            }
+            if (cancel != null) {
+                cancel.run();
+            }
+            attempt(this);
+        }
+
+        /**
+         * A retry after {@code delayNanos}, or at once on a release notice, whichever comes first;
+         * with {@code giveUp}, the delay reaches the deadline, and it runs instead of a retry.
+         */
+        private void retryAfter(long delayNanos, @Nullable Runnable giveUp) {
+            boolean now;
+            synchronized (this) {
+                now = noticed;
+                noticed = false;
+                retryArmed = !now;
+            }
+            if (now) {
+                attempt(this);
+                return;
+            }
+            Runnable cancel = waiters.arm(() -> {
+                synchronized (this) {
+                    if (!retryArmed) {
+                        return;
+                    }
+                    retryArmed = false;
+                    timer = null;
+                }
+                if (giveUp != null) {
+                    giveUp.run();
+                } else {
+                    attempt(this);
+                }
+            }, delayNanos);
+            synchronized (this) {
+                if (retryArmed) {
+                    timer = cancel;
+                    return;
+                }
+            }
+            cancel.run(); // it ran, or a notice took it, before the handle was kept
+        }
+
+        /** While it waits behind another call of this engine: its wait ends at its deadline. */
+        private void waitInLine() {
+            Runnable cancel;
+            try {
+                cancel = waiters.arm(this::expireInLine, Math.max(0, waitUntilNanos - ticker.nanoTime()));
+            } catch (RejectedExecutionException e) { // closing: it may lead already, with an attempt in flight
+                stop();
+                return;
+            }
+            synchronized (this) {
+                if (timer == null && !decided.isDone() && !waiters.leads(this)) {
+                    timer = cancel;
+                    return;
+                }
+            }
+            cancel.run();
+        }
+
+        private void expireInLine() {
+            synchronized (this) {
+                if (inFlight || attempts > 0 || waiters.leads(this)) {
+                    return; // it leads now: its attempts end it
+                }
+                timer = null;
+                stopped = true; // no attempt starts now, should it lead in a moment
+            }
+            fail(LockFailure.CONTENDED, List.of());
+        }
+
+        private synchronized void place(int node, long since) {
+            places[node] = since;
+        }
+
+        /** After the first refused attempt: one score for every node, the median of theirs. */
+        private synchronized long since() {
+            if (sinceMillis < 0) {
+                long[] placed = Arrays.stream(places).filter(p -> p >= 0).sorted().toArray();
+                if (placed.length > 0) {
+                    sinceMillis = placed[placed.length / 2];
+                }
+            }
+            return sinceMillis;
+        }
+
+        /**
+         * Ends what waiting left: a timer, the line (whatever else fails, so that the next in line
+         * leads), and this waiter's entries in the nodes' queues.
+         */
+        private void ended(Object outcome) {
+            try {
+                Runnable cancel;
+                synchronized (this) {
+                    cancel = timer;
+                    timer = null;
+                    retryArmed = false;
+                }
+                if (cancel != null) {
+                    cancel.run();
+                }
+            } finally {
+                try {
+                    waiters.leave(this);
+                } finally {
+                    leaveQueues(outcome);
+                }
+            }
+        }
+
+        private void leaveQueues(Object outcome) {
+            boolean first;
+            synchronized (this) {
+                if (attempts == 0) {
+                    return;
+                }
+                first = attempts == 1;
+            }
+            List<CompletableFuture<NodeReply>> left = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                // A first attempt has no place yet: it entered no queue where it set the key. Any later
+                // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
+                if (!(first && outcome instanceof Grant grant && grant.ballot().okAt(i))) {
+                    left.add(nodes.get(i).leaveQueue(key, value));
+                }
+            }
+            CompletableFuture<List<NodeReply>> all = allOf(left);
+            leaving.add(all);
+            all.whenComplete((done, error) -> leaving.remove(all));
         }
 
         String resource() {
             return resource;
         }
 
-        String key() {
+        @Override
+        public String key() {
             return key;
         }
 
@@ -199,7 +423,7 @@ final class LockEngine {
 
         /** Completes with a {@link Grant} or a failed {@link LockResult}; never exceptionally. */
         CompletableFuture<Object> decided() {
-            return decided;
+            return seen;
         }
 
         /**
@@ -243,7 +467,22 @@ final class LockEngine {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
         Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, sent, waitNanos,
                 retryWhenHeld, null);
-        attempt(acquisition);
+        if (!acquisition.queued) {
+            attempt(acquisition);
+            return acquisition;
+        }
+        // Ended before the caller hears of it, so that close() finds the queue entries being removed.
+        acquisition.seen = acquisition.decided.whenComplete((outcome, error) -> {
+            try {
+                acquisition.ended(outcome);
+            } catch (RuntimeException e) { // the caller must hear of the outcome whatever happens here
+                LOG.log(System.Logger.Level.WARNING, "Could not end a waiting lock call cleanly", e);
+            }
+        });
+        waiters.enter(acquisition);
+        if (!acquisition.decided.isDone() && acquisition.attempts() == 0) {
+            acquisition.waitInLine();
+        }
         return acquisition;
     }
 
@@ -290,9 +529,16 @@ final class LockEngine {
                 command = (node, key, value, ttl) -> node.renewFenced(key, value, ttl, kept, counter);
             }
         }
+        long since = a.queued ? a.since() : -1;
+        long waitedMillis = (start - a.startNanos) / 1_000_000L;
+        long freshMillis = a.queued ? entryFreshMillis(freshForMillis, (a.waitUntilNanos - start) / 1_000_000L, options) : 0;
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            command.send(nodes.get(i), a.key, a.value, a.ttlMillis).thenAccept(reply -> ballot.record(index, reply));
+            CompletableFuture<NodeReply> reply = a.queued
+                    ? nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshMillis,
+                            place -> a.place(index, place))
+                    : command.send(nodes.get(i), a.key, a.value, a.ttlMillis);
+            reply.thenAccept(done -> ballot.record(index, done));
         }
         ballot.decided().thenAccept(decided -> onDecided(a, decided, start));
     }
@@ -401,6 +647,16 @@ final class LockEngine {
         }
         boolean retriesLeft = a.attempts() <= options.retryCount();
         boolean waitLeft = a.waitUntilNanos - (ticker.nanoTime() + delay) > 0;
+        Runnable giveUp = null;
+        if (a.queued && !retriesLeft && !waitLeft) {
+            // A notice may still come before the deadline: wait for one until then, and give up then.
+            long left = a.waitUntilNanos - ticker.nanoTime();
+            if (left > 0) {
+                delay = left;
+                waitLeft = true;
+                giveUp = () -> a.fail(ballot.failure(), ballot.outcomes());
+            }
+        }
         if (!retriesLeft && !waitLeft) {
             a.fail(report.failure(), report.outcomes());
             return;
@@ -408,6 +664,15 @@ final class LockEngine {
         a.between();
         if (a.stopped) {
             a.fail(LockFailure.INTERRUPTED, report.outcomes()); // stopped while this attempt was in flight
+            return;
+        }
+        if (a.queued) {
+            waiters.listen(a);
+            try {
+                a.retryAfter(delay, giveUp);
+            } catch (RejectedExecutionException e) { // the timer is shutting down: the Redlock was closed
+                a.fail(LockFailure.INTERRUPTED, ballot.outcomes());
+            }
             return;
         }
         try {
@@ -435,11 +700,14 @@ final class LockEngine {
         return allOf(replies);
     }
 
-    /** Releases on every node where the key holds {@code value}; completes with each node's reply. */
+    /**
+     * Releases on every node where the key holds {@code value}, telling waiters (see
+     * {@link Node#releaseAndNotify}); completes with each node's reply.
+     */
     CompletableFuture<List<NodeReply>> release(String key, String value) {
         List<CompletableFuture<NodeReply>> replies = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
-            replies.add(node.release(key, value));
+            replies.add(node.releaseAndNotify(key, value));
         }
         return allOf(replies);
     }
@@ -509,6 +777,16 @@ final class LockEngine {
         } catch (RejectedExecutionException e) {
             return false;
         }
+    }
+
+    /** Completes once the waiter-queue entries of the calls that ended have been removed from the nodes (or failed to be). */
+    CompletableFuture<Void> leftQueues() {
+        return CompletableFuture.allOf(leaving.toArray(CompletableFuture<?>[]::new));
+    }
+
+    /** Stops hearing of releases. */
+    void close() {
+        waiters.close();
     }
 
     private static CompletableFuture<List<NodeReply>> allOf(List<CompletableFuture<NodeReply>> replies) {

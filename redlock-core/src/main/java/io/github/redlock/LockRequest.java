@@ -77,7 +77,15 @@ public final class LockRequest {
 
     /**
      * Keeps retrying until the lock is acquired or {@code waitTime} has passed (at least
-     * {@code retryCount + 1} attempts in any case); default zero.
+     * {@code retryCount + 1} attempts in any case, unless the call waits behind another of this
+     * Redlock's calls for the same resource all along); default zero.
+     *
+     * <p>With a wait and {@link #retryWhenHeld()} (the default), the call waits in turn: behind this
+     * Redlock's other waiting calls for the resource (only the first of them puts attempts on the
+     * wire), and in a waiter queue on each node that lets the longest-waiting caller of any instance
+     * go first; it retries as soon as a release is published on any node, or after the retry delay
+     * when none was heard. Such a call holds no thread while it waits ({@link Redlock#tryLockAsync}).
+     * See {@code docs/waiting.md} for what this guarantees and costs.
      *
      * @throws IllegalArgumentException when negative
      */

@@ -5,6 +5,8 @@ import io.github.redlock.internal.LettuceNode;
 import io.github.redlock.internal.NodeClientOptions;
 import io.github.redlock.internal.Node;
 import io.github.redlock.internal.NodeReply;
+import io.github.redlock.internal.PubSubNotices;
+import io.github.redlock.internal.ReleaseNotices;
 import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.ServerAddress;
 import io.github.redlock.internal.Ticker;
@@ -26,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,15 +114,28 @@ public final class Redlock implements AutoCloseable {
         if (options.sslOptions() != null) {
             clientOptions.sslOptions(options.sslOptions());
         }
-        client.setOptions(clientOptions.build());
+        ClientOptions built = clientOptions.build();
+        client.setOptions(built);
         List<LettuceNode> nodes = new ArrayList<>();
         for (ServerAddress address : options.addresses()) {
             nodes.add(new LettuceNode(client, address, options.timeout(), options.reconnectInterval(), ticker,
                     timeouts, resources.eventExecutorGroup()));
         }
-        Scheduler scheduler = (task, delayNanos) ->
+        Scheduler scheduler = new Scheduler() {
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
                 resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM);
+            }
+
+            @Override
+            public Runnable scheduleCancellable(Runnable task, long delayNanos) {
+                ScheduledFuture<?> scheduled = resources.eventExecutorGroup().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+                return () -> scheduled.cancel(false);
+            }
+        };
+        // Opens its subscription connections only when a call first waits.
+        ReleaseNotices notices = new PubSubNotices(options.addresses(), resources, built, options.reconnectInterval(), ticker);
+        this.engine = new LockEngine(List.copyOf(nodes), options, ticker, scheduler, Jitter.RANDOM, notices);
         this.held = new HeldLocks(engine, listeners, fillIn);
         this.calls = new LockedCalls(request -> start(request, Tokens.random(), false, Node::acquire, true), listeners,
                 Redlock::awaitLock);
@@ -344,7 +360,9 @@ public final class Redlock implements AutoCloseable {
     }
 
     /**
-     * As {@link #tryLock(LockRequest)}, without blocking. The stage may complete on a Redis I/O
+     * As {@link #tryLock(LockRequest)}, without blocking: a call that waits holds no thread (its
+     * retries run on the engine's timer, woken by release notices; see {@code docs/waiting.md}).
+     * The stage may complete on a Redis I/O
      * thread: do not block in dependent stages, use the {@code *Async} variants to move off it.
      * Cancelling its future stops the call; a lock granted all the same is released at once.
      */
@@ -581,6 +599,11 @@ public final class Redlock implements AutoCloseable {
         return held.leases();
     }
 
+    /** The engine's waiting calls, their timers and subscriptions, for tests that check they end. */
+    Waiters waiters() {
+        return engine.waiters();
+    }
+
     /** How many held locks the table keeps, for tests that check it stays bounded. */
     int heldTableSize() {
         return held.size();
@@ -601,6 +624,9 @@ public final class Redlock implements AutoCloseable {
         }
         // Ending a lock waits for a renewal in flight, so allow two rounds.
         await(held.close().thenApply(done -> true), roundBound(options).multipliedBy(2), false);
+        // The calls that waited leave the nodes' waiter queues before the connections close.
+        await(engine.leftQueues().thenApply(done -> true), roundBound(options), false);
+        engine.close();
         engine.nodes().forEach(Node::close);
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

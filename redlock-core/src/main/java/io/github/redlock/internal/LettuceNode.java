@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,6 +52,8 @@ import org.jspecify.annotations.Nullable;
  * connection starts empty, and commands in flight on the old one fail.
  */
 public final class LettuceNode implements Node {
+
+    private static final System.Logger LOG = System.getLogger(LettuceNode.class.getName());
 
     /** How long past the timeout a command may wait to be written before its call times out all the same. */
     private static final long UNWRITTEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -120,6 +123,11 @@ public final class LettuceNode implements Node {
     private volatile @Nullable Runnable onIdentified;
     private volatile @Nullable String excluded;
     private final Reachability reachability;
+    /** How long a node whose ACL refused the waiter queue is asked without one before the queue is tried again. */
+    static final long QUEUE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** When the server's ACL refused the waiter queue last (see {@link #acquireQueued}), if it did. */
+    private volatile @Nullable Long queueRefusedAtNanos;
+    private volatile boolean queueRefusalLogged;
 
     /**
      * @param client a client with {@link NodeClientOptions} (its request queue size and connect
@@ -510,6 +518,66 @@ public final class LettuceNode implements Node {
         }
         int own = error.indexOf("FENCING ");
         return own >= 0 ? "fencing: " + error.substring(own + "FENCING ".length()) : error;
+    }
+
+    /** As {@link #release}, sent as EVAL for the same reason, and publishes the value on the key's release channel. */
+    @Override
+    public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
+        return eval(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
+    }
+
+    /**
+     * Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run
+     * late. A server whose ACL refuses the queue's commands or key (NOPERM) is asked as
+     * {@link #acquireOrReportHolder}, without a queue, for the next {@link #QUEUE_RETRY_NANOS} (then
+     * the queue is tried again, in case the ACL changed), and says so once as a WARN.
+     */
+    @Override
+    public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
+            long waitedMillis, long freshForMillis, LongConsumer place) {
+        Long refusedAt = queueRefusedAtNanos;
+        if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
+            return acquireOrReportHolder(key, value, ttlMillis);
+        }
+        return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
+            String detail = reply.detail();
+            if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
+                queueRefusedAtNanos = ticker.nanoTime();
+                LOG.log(queueRefusalLogged ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                        "{0} refuses the waiter queue ({1}): waiting calls poll this node without a queue; allow the"
+                        + " sorted-set commands, PTTL, PEXPIRE and TIME on the lock keys (see docs/waiting.md)",
+                        address, detail);
+                queueRefusalLogged = true;
+            }
+            return reply;
+        });
+    }
+
+    /** An ACL refusal: NOPERM (Redis 7.2 on), or 7.0's words for a command or key a script may not use. */
+    static boolean refusedByAcl(String detail) {
+        return detail.contains("NOPERM") || detail.contains("user executing the script can't");
+    }
+
+    private CompletableFuture<NodeReply> queued(String key, String value, long ttlMillis, long sinceMillis,
+            long waitedMillis, long freshForMillis, LongConsumer place) {
+        return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.ACQUIRE_QUEUED.text(), key,
+                Waiting.queueKey(key), value, Long.toString(ttlMillis), sinceMillis < 0 ? "" : Long.toString(sinceMillis),
+                Long.toString(Math.max(0, waitedMillis)), Long.toString(freshForMillis))), reply -> {
+                    if (reply != null && reply.size() > 2 && reply.get(2) instanceof String since) {
+                        try {
+                            place.accept(Long.parseLong(since));
+                        } catch (NumberFormatException e) {
+                            // not a place: the reply is still an answer
+                        }
+                    }
+                    return acquireReply(reply);
+                });
+    }
+
+    @Override
+    public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+        // Also after an ACL refusal: the script may have added the entry before the command it was refused.
+        return script(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 
     @Override

@@ -56,6 +56,34 @@ public interface Node extends AutoCloseable {
     /** As {@link #acquireOrReportHolder}, for a fenced lease's fill-in: also raises the counter to {@code token} (best effort). */
     CompletableFuture<NodeReply> fillInFenced(String key, String value, long ttlMillis, long token, FencingCounter counter);
 
+    /**
+     * As {@link #release}, and when it deleted the key, publishes {@code value} on the key's release
+     * channel (see {@link Waiting}) so that waiters retry at once. For a lease's release only: a failed
+     * attempt's cleanup uses {@link #release}, or waiters would wake each other for nothing. By
+     * default, for nodes without pub/sub: as {@link #release}.
+     */
+    default CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
+        return release(key, value);
+    }
+
+    /**
+     * A waiting acquire that honours the key's waiter queue (see {@link Waiting}): OK when set;
+     * REFUSED, with the holder's value if any, when the key is held or another fresh waiter is ahead,
+     * and then {@code place} hears this waiter's score in the queue. {@code sinceMillis} is that
+     * score from an earlier refusal, or negative on the first attempt (the node then places the
+     * waiter at its time less {@code waitedMillis}). By default, for nodes without a queue: as
+     * {@link #acquireOrReportHolder}.
+     */
+    default CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
+            long waitedMillis, long freshForMillis, java.util.function.LongConsumer place) {
+        return acquireOrReportHolder(key, value, ttlMillis);
+    }
+
+    /** Removes {@code value}'s entry from the key's waiter queue, if any; by default nothing. */
+    default CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+        return CompletableFuture.completedFuture(NodeReply.OK);
+    }
+
     /** PING; the reply carries the measured latency. */
     CompletableFuture<NodeReply> ping();
 

@@ -1,8 +1,25 @@
 package io.github.redlock.internal;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /** Runs a task after a delay, without blocking the caller. */
 @FunctionalInterface
 public interface Scheduler {
 
     void schedule(Runnable task, long delayNanos);
+
+    /**
+     * As {@link #schedule}, and returns a handle that cancels the task if it has not run; by default
+     * the task stays scheduled and does nothing when it comes due. Schedulers that can drop a task
+     * (Netty's) do.
+     */
+    default Runnable scheduleCancellable(Runnable task, long delayNanos) {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        schedule(() -> {
+            if (!cancelled.get()) {
+                task.run();
+            }
+        }, delayNanos);
+        return () -> cancelled.set(true);
+    }
 }

@@ -1,0 +1,196 @@
+package io.github.redlock;
+
+import io.github.redlock.internal.ReleaseNotices;
+import io.github.redlock.internal.Scheduler;
+import io.github.redlock.internal.Waiting;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one owner of an engine's waiting calls: one line per key, in arrival order, whose head alone
+ * makes attempts (so the engine puts one attempt per key on the wire, however many of its threads
+ * wait), and which listens for the key's release notices while it has waiters; and the timers the
+ * waiting calls arm, counted, so that a test can see none is left behind.
+ */
+final class Waiters {
+
+    /** A waiting lock call. */
+    interface Waiter {
+        String key();
+
+        /** It heads its key's line now: make an attempt at once. */
+        void lead();
+
+        /** A release notice for its key arrived while it heads the line. */
+        void notice();
+    }
+
+    private final ReleaseNotices notices;
+    private final Scheduler scheduler;
+    private final AtomicInteger timers = new AtomicInteger();
+    // Guarded by this.
+    private final Map<String, Line> lines = new HashMap<>();
+    private int waiting;
+
+    /** Held while the notices are asked to listen or unlisten, never while holding this. */
+    private final Object subscribing = new Object();
+
+    private static final class Line {
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        boolean listening;
+        @Nullable Runnable unlisten;
+    }
+
+    Waiters(ReleaseNotices notices, Scheduler scheduler) {
+        this.notices = notices;
+        this.scheduler = scheduler;
+    }
+
+    /** Queues {@code waiter} behind its key's line; it leads at once when the line was empty. */
+    void enter(Waiter waiter) {
+        boolean lead;
+        synchronized (this) {
+            Line line = lines.computeIfAbsent(waiter.key(), key -> new Line());
+            line.waiters.add(waiter);
+            waiting++;
+            lead = line.waiters.size() == 1;
+        }
+        if (lead) {
+            waiter.lead();
+        }
+    }
+
+    /** Whether {@code waiter} heads its key's line. */
+    synchronized boolean leads(Waiter waiter) {
+        Line line = lines.get(waiter.key());
+        return line != null && line.waiters.peek() == waiter;
+    }
+
+    /**
+     * Subscribes to the key's release channel for its line (once per line; the last waiter to leave
+     * unsubscribes). The subscription is asked for outside this object's monitor (it may open
+     * connections), one call at a time, so that a line's subscribe and an ended line's unsubscribe
+     * for the same key reach the notices in the order the lines came and went.
+     */
+    void listen(Waiter head) {
+        String key = head.key();
+        synchronized (subscribing) {
+            Line line;
+            synchronized (this) {
+                line = lines.get(key);
+                if (line == null || line.listening || line.waiters.peek() != head) {
+                    return;
+                }
+                line.listening = true;
+            }
+            Runnable unlisten = notices.listen(Waiting.channel(key), () -> noticeHead(key));
+            synchronized (this) {
+                if (lines.get(key) == line) {
+                    line.unlisten = unlisten;
+                    return;
+                }
+            }
+            unlisten.run(); // the line ended meanwhile
+        }
+    }
+
+    /** Removes {@code waiter} from its line; the next one leads; the last one unsubscribes. Idempotent. */
+    void leave(Waiter waiter) {
+        @Nullable Waiter next = null;
+        @Nullable Runnable unlisten = null;
+        synchronized (this) {
+            Line line = lines.get(waiter.key());
+            if (line == null) {
+                return;
+            }
+            boolean head = line.waiters.peek() == waiter;
+            if (!line.waiters.remove(waiter)) {
+                return;
+            }
+            waiting--;
+            if (line.waiters.isEmpty()) {
+                lines.remove(waiter.key());
+                unlisten = line.unlisten;
+            } else if (head) {
+                next = line.waiters.peek();
+            }
+        }
+        if (unlisten != null) {
+            synchronized (subscribing) {
+                unlisten.run();
+            }
+        }
+        if (next != null) {
+            next.lead();
+        }
+    }
+
+    private void noticeHead(String key) {
+        Waiter head;
+        synchronized (this) {
+            Line line = lines.get(key);
+            head = line == null ? null : line.waiters.peek();
+        }
+        if (head != null) {
+            head.notice();
+        }
+    }
+
+    /**
+     * Runs {@code task} after {@code delayNanos} on the engine's scheduler, counted until it ran or
+     * was cancelled by the returned handle.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when the scheduler is shutting down
+     */
+    Runnable arm(Runnable task, long delayNanos) {
+        AtomicBoolean over = new AtomicBoolean();
+        timers.incrementAndGet();
+        Runnable cancel;
+        try {
+            cancel = scheduler.scheduleCancellable(() -> {
+                if (over.compareAndSet(false, true)) {
+                    timers.decrementAndGet();
+                    task.run();
+                }
+            }, delayNanos);
+        } catch (RuntimeException e) {
+            timers.decrementAndGet();
+            throw e;
+        }
+        return () -> {
+            if (over.compareAndSet(false, true)) {
+                timers.decrementAndGet();
+                cancel.run();
+            }
+        };
+    }
+
+    /** Calls waiting in lines now. */
+    synchronized int waiting() {
+        return waiting;
+    }
+
+    /** Keys with a line now. */
+    synchronized int lines() {
+        return lines.size();
+    }
+
+    /** Channels subscribed (or being subscribed) for release notices. */
+    int subscriptions() {
+        return notices.channels();
+    }
+
+    /** Timers armed by waiting calls that neither ran nor were cancelled. */
+    int timers() {
+        return timers.get();
+    }
+
+    /** Stops hearing of releases: closes the subscription connections. */
+    void close() {
+        notices.close();
+    }
+}
