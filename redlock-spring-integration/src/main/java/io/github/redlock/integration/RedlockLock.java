@@ -160,7 +160,17 @@ final class RedlockLock implements DistributedLock {
      */
     boolean renew(Duration ttl) {
         Lease held = lease;
-        Optional<Lease> renewed = held != null && held.isValid() ? registry.redlock().extend(held, ttl) : Optional.empty();
+        // The renewal waits for the nodes' answers; an interrupt would cut that wait short and end a
+        // hold whose renewal may well go through. The flag is kept for the caller.
+        boolean interrupted = Thread.interrupted();
+        Optional<Lease> renewed;
+        try {
+            renewed = held != null && held.isValid() ? registry.redlock().extend(held, ttl) : Optional.empty();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (renewed.isPresent() && usable(renewed.get(), ttl)) {
             leaseTtl = ttl;
             touch();
@@ -171,9 +181,9 @@ final class RedlockLock implements DistributedLock {
         try {
             if (held != null) {
                 if (held.isValid()) {
-                    // Not renewed, but not lost either (too few nodes answered, or this thread was
-                    // interrupted): the work under the outer hold may still run, so the key stays
-                    // until it expires rather than letting another holder in now.
+                    // Not renewed, but not lost either (too few nodes answered in time): the work
+                    // under the outer hold may still run, so the key stays until it expires rather
+                    // than letting another holder in now.
                     held.letExpire();
                 } else {
                     held.release();
