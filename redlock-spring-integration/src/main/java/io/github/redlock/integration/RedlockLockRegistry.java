@@ -206,7 +206,8 @@ public final class RedlockLockRegistry
         this.keepAlive = true;
     }
 
-    Redlock redlock() {
+    /** The engine the locks are taken on (not closed by the registry). */
+    public Redlock redlock() {
         return redlock;
     }
 
