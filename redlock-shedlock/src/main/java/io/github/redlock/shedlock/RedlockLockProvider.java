@@ -1,13 +1,16 @@
 package io.github.redlock.shedlock;
 
+import io.github.redlock.Lease;
 import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
+import io.github.redlock.RedlockOptions;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import net.javacrumbs.shedlock.core.ClockProvider;
 import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
 import net.javacrumbs.shedlock.core.LockConfiguration;
@@ -37,14 +40,18 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  * the Redlock's {@code retryCount} (each retry asks for the same TTL again, so a lock granted by a
  * retry may stand a little past {@code lockAtMostUntil}: by the time the call took). It returns
  * empty when the lock is held elsewhere, too few nodes
- * answered, or less than 10 ms of {@code lockAtMostFor} is left (a Redlock lease that short would
- * have no validity after the clock-drift allowance). Each lock has its own random value: only its
- * holder can release or extend it.
+ * answered, less than 10 ms of {@code lockAtMostFor} is left, or less than the engine's
+ * {@link RedlockOptions#minimumTtl()} (a Redlock lease that short would have little or no validity
+ * after the clock-drift allowance), and when the grant arrives with no more validity left than 1% of
+ * the TTL (at least 1 ms), as the core's locked calls require: such a grant is released at once. Each
+ * lock has its own random value: only its holder can release or extend it.
  *
  * <p><b>{@link SimpleLock#unlock()}</b> keeps the lock until {@code lockAtLeastUntil} through the
  * core's minimum hold ({@link LockRequest#withMinimumHold(Duration)}): before then it shortens the
  * key to expire at that time, after it deletes it; both only where the key still holds this lock's
- * value. Never throws for Redis errors: a lock whose release failed expires with its TTL.
+ * value. Never throws, also not after the Redlock was closed (the lock then expires with its TTL): a
+ * lock whose release failed expires with its TTL, and a lock whose shortening to
+ * {@code lockAtLeastUntil} failed is deleted (owner-checked) when that time comes.
  *
  * <p><b>{@link SimpleLock#extend(Duration, Duration)}</b> renews the lock on a quorum for the new
  * {@code lockAtMostFor} ({@link Redlock#extend}) and returns the new lock, or empty when the lock has
@@ -56,7 +63,10 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
 
     private static final System.Logger LOG = System.getLogger(RedlockLockProvider.class.getName());
 
-    /** Shorter leases are refused: the drift allowance (2 ms plus 1% by default) would leave little or nothing. */
+    /**
+     * Shorter leases are refused, as are leases shorter than the engine's {@link RedlockOptions#minimumTtl()}:
+     * the drift allowance (2 ms plus 1% by default) would leave little or nothing.
+     */
     static final Duration MIN_TTL = Duration.ofMillis(10);
 
     private final Redlock redlock;
@@ -83,9 +93,10 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
         long startNanos = System.nanoTime();
         Instant now = ClockProvider.now();
         Duration ttl = Duration.between(now, lockConfiguration.getLockAtMostUntil());
-        if (ttl.compareTo(MIN_TTL) < 0) {
+        Duration minimumTtl = minimumTtl(redlock);
+        if (ttl.compareTo(minimumTtl) < 0) {
             LOG.log(Level.WARNING, "Not locking ''{0}'': only {1} ms of lockAtMostFor left, less than the {2} ms a"
-                    + " Redlock lease needs", lockConfiguration.getName(), ttl.toMillis(), MIN_TTL.toMillis());
+                    + " Redlock lease needs", lockConfiguration.getName(), ttl.toMillis(), minimumTtl.toMillis());
             return Optional.empty();
         }
         Duration hold = positive(Duration.between(now, lockConfiguration.getLockAtLeastUntil()));
@@ -99,10 +110,29 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
             LOG.log(Level.DEBUG, "Not locked: {0}", result);
             return Optional.empty();
         }
+        Lease lease = result.leaseOrThrow();
+        if (lease.remaining().toNanos() <= marginNanos(ttl)) {
+            // The validity ran out (or nearly) before the grant reached this thread: the lock may
+            // already be another instance's, so the task must not run under it.
+            LOG.log(Level.WARNING, "Not locking ''{0}'': the grant had no validity left when it arrived ({1})",
+                    lockConfiguration.getName(), lease);
+            lease.release();
+            return Optional.empty();
+        }
         // The core's hold runs from the grant, which came after startNanos: it ends no earlier than this.
         long holdEndNanos = startNanos + hold.toNanos();
-        return Optional.of(new RedlockSimpleLock(lockConfiguration, redlock, result.leaseOrThrow(), holdEndNanos,
-                holdEndNanos));
+        return Optional.of(new RedlockSimpleLock(lockConfiguration, redlock, lease, holdEndNanos, holdEndNanos));
+    }
+
+    /** The shortest lockAtMostFor locked: the engine's minimum TTL, and at least {@link #MIN_TTL}. */
+    static Duration minimumTtl(Redlock redlock) {
+        Duration engine = redlock.options().minimumTtl();
+        return engine.compareTo(MIN_TTL) > 0 ? engine : MIN_TTL;
+    }
+
+    /** Validity a lock must have left to be handed out, as the core's locked calls: 1% of the TTL, at least 1 ms. */
+    static long marginNanos(Duration ttl) {
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttl.toNanos() / 100);
     }
 
     static Duration positive(Duration duration) {

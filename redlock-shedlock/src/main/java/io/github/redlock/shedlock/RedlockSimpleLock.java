@@ -5,6 +5,7 @@ import io.github.redlock.Redlock;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.javacrumbs.shedlock.core.AbstractSimpleLock;
 import net.javacrumbs.shedlock.core.ClockProvider;
@@ -55,17 +56,50 @@ final class RedlockSimpleLock extends AbstractSimpleLock {
         // An extension asked for a later lockAtLeastUntil than the grant did: shorten the key to it
         // (owner-checked, on the nodes still holding this lock's value), then leave it to expire.
         // Refused, the key keeps its TTL, which is longer, so the hold holds either way.
-        long holdLeftMillis = TimeUnit.NANOSECONDS.toMillis(holdLeftNanos + 999_999);
-        redlock.extend(lease, Duration.ofMillis(holdLeftMillis));
+        Duration holdLeft = Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(holdLeftNanos + 999_999));
+        boolean shortened = false;
+        if (lease.isValid() && holdLeft.compareTo(RedlockLockProvider.minimumTtl(redlock)) >= 0) {
+            try {
+                shortened = redlock.extend(lease, holdLeft).isPresent();
+            } catch (IllegalStateException closed) {
+                // Closed meanwhile: the key expires with its TTL.
+            }
+        }
         lease.letExpire();
+        if (!shortened) {
+            scheduleDelete(holdLeftNanos);
+        }
+    }
+
+    /**
+     * As the core does for a minimum hold whose shortening failed: deletes the key where it still
+     * holds this lock's value once the hold is over, so that it does not stand until its TTL.
+     */
+    private void scheduleDelete(long delayNanos) {
+        String resource = lease.resource();
+        String value = lease.value();
+        CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS).execute(() -> {
+            try {
+                redlock.release(resource, value);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "Could not delete the lock ''{0}'' after its lockAtLeastUntil: it expires with its"
+                        + " TTL", resource);
+            }
+        });
     }
 
     @Override
     protected Optional<SimpleLock> doExtend(LockConfiguration newConfiguration) {
         long startNanos = System.nanoTime();
         Duration ttl = Duration.between(ClockProvider.now(), newConfiguration.getLockAtMostUntil());
-        Optional<Lease> renewed = ttl.compareTo(RedlockLockProvider.MIN_TTL) < 0 || !lease.isValid() ? Optional.empty()
-                : redlock.extend(lease, ttl);
+        Optional<Lease> renewed = Optional.empty();
+        if (ttl.compareTo(RedlockLockProvider.minimumTtl(redlock)) >= 0 && lease.isValid()) {
+            try {
+                renewed = redlock.extend(lease, ttl);
+            } catch (IllegalStateException closed) {
+                // Closed meanwhile: not extended.
+            }
+        }
         if (renewed.isEmpty()) {
             // The caller can no longer unlock it, and its task may still run: it expires with its TTL.
             lease.letExpire();

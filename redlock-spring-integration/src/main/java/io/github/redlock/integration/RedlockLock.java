@@ -27,6 +27,8 @@ final class RedlockLock implements DistributedLock {
     private final String key;
     private final ReentrantLock local = new ReentrantLock();
     private @Nullable Lease lease;
+    /** The TTL the lease was last granted or renewed for; read and written as {@link #lease} is. */
+    private Duration leaseTtl = Duration.ZERO;
     private volatile long lastUsedNanos = System.nanoTime();
 
     RedlockLock(RedlockLockRegistry registry, String key) {
@@ -68,11 +70,19 @@ final class RedlockLock implements DistributedLock {
 
     @Override
     public boolean tryLock() {
+        // As ReentrantLock.tryLock(): the interrupt flag is ignored (and kept), so a held lock is
+        // never reported lost only because its thread was interrupted.
+        boolean interrupted = Thread.interrupted();
         try {
             return acquire(Duration.ZERO, registry.defaultTtl(), false, false);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Only a first acquisition throws it (nothing is held then).
+            interrupted = true;
             return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -95,7 +105,8 @@ final class RedlockLock implements DistributedLock {
             throw new InterruptedException("interrupted before locking '" + key + "'");
         }
         if (local.isHeldByCurrentThread()) {
-            boolean renewed = renew(ttl);
+            // A nested call never shortens the lock its outer call holds.
+            boolean renewed = renew(ttl.compareTo(leaseTtl) >= 0 ? ttl : leaseTtl);
             if (renewed) {
                 local.lock();
                 return true;
@@ -118,7 +129,15 @@ final class RedlockLock implements DistributedLock {
                     .withKeepAlive(registry.keepAlive());
             LockResult result = registry.redlock().tryLock(request);
             if (result.isAcquired()) {
-                lease = result.leaseOrThrow();
+                Lease granted = result.leaseOrThrow();
+                if (!usable(granted, ttl)) {
+                    // Its validity ran out (or nearly) before it reached this thread: of no use to
+                    // the caller, and it may already be someone else's. lock() tries again.
+                    granted.release();
+                    return false;
+                }
+                lease = granted;
+                leaseTtl = ttl;
                 acquired = true;
                 touch();
                 return true;
@@ -141,15 +160,34 @@ final class RedlockLock implements DistributedLock {
      */
     boolean renew(Duration ttl) {
         Lease held = lease;
-        Optional<Lease> renewed = held != null && held.isValid() ? registry.redlock().extend(held, ttl) : Optional.empty();
-        if (renewed.isPresent()) {
+        // The renewal waits for the nodes' answers; an interrupt would cut that wait short and end a
+        // hold whose renewal may well go through. The flag is kept for the caller.
+        boolean interrupted = Thread.interrupted();
+        Optional<Lease> renewed;
+        try {
+            renewed = held != null && held.isValid() ? registry.redlock().extend(held, ttl) : Optional.empty();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (renewed.isPresent() && usable(renewed.get(), ttl)) {
+            leaseTtl = ttl;
             touch();
             return true;
         }
         lease = null;
+        leaseTtl = Duration.ZERO;
         try {
             if (held != null) {
-                held.release();
+                if (held.isValid()) {
+                    // Not renewed, but not lost either (too few nodes answered in time): the work
+                    // under the outer hold may still run, so the key stays until it expires rather
+                    // than letting another holder in now.
+                    held.letExpire();
+                } else {
+                    held.release();
+                }
             }
         } finally {
             while (local.isHeldByCurrentThread()) {
@@ -170,6 +208,10 @@ final class RedlockLock implements DistributedLock {
         }
         Lease held = lease;
         lease = null;
+        leaseTtl = Duration.ZERO;
+        // The release waits for the nodes' answers; an interrupt would cut that wait short and
+        // report a release that still goes through as failed. The flag is kept for the caller.
+        boolean interrupted = Thread.interrupted();
         try {
             boolean valid = held != null && held.isValid();
             boolean released = held != null && held.release();
@@ -182,7 +224,19 @@ final class RedlockLock implements DistributedLock {
         } finally {
             local.unlock();
             touch();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Whether {@code granted} still has more validity left than a small margin (1% of the TTL, at
+     * least 1 ms, as the core's locked calls require before their work starts).
+     */
+    private static boolean usable(Lease granted, Duration ttl) {
+        long marginNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttl.toNanos() / 100);
+        return granted.remaining().toNanos() > marginNanos;
     }
 
     @Override

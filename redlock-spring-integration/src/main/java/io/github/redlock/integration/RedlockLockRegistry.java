@@ -43,12 +43,15 @@ import org.springframework.scheduling.TaskScheduler;
  *   <li>a first acquisition takes the lock on a quorum for the TTL (the default TTL, or the one given
  *       to {@code lock(Duration)} / {@code tryLock(Duration, Duration)}); {@code tryLock()} makes one
  *       attempt and does not wait while another holder has it;</li>
- *   <li><b>every re-entrant acquisition renews the lock on the quorum</b> (to the TTL asked for) and
- *       succeeds only if that renewal does. {@code LockRegistryLeaderInitiator} calls {@code tryLock}
+ *   <li><b>every re-entrant acquisition renews the lock on the quorum</b> (to the TTL asked for or the
+ *       lock's current TTL, whichever is longer: a nested call never shortens its outer call's lock)
+ *       and succeeds only if that renewal does. {@code LockRegistryLeaderInitiator} calls {@code tryLock}
  *       each heartbeat while it leads, so a leader that lost its quorum, or was paused past its TTL
  *       and replaced, learns it at its next heartbeat and is revoked. When the renewal fails, this
- *       thread's whole hold ends (the hold count drops to zero and the lock is released where it
- *       still stands): a re-entrant {@code tryLock} returns false, a re-entrant {@code lock()} or
+ *       thread's whole hold ends (the hold count drops to zero; a lock still valid, whose renewal
+ *       failed only because too few nodes answered in time, is left to expire, since the outer work
+ *       may still run; otherwise it is released where it still stands): a re-entrant {@code tryLock}
+ *       returns false, a re-entrant {@code lock()} or
  *       {@code lockInterruptibly()} throws {@link IllegalStateException}, and the outer
  *       {@code unlock()} calls of that thread then throw {@link IllegalStateException} as for any
  *       thread that does not hold the lock;</li>
@@ -56,6 +59,10 @@ import org.springframework.scheduling.TaskScheduler;
  *       the last {@code unlock()} of a lock whose validity ran out, or that a quorum no longer held,
  *       throws {@link java.util.ConcurrentModificationException} (as {@code RedisLockRegistry} does),
  *       after releasing what is left of it;</li>
+ *   <li>a grant that arrives with no more validity left than 1% of its TTL (at least 1 ms) is
+ *       released and not handed out: {@code tryLock} returns false, {@code lock()} tries again;</li>
+ *   <li>{@code tryLock()} and {@code unlock()} ignore the interrupt flag (and keep it set), as
+ *       {@code ReentrantLock.tryLock()} does;</li>
  *   <li>{@code newCondition()} is not supported.</li>
  * </ul>
  *
@@ -206,7 +213,8 @@ public final class RedlockLockRegistry
         this.keepAlive = true;
     }
 
-    Redlock redlock() {
+    /** The engine the locks are taken on (not closed by the registry). */
+    public Redlock redlock() {
         return redlock;
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -25,8 +26,10 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.integration.leader.event.AbstractLeaderEvent;
 import org.springframework.integration.leader.event.OnGrantedEvent;
+import org.springframework.integration.support.SmartLifecycleRoleController;
 import org.springframework.integration.support.locks.DefaultLockRegistry;
 import org.springframework.integration.support.locks.DistributedLock;
 import org.springframework.integration.support.locks.LockRegistry;
@@ -109,6 +112,61 @@ class RedlockIntegrationAutoConfigurationIntegrationTests {
         runner().withPropertyValues("redlock.leader.roles=orders", "redlock.leader.ttl=1s", "redlock.leader.heartbeat=600ms")
                 .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                         .hasMessageContaining("at most half of the leader TTL"));
+    }
+
+    @Test
+    void aHeartbeatThatLeavesNoRoomForTheRenewalTimeoutsFailsAtStartup() {
+        // 400 ms is at most half the TTL, but a renewal may take two timeouts of 300 ms: 400 + 600 + drift > 1000.
+        runner().withPropertyValues("redlock.timeout=300ms", "redlock.leader.roles=orders", "redlock.leader.ttl=1s",
+                        "redlock.leader.heartbeat=400ms")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("redlock.leader.heartbeat").hasMessageContaining("redlock.timeout")
+                        .hasMessageContaining("redlock.leader.ttl"));
+    }
+
+    @Test
+    void onShutdownTheRolesEndpointsStopWhileThisInstanceStillLeads() {
+        AtomicReference<RedlockLeaderInitiators> initiators = new AtomicReference<>();
+        List<Boolean> leadingWhenStopped = new CopyOnWriteArrayList<>();
+        SmartLifecycle endpoint = new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                if (running) {
+                    leadingWhenStopped.add(initiators.get().isLeader("workers"));
+                }
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public boolean isAutoStartup() {
+                return false;
+            }
+        };
+        runner().withPropertyValues("redlock.leader.roles=workers", "redlock.leader.ttl=2s", "redlock.leader.heartbeat=200ms")
+                .withBean(SmartLifecycleRoleController.class,
+                        () -> new SmartLifecycleRoleController(List.of("workers"), List.of(endpoint)))
+                .run(context -> {
+                    initiators.set(context.getBean(RedlockLeaderInitiators.class));
+                    await().atMost(Duration.ofSeconds(10)).until(endpoint::isRunning);
+                });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !leadingWhenStopped.isEmpty());
+        assertThat(leadingWhenStopped).as("whether this instance still led when the role's endpoint was stopped")
+                .containsExactly(true);
+        for (var node : redis.nodes()) {
+            assertThat(node.command("EXISTS", "workers")).as("released on shutdown").isEqualTo(0L);
+        }
     }
 
     @Test

@@ -1,0 +1,152 @@
+package io.github.redlock.shedlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.LockRequest;
+import io.github.redlock.LockResult;
+import io.github.redlock.Redlock;
+import io.github.redlock.RedlockListener;
+import io.github.redlock.test.RedisNode;
+import io.github.redlock.test.RedisNodesExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import net.javacrumbs.shedlock.core.ClockProvider;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.SimpleLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How long a {@link RedlockLockProvider} lock keeps its key when things go wrong, on three real
+ * redis-server nodes: a closed Redlock leaves a task's lock to it, an unlock after close never
+ * throws, a grant whose validity already ran out is not handed out, and a {@code lockAtMostFor}
+ * below the engine's minimum TTL is declined rather than thrown.
+ */
+@Timeout(60)
+class RedlockLockProviderHoldIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3).withProxies();
+
+    private static final String PREFIX = "hold:";
+
+    private final List<Redlock> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(Redlock::close);
+    }
+
+    private Redlock instance(double driftFactor) {
+        Redlock redlock = Redlock.builder().servers(redis.uris()).keyPrefix(PREFIX).timeout(Duration.ofMillis(250))
+                .driftFactor(driftFactor).build();
+        opened.add(redlock);
+        return redlock;
+    }
+
+    private Redlock instance() {
+        return instance(0.01);
+    }
+
+    private static LockConfiguration config(String name, Duration lockAtMostFor, Duration lockAtLeastFor) {
+        return new LockConfiguration(ClockProvider.now(), name, lockAtMostFor, lockAtLeastFor);
+    }
+
+    @Test
+    void closingTheRedlockLeavesATaskItsLock() {
+        Redlock redlock = instance();
+        SimpleLock lock = new RedlockLockProvider(redlock).lock(config("closing", Duration.ofSeconds(30), Duration.ZERO))
+                .orElseThrow();
+        List<Object> before = values("closing");
+        assertThat(before).doesNotContainNull();
+
+        redlock.close();
+
+        assertThat(values("closing")).as("the holders of the key after close").isEqualTo(before);
+        assertThat(new RedlockLockProvider(instance()).lock(config("closing", Duration.ofSeconds(30), Duration.ZERO)))
+                .as("another instance while the task may still run").isEmpty();
+        lock.unlock(); // after close: nothing to do, and it does not throw
+        assertThat(values("closing")).isEqualTo(before);
+    }
+
+    @Test
+    void unlockingAnExtendedLockAfterCloseNeverThrows() {
+        Redlock redlock = instance();
+        SimpleLock lock = new RedlockLockProvider(redlock).lock(config("extended", Duration.ofSeconds(30), Duration.ZERO))
+                .orElseThrow();
+        SimpleLock extended = lock.extend(Duration.ofSeconds(30), Duration.ofSeconds(5)).orElseThrow();
+        redlock.close();
+
+        extended.unlock();
+
+        assertThat(values("extended")).doesNotContainNull();
+    }
+
+    @Test
+    void aLockWhoseShorteningFailedIsDeletedWhenItsLockAtLeastUntilComes() {
+        Redlock redlock = Redlock.builder().servers(redis.proxiedUris()).keyPrefix(PREFIX).timeout(Duration.ofMillis(250))
+                .reconnectInterval(Duration.ofMillis(100)).build();
+        opened.add(redlock);
+        SimpleLock lock = new RedlockLockProvider(redlock).lock(config("shortening", Duration.ofSeconds(60), Duration.ZERO))
+                .orElseThrow();
+        SimpleLock extended = lock.extend(Duration.ofSeconds(60), Duration.ofSeconds(2)).orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            redis.proxy(i).blackhole();
+        }
+        extended.unlock(); // its shortening to lockAtLeastUntil times out on every node
+        for (int i = 0; i < 3; i++) {
+            redis.proxy(i).pass();
+            redis.proxy(i).resetConnections();
+        }
+        // Not standing until its 60 s TTL: deleted once lockAtLeastUntil has passed.
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(values("shortening")).containsOnlyNulls());
+    }
+
+    @Test
+    void aGrantWhoseValidityRanOutIsNotHandedOut() {
+        Redlock redlock = instance();
+        AtomicBoolean stall = new AtomicBoolean(true);
+        redlock.addListener(new RedlockListener() {
+            @Override
+            public Consumer<LockResult> acquiring(LockRequest request) {
+                return result -> {
+                    if (result.isAcquired() && stall.getAndSet(false)) {
+                        // As for a pause between the grant and the caller: the validity runs out.
+                        await().atMost(Duration.ofSeconds(10)).until(() -> !result.leaseOrThrow().isValid());
+                    }
+                };
+            }
+        });
+        Optional<SimpleLock> lock = new RedlockLockProvider(redlock).lock(config("stalled", Duration.ofMillis(200),
+                Duration.ZERO));
+        assertThat(lock).as("the lock of a grant already expired").isEmpty();
+        assertThat(values("stalled")).as("released").containsOnlyNulls();
+    }
+
+    @Test
+    void aLockAtMostForBelowTheEnginesMinimumTtlIsDeclined() {
+        Redlock redlock = instance(0.9);
+        Duration below = redlock.options().minimumTtl().minusMillis(5);
+        assertThat(below).isGreaterThan(Duration.ofMillis(10));
+
+        Optional<SimpleLock> lock = new RedlockLockProvider(redlock).lock(config("short", below, Duration.ZERO));
+
+        assertThat(lock).isEmpty();
+        assertThat(values("short")).containsOnlyNulls();
+    }
+
+    private static List<Object> values(String name) {
+        List<Object> values = new ArrayList<>();
+        for (RedisNode node : redis.nodes()) {
+            values.add(node.command("GET", PREFIX + name));
+        }
+        return values;
+    }
+}
