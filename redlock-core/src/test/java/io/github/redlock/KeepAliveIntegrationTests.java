@@ -130,7 +130,7 @@ class KeepAliveIntegrationTests {
     }
 
     @Test
-    void closingTheRedlockStopsItsKeepAlivesAndReleasesTheirLeases() throws Exception {
+    void closingTheRedlockStopsItsKeepAlivesAndLeavesTheirLeasesToExpire() throws Exception {
         Redlock redlock = redlock();
         Lease lease = redlock.tryLock(LockRequest.of("closing", TTL).withKeepAlive(true)).leaseOrThrow();
 
@@ -138,7 +138,9 @@ class KeepAliveIntegrationTests {
 
         assertThat(lease.isValid()).isFalse();
         assertThat(lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).resource()).isEqualTo("closing");
-        assertThat(nodesHolding("closing", lease.value())).isZero();
+        assertThat(nodesHolding("closing", lease.value())).as("left to expire, never deleted at close").isEqualTo(3);
+        // Renewed every third of the TTL while it ran: the key outlives a TTL only if renewal went on.
+        await().atMost(TTL.multipliedBy(3)).until(() -> nodesHolding("closing", lease.value()) == 0);
     }
 
     @Test
