@@ -385,10 +385,28 @@ public final class LettuceNode implements Node {
         return address.toString();
     }
 
+    /**
+     * {@code SET NX PX}, one command. A server at {@code maxmemory} with {@code noeviction} refuses it
+     * with OOM even when the key exists: then, and only then, the key is read ({@code GET}, which
+     * changes nothing, so it may run late), and a key held by any value is REFUSED (contended, as
+     * without OOM) while a free key stays the OOM error (it cannot be created). The uncontended path
+     * stays one plain {@code SET}; a script reading first would cost every lock an EVAL.
+     */
     @Override
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
-        return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis)),
+        return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis))
+                .exceptionallyCompose(failure -> outOfMemory(failure)
+                        ? send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
+                                ? CompletableFuture.<@Nullable String>completedFuture(null)
+                                : CompletableFuture.<@Nullable String>failedFuture(failure))
+                        : CompletableFuture.failedStage(failure)),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
+    }
+
+    /** Redis's refusal of a write at {@code maxmemory} with {@code noeviction}: "OOM command not allowed ...". */
+    private static boolean outOfMemory(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).startsWith("OOM");
     }
 
     /**
