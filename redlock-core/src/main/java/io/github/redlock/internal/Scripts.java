@@ -275,6 +275,25 @@ final class Scripts {
             end
             return removed""");
 
+    /**
+     * The ACL check after a connection: ARGV holds commands, each as its word count then its words
+     * (command, arguments, keys and channels). Answers the 1-based positions of those the calling
+     * user may not run, by {@code redis.acl_check_cmd} (Redis 7 on), which runs none of them: the
+     * script reads and writes nothing.
+     */
+    static final Script ACL_CHECK = new Script("""
+            local refused = {}
+            local i, n = 1, 0
+            while i <= #ARGV do
+              n = n + 1
+              local count = tonumber(ARGV[i])
+              if not redis.acl_check_cmd(unpack(ARGV, i + 1, i + count)) then
+                refused[#refused + 1] = n
+              end
+              i = i + count + 1
+            end
+            return refused""");
+
     private Scripts() {
     }
 
