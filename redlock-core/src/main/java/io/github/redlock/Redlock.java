@@ -139,6 +139,8 @@ public final class Redlock implements AutoCloseable {
         this.held = new HeldLocks(engine, listeners, fillIn);
         this.calls = new LockedCalls(request -> start(request, Tokens.random(), false, Node::acquire, true), listeners,
                 Redlock::awaitLock);
+        // After each connection of each node, the first included: memory policy and ACL (see NodeChecks).
+        NodeChecks.watch(nodes, options);
         connect(nodes);
     }
 
@@ -213,29 +215,6 @@ public final class Redlock implements AutoCloseable {
             LOG.log(Level.INFO, "Redlock connected to {0} nodes (quorum {1}): {2}",
                     nodes.size(), engine.quorum(), engine.addresses());
         }
-        for (int i = 0; i < nodes.size(); i++) {
-            if (outcomes.get(i).status() == NodeStatus.OK) {
-                warnIfEvicting(nodes.get(i));
-            }
-        }
-    }
-
-    /**
-     * Warns once, in the background, about a node whose {@code maxmemory-policy} may evict lock keys
-     * (every policy but {@code noeviction}: lock keys have a TTL, so {@code volatile-*} policies evict
-     * them first). Silent when the policy cannot be read (an ACL without CONFIG and INFO).
-     */
-    private static void warnIfEvicting(LettuceNode node) {
-        node.maxmemoryPolicy().thenAccept(policy -> {
-            if (policy != null && !policy.equalsIgnoreCase("noeviction")) {
-                LOG.log(Level.WARNING, "Redlock node {0} has maxmemory-policy {1}: under memory pressure it evicts"
-                        + " keys, lock keys included (volatile-* policies pick keys with a TTL, which every lock key"
-                        + " has), and a lock evicted on more than N - quorum nodes can be granted twice. Set"
-                        + " maxmemory-policy noeviction on lock servers (CONFIG SET maxmemory-policy noeviction and in"
-                        + " redis.conf): a full server then refuses new locks (OOM) instead of forgetting held ones",
-                        node.address(), policy);
-            }
-        });
     }
 
     /** A fencing quarantine of 0: said once, at startup, as a WARN. */

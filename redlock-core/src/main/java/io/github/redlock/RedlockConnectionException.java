@@ -21,8 +21,8 @@ public class RedlockConnectionException extends RedlockException {
     }
 
     /**
-     * What to do, from what the nodes said: wrong credentials, missing ACL rights, an untrusted or
-     * misnamed certificate, a missing client certificate, TLS spoken to one side only, or nodes down.
+     * What to do, from what the nodes said: wrong credentials, missing ACL rights, an expired (or
+     * not yet valid) certificate, an untrusted or misnamed certificate, a missing client certificate, TLS spoken to one side only, or nodes down.
      */
     static String fix(List<NodeOutcome> nodes) {
         String details = nodes.stream().filter(n -> n.status() != NodeStatus.OK && n.detail() != null)
@@ -35,6 +35,14 @@ public class RedlockConnectionException extends RedlockException {
             return "Check the ACL: the user must be allowed EVAL, EVALSHA, SET, GET, DEL, PEXPIRE, PING and INFO (for"
                     + " example +eval +evalsha +set +get +del +pexpire +ping +info, on the lock keys).";
         }
+        // The JDK's words: CertificateExpiredException "NotAfter: <date>", CertificateNotYetValidException "NotBefore: <date>".
+        if (details.contains("NotAfter") || details.contains("NotBefore")) {
+            return "Check the certificate dates: a certificate the server presented has expired (NotAfter in the past)"
+                    + " or is not valid yet (NotBefore in the future), as the date after NotAfter/NotBefore says; the"
+                    + " handshake is refused whatever the CA. Renew it on the server (redis-server reads tls-cert-file"
+                    + " at startup, or again after CONFIG SET tls-cert-file), and check this host's clock. The check"
+                    + " cannot be turned off.";
+        }
         if (details.contains("certification path") || details.contains("PKIX") || details.contains("subject alternative")
                 || details.contains("No name matching")
                 || details.contains("certificate_unknown") || details.contains("unknown_ca")) {
@@ -42,6 +50,11 @@ public class RedlockConnectionException extends RedlockException {
                     + " Spring Boot name a spring.ssl.bundle.* bundle in redlock.ssl.bundle; with the core engine set"
                     + " sslOptions), and the certificate must name the host written in the URI. Verification of both"
                     + " cannot be turned off.";
+        }
+        if (details.contains("certificate_expired")) {
+            return "Check the client certificate's dates: the server refused it as expired (or not yet valid). Renew"
+                    + " it (in Spring Boot the keystore of the redlock.ssl.bundle bundle; with the core engine"
+                    + " sslOptions' keyManager), and check the server's clock.";
         }
         if (details.contains("certificate_required") || details.contains("bad_certificate")) {
             return "Check the client certificate: the server requires one signed by a CA it trusts (in Spring Boot the"

@@ -59,4 +59,17 @@ class RedlockConnectionExceptionTests {
                 "Received fatal alert: certificate_required")))
                 .contains("Check the client certificate").contains("keystore of the redlock.ssl.bundle bundle");
     }
+
+    @Test
+    void anExpiredOrNotYetValidCertificateSaysToRenewItAndCheckTheClock() {
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR, "Unable to connect to"
+                + " 127.0.0.1/<unresolved>:7411: NotAfter: Fri Jan 03 00:00:00 UTC 2020")))
+                .contains("has expired").contains("Renew it on the server").contains("clock")
+                .doesNotContain("Start the missing nodes");
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR, "Unable to connect to"
+                + " 127.0.0.1/<unresolved>:7411: NotBefore: Fri Jan 03 00:00:00 UTC 2100")))
+                .contains("is not valid yet");
+        assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR,
+                "Received fatal alert: certificate_expired"))).contains("Check the client certificate's dates");
+    }
 }

@@ -120,7 +120,7 @@ public final class LettuceNode implements Node {
     private volatile String lastConnectError = "connecting";
     private volatile boolean closed;
     private volatile @Nullable String runId;
-    private volatile @Nullable Runnable onIdentified;
+    private final List<Runnable> onIdentified = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile @Nullable String excluded;
     private final Reachability reachability;
     /** How long a node whose ACL refused the waiter queue is asked without one before the queue is tried again. */
@@ -216,10 +216,13 @@ public final class LettuceNode implements Node {
         java.util.function.Consumer<@Nullable String> settle = id -> {
             if (settled.compareAndSet(false, true)) {
                 runId = id;
-                Runnable listener = onIdentified;
                 try {
-                    if (listener != null) {
-                        listener.run();
+                    for (Runnable listener : onIdentified) {
+                        try {
+                            listener.run();
+                        } catch (RuntimeException e) {
+                            LOG.log(System.Logger.Level.WARNING, "a listener of " + address + " failed", e);
+                        }
                     }
                 } finally {
                     identified.complete(NodeReply.OK);
@@ -246,33 +249,87 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * The server's {@code maxmemory-policy}: from {@code CONFIG GET}, or, when that is refused (an
-     * ACL without {@code +config}), from the {@code maxmemory_policy} field of {@code INFO memory};
-     * null when neither answers within the node's timeout or the node is not connected.
+     * The server's {@code maxmemory} and {@code maxmemory-policy}: from {@code CONFIG GET maxmemory*}
+     * (one pattern, which Redis 6 accepts too), or, when that is refused (an ACL without
+     * {@code +config}), from the {@code maxmemory} and {@code maxmemory_policy} fields of
+     * {@code INFO memory}; null when neither answers within twice the node's timeout or the node is
+     * not connected.
      */
-    public CompletableFuture<@Nullable String> maxmemoryPolicy() {
+    public CompletableFuture<@Nullable MemoryConfig> memoryConfig() {
         StatefulRedisConnection<String, String> open = connection;
-        CompletableFuture<@Nullable String> policy = new CompletableFuture<>();
+        CompletableFuture<@Nullable MemoryConfig> result = new CompletableFuture<>();
         if (open == null || closed) {
-            policy.complete(null);
-            return policy;
+            result.complete(null);
+            return result;
         }
         try {
-            Timeout bound = timer.newTimeout(expired -> policy.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
-            policy.whenComplete((value, failure) -> bound.cancel());
-            open.async().configGet("maxmemory-policy").whenComplete((config, refused) -> {
-                String value = refused == null && config != null ? config.get("maxmemory-policy") : null;
-                if (value != null) {
-                    policy.complete(value);
+            Timeout bound = timer.newTimeout(expired -> result.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
+            result.whenComplete((value, failure) -> bound.cancel());
+            open.async().configGet("maxmemory*").whenComplete((config, refused) -> {
+                MemoryConfig read = refused == null && config != null
+                        ? MemoryConfig.of(config.get("maxmemory"), config.get("maxmemory-policy")) : null;
+                if (read != null) {
+                    result.complete(read);
                     return;
                 }
-                open.async().info("memory").whenComplete((info, failure) ->
-                        policy.complete(failure == null ? field(info, "maxmemory_policy:") : null));
+                open.async().info("memory").whenComplete((info, failure) -> result.complete(failure == null
+                        ? MemoryConfig.of(field(info, "maxmemory:"), field(info, "maxmemory_policy:")) : null));
             });
         } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
-            policy.complete(null);
+            result.complete(null);
         }
-        return policy;
+        return result;
+    }
+
+    /**
+     * Asks the server, in one read-only script, which of {@code commands} (each a command and its
+     * arguments, keys and channels included) the connection's ACL user may not run, with
+     * {@code redis.acl_check_cmd} (Redis 7 on). Needs no permission beyond {@code EVAL}; runs nothing
+     * of what it checks. Completes with the indexes of the refused commands, or with why it could
+     * not tell: NOPERM for {@code EVAL} itself, an older Redis, no answer within twice the node's
+     * timeout, or the node not connected.
+     */
+    public CompletableFuture<AclCheck> refusedCommands(List<List<String>> commands) {
+        StatefulRedisConnection<String, String> open = connection;
+        CompletableFuture<AclCheck> result = new CompletableFuture<>();
+        if (open == null || closed) {
+            result.complete(AclCheck.unknown("not connected"));
+            return result;
+        }
+        List<String> args = new ArrayList<>();
+        for (List<String> command : commands) {
+            args.add(Integer.toString(command.size()));
+            args.addAll(command);
+        }
+        try {
+            Timeout bound = timer.newTimeout(expired -> result.complete(AclCheck.unknown("no reply")), 2 * timeoutNanos,
+                    TimeUnit.NANOSECONDS);
+            result.whenComplete((value, failure) -> bound.cancel());
+            open.async().<List<Object>>eval(Scripts.ACL_CHECK.text(), io.lettuce.core.ScriptOutputType.MULTI,
+                    new String[0], args.toArray(String[]::new)).whenComplete((reply, failure) -> {
+                        if (failure != null) {
+                            result.complete(AclCheck.unknown(describe(failure)));
+                            return;
+                        }
+                        List<Integer> refused = new ArrayList<>();
+                        for (Object index : reply == null ? List.of() : reply) {
+                            if (index instanceof Long one && one >= 1 && one <= commands.size()) {
+                                refused.add(one.intValue() - 1);
+                            }
+                        }
+                        result.complete(AclCheck.answered(refused));
+                    });
+        } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
+            result.complete(AclCheck.unknown(describe(e)));
+        }
+        return result;
+    }
+
+    /** The ACL user this node connects as: the URI's user name, or {@code default}. Never the password. */
+    @SuppressWarnings("deprecation") // the URI's own user name; the credentials provider resolves it reactively
+    public String aclUser() {
+        String user = address.uri().getUsername();
+        return user == null || user.isEmpty() ? "default" : user;
     }
 
     /** The value of an {@code INFO} reply's line starting with {@code prefix}, or null. */
@@ -311,9 +368,12 @@ public final class LettuceNode implements Node {
         return runId;
     }
 
-    /** Runs {@code listener} each time the node has learned its server's run_id after a connection (null included). */
+    /**
+     * Runs {@code listener} each time the node has learned its server's run_id after a connection
+     * (null included), after the listeners added before it; on an I/O or timer thread: it must not block.
+     */
     public void onIdentified(Runnable listener) {
-        this.onIdentified = listener;
+        onIdentified.add(listener);
     }
 
     /**
@@ -385,10 +445,28 @@ public final class LettuceNode implements Node {
         return address.toString();
     }
 
+    /**
+     * {@code SET NX PX}, one command. A server at {@code maxmemory} with {@code noeviction} refuses it
+     * with OOM even when the key exists: then, and only then, the key is read ({@code GET}, which
+     * changes nothing, so it may run late), and a key held by any value is REFUSED (contended, as
+     * without OOM) while a free key stays the OOM error (it cannot be created). The uncontended path
+     * stays one plain {@code SET}; a script reading first would cost every lock an EVAL.
+     */
     @Override
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
-        return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis)),
+        return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis))
+                .exceptionallyCompose(failure -> outOfMemory(failure)
+                        ? send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
+                                ? CompletableFuture.<@Nullable String>completedFuture(null)
+                                : CompletableFuture.<@Nullable String>failedFuture(failure))
+                        : CompletableFuture.failedStage(failure)),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
+    }
+
+    /** Redis's refusal of a write at {@code maxmemory} with {@code noeviction}: "OOM command not allowed ...". */
+    private static boolean outOfMemory(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).startsWith("OOM");
     }
 
     /**

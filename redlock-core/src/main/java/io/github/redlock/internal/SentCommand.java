@@ -6,6 +6,7 @@ import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.NestedMultiOutput;
 import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -64,6 +65,11 @@ final class SentCommand<T> extends AsyncCommand<String, String, T> {
         CommandArgs<String, String> args = args().addKey(key).addValue(value);
         SetArgs.Builder.nx().px(ttlMillis).build(args);
         return new SentCommand<>(ticker, CommandType.SET, new StatusOutput<>(StringCodec.UTF8), args);
+    }
+
+    /** {@code GET key}: the value, or null when the key is absent. */
+    static SentCommand<String> get(Ticker ticker, String key) {
+        return new SentCommand<>(ticker, CommandType.GET, new ValueOutput<>(StringCodec.UTF8), args().addKey(key));
     }
 
     /** {@code EVAL script 1 key args...} answering an integer. */

@@ -150,4 +150,31 @@ class SafetyTlsIntegrationTests {
         assertThat(plainToTls).contains("redis://127.0.0.1:" + tlsPorts.get(0));
         assertThat(tlsToPlain).contains("rediss://127.0.0.1:" + nodes.get(0).node(0).port());
     }
+
+    /**
+     * Issue 25, item 1: a server whose certificate has expired (valid in January 2020, signed by the
+     * trusted CA) is refused at the handshake, and the message says that the certificate expired and
+     * what to do, rather than only that the chain could not be verified.
+     */
+    @Test
+    void anExpiredServerCertificateIsRefusedAndTheMessageNamesTheExpiryAndTheFix() {
+        TestCertificates expired = certificates.withExpiredServerCertificate();
+        int tlsPort = freePort();
+        try (RedisNodes node = RedisNodes.start(1, RedisNodeOptions.defaults().withExtraArgs(expired.redisServerArgs(tlsPort, false)))) {
+            Redlock.Builder builder = Redlock.builder().servers("rediss://127.0.0.1:" + tlsPort)
+                    .timeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(30))
+                    .sslOptions(trusting(certificates.caCert()));
+
+            Throwable thrown = catchThrowable(() -> builder.build().close());
+
+            assertThat(node.node(0).isRunning()).as("redis-server runs with the expired certificate").isTrue();
+            assertThat(thrown).isInstanceOf(RedlockConnectionException.class);
+            String message = thrown.getMessage();
+            System.out.println("[safety] expired server certificate as reported: " + message);
+            assertThat(((RedlockConnectionException) thrown).nodes())
+                    .singleElement().satisfies(n -> assertThat(n.status()).isEqualTo(NodeStatus.ERROR));
+            assertThat(message).contains("rediss://127.0.0.1:" + tlsPort + " ERROR").contains("NotAfter")
+                    .contains("has expired").contains("Renew it on the server").doesNotContain("must trust the CA");
+        }
+    }
 }

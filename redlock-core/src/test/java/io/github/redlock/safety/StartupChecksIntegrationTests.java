@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The startup check of each node's {@code maxmemory-policy}: one WARN per node whose policy may
- * evict lock keys, read with CONFIG GET, or from INFO memory when an ACL refuses CONFIG, and nothing
- * when the ACL refuses both.
+ * The checks of each node after each connection: one WARN per node whose {@code maxmemory-policy}
+ * may evict lock keys while a {@code maxmemory} is set, read with CONFIG GET, or from INFO memory
+ * when an ACL refuses CONFIG, and nothing when the ACL refuses both; one WARN per node whose ACL
+ * refuses a command every lock needs (an INFO for optional ones); both again after a reconnection,
+ * once per change.
  */
 @Timeout(60)
 class StartupChecksIntegrationTests {
@@ -30,6 +32,7 @@ class StartupChecksIntegrationTests {
     void restore() {
         for (int i = 0; i < 3; i++) {
             redis.node(i).command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            redis.node(i).command("CONFIG", "SET", "maxmemory", "0");
             redis.node(i).command("ACL", "DELUSER", USER);
         }
     }
@@ -37,12 +40,13 @@ class StartupChecksIntegrationTests {
     private static Redlock engine() {
         List<String> servers = List.of(0, 1, 2).stream()
                 .map(i -> "redis://" + USER + ":" + PASSWORD + "@127.0.0.1:" + redis.node(i).port()).toList();
-        return Redlock.builder().servers(servers).timeout(Duration.ofMillis(500)).build();
+        return Redlock.builder().servers(servers).timeout(Duration.ofMillis(500))
+                .reconnectInterval(Duration.ofMillis(100)).build();
     }
 
     private static void user(int node, String... rules) {
         List<String> args = new java.util.ArrayList<>(List.of("ACL", "SETUSER", USER, "reset", "on", ">" + PASSWORD,
-                "~*", "+@all"));
+                "~*", "&*", "+@all"));
         args.addAll(List.of(rules));
         redis.node(node).command(args.toArray(String[]::new));
     }
@@ -52,19 +56,45 @@ class StartupChecksIntegrationTests {
                 .filter(text -> text.contains("has maxmemory-policy")).toList();
     }
 
+    private static List<String> aclWarnings(LogCapture log) {
+        return lines(log, Level.WARNING, "may not run");
+    }
+
+    private static List<String> lines(LogCapture log, Level level, String containing) {
+        return log.records().stream().filter(r -> r.level() == level).map(LogCapture.Captured::text)
+                .filter(text -> text.contains(containing)).toList();
+    }
+
     private static List<String> awaitWarnings(LogCapture log, int count) {
+        await(() -> evictionWarnings(log).size() >= count, count + " eviction warnings");
+        return evictionWarnings(log);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (evictionWarnings(log).size() < count) {
-            assertThat(System.nanoTime() - deadline).as("waiting for %s warnings", count).isNegative();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("waiting for %s", what).isNegative();
             Nodes.sleep(Duration.ofMillis(20));
         }
-        return evictionWarnings(log);
+    }
+
+    /** The DEBUG lines that say a node's checks ran after a connection and found nothing new. */
+    private static long unchanged(LogCapture log, int node, String check) {
+        return lines(log, Level.FINE, "127.0.0.1:" + redis.node(node).port()).stream()
+                .filter(text -> text.contains(check + " unchanged")).count();
+    }
+
+    /** Kills the engine's connections to {@code node}, which it then replaces. */
+    private static void reconnect(int node) {
+        assertThat((Long) redis.node(node).command("CLIENT", "KILL", "USER", USER)).isPositive();
     }
 
     @Test
     void eachNodeThatMayEvictLockKeysIsWarnedAboutOnce() {
         redis.node(0).command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
         redis.node(1).command("CONFIG", "SET", "maxmemory-policy", "volatile-ttl");
+        redis.node(0).command("CONFIG", "SET", "maxmemory", "100mb");
+        redis.node(1).command("CONFIG", "SET", "maxmemory", "100mb");
         for (int i = 0; i < 3; i++) {
             user(i);
         }
@@ -86,6 +116,8 @@ class StartupChecksIntegrationTests {
     void anAclWithoutConfigIsReadFromInfoAndOneWithoutEitherStaysSilent() {
         redis.node(0).command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
         redis.node(1).command("CONFIG", "SET", "maxmemory-policy", "allkeys-random");
+        redis.node(0).command("CONFIG", "SET", "maxmemory", "100mb");
+        redis.node(1).command("CONFIG", "SET", "maxmemory", "100mb");
         user(0, "-config");
         user(1, "-config", "-info");
         user(2);
@@ -98,6 +130,78 @@ class StartupChecksIntegrationTests {
 
             assertThat(evictionWarnings(log)).hasSize(1);
             assertThat(warnings.get(0)).contains("127.0.0.1:" + redis.node(0).port()).contains("allkeys-lru");
+        }
+    }
+
+    @Test
+    void anEvictingPolicyWithoutMaxmemoryEvictsNothingAndIsAnInfoNotAWarning() {
+        redis.node(0).command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        for (int i = 0; i < 3; i++) {
+            user(i);
+        }
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> !lines(log, Level.INFO, "maxmemory 0").isEmpty(), "the INFO about node 0");
+            await(() -> unchanged(log, 1, "maxmemory-policy") + unchanged(log, 2, "maxmemory-policy") == 2,
+                    "the checks of nodes 1 and 2");
+
+            assertThat(evictionWarnings(log)).as("WARN lines about eviction").isEmpty();
+            assertThat(lines(log, Level.INFO, "maxmemory 0")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(0).port()).contains("allkeys-lru").contains("noeviction"));
+            assertThat(redlock.nodes()).hasSize(3);
+        }
+    }
+
+    @Test
+    void anAclThatRefusesACommandTheEngineNeedsIsWarnedAboutOncePerNodeNamingTheFix() {
+        user(0, "-evalsha", "-pexpire", "-publish");
+        user(1, "-publish");
+        user(2);
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> aclWarnings(log).size() == 1 && !lines(log, Level.INFO, "may not run").isEmpty()
+                    && unchanged(log, 2, "ACL") == 1, "the ACL checks of all 3 nodes");
+
+            assertThat(aclWarnings(log)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(0).port()).contains("'" + USER + "'")
+                    .contains("EVALSHA, PEXPIRE").contains("ACL SETUSER " + USER + " +evalsha +pexpire")
+                    .contains("PUBLISH").doesNotContain(PASSWORD));
+            assertThat(lines(log, Level.INFO, "may not run")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(1).port()).contains("PUBLISH").contains("+publish")
+                    .doesNotContain("EVALSHA").doesNotContain(PASSWORD));
+            assertThat(redlock.nodes()).hasSize(3);
+        }
+    }
+
+    @Test
+    void aNodeIsCheckedAgainAfterEachReconnectionAndWarnedAboutOncePerChange() {
+        for (int i = 0; i < 3; i++) {
+            user(i);
+        }
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> unchanged(log, 0, "ACL") == 1 && unchanged(log, 0, "maxmemory-policy") == 1, "the first checks");
+
+            // The node comes back with another configuration.
+            redis.node(0).command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+            redis.node(0).command("CONFIG", "SET", "maxmemory", "100mb");
+            user(0, "-evalsha");
+            reconnect(0);
+            await(() -> evictionWarnings(log).size() == 1 && aclWarnings(log).size() == 1, "the warnings after the change");
+
+            // Again with the same configuration: checked, not warned about again.
+            reconnect(0);
+            await(() -> unchanged(log, 0, "ACL") == 2 && unchanged(log, 0, "maxmemory-policy") == 2,
+                    "the checks after the second reconnection");
+
+            // Fixed: said once at INFO.
+            redis.node(0).command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            user(0);
+            reconnect(0);
+            await(() -> !lines(log, Level.INFO, "now has maxmemory-policy noeviction").isEmpty()
+                    && !lines(log, Level.INFO, "ACL now allows").isEmpty(), "the INFO lines after the fix");
+
+            assertThat(evictionWarnings(log)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(0).port()).contains("allkeys-lru"));
+            assertThat(aclWarnings(log)).singleElement().satisfies(line -> assertThat(line).contains("EVALSHA"));
+            assertThat(redlock.tryLock("after-the-fix", Duration.ofSeconds(5)).lease()).isPresent();
         }
     }
 }

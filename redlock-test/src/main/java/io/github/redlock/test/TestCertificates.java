@@ -47,6 +47,35 @@ public record TestCertificates(Path caCert, Path serverCert, Path serverKey, Pat
                 dir.resolve("client.crt"), dir.resolve("client.key"), dir.resolve("other-ca.crt"));
     }
 
+    /**
+     * These certificates with the server certificate replaced by one that expired long ago (valid
+     * from 1 January to 3 January 2020), for the same key and {@code IP:127.0.0.1}, signed by the
+     * same test CA with {@code openssl ca}, which sets past dates on any OpenSSL version.
+     */
+    public TestCertificates withExpiredServerCertificate() {
+        Path dir = java.util.Objects.requireNonNull(caCert.toAbsolutePath().getParent(), "the CA file has a directory");
+        write(dir.resolve("expired-ca.cnf"), """
+                [ ca ]
+                default_ca = test
+                [ test ]
+                database = expired-index.txt
+                new_certs_dir = .
+                serial = expired-serial
+                default_md = sha256
+                policy = any
+                unique_subject = no
+                [ any ]
+                commonName = supplied
+                """);
+        write(dir.resolve("expired-index.txt"), "");
+        write(dir.resolve("expired-serial"), "01\n");
+        openssl(dir, "ca", "-batch", "-config", "expired-ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in",
+                "server.csr", "-out", "expired-server.crt", "-notext", "-startdate", "20200101000000Z", "-enddate",
+                "20200103000000Z", "-extfile", "server.ext");
+        return new TestCertificates(caCert, dir.resolve("expired-server.crt"), serverKey, clientCert, clientKey,
+                otherCaCert);
+    }
+
     /** The {@code redis-server} arguments of a TLS port with these certificates. */
     public List<String> redisServerArgs(int tlsPort, boolean requireClientCertificates) {
         return List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", serverCert.toString(),

@@ -1,0 +1,149 @@
+package io.github.redlock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redlock.test.RedisNode;
+import io.github.redlock.test.RedisNodesExtension;
+import io.github.redlock.test.RedisReplyException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 25, item 4: a node at {@code maxmemory} with {@code noeviction} refuses {@code SET NX} with
+ * OOM even when the key exists. A key held by another client there is contended, not an error: the
+ * plain acquire and the fill-in must say so. A free key cannot be created at OOM: that stays an error.
+ */
+@Timeout(90)
+class AcquireAtOomIntegrationTests {
+
+    @RegisterExtension
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+
+    private static final int FILLER_BYTES = 8 * 1024;
+    private static final long ROOM_TO_FILL = 2L * 1024 * 1024;
+    /** Once full, maxmemory is lowered this far below the memory used, so that client buffers cannot lift the node out of OOM. */
+    private static final long MARGIN_BELOW_USED = 1024 * 1024;
+
+    private final List<Redlock> opened = new ArrayList<>();
+    private final List<Integer> filled = new ArrayList<>();
+    private final List<List<String>> savedConfig = new ArrayList<>();
+
+    @AfterEach
+    void restoreNodesAndClose() {
+        for (int i = 0; i < filled.size(); i++) {
+            RedisNode node = redis.node(filled.get(i));
+            node.command("CONFIG", "SET", "maxmemory", savedConfig.get(i).get(0));
+            node.command("CONFIG", "SET", "maxmemory-policy", savedConfig.get(i).get(1));
+        }
+        opened.forEach(Redlock::close);
+    }
+
+    private Redlock redlock() {
+        Redlock redlock = Redlock.builder().servers(redis.uris()).retryCount(0).retryDelay(Duration.ofMillis(50)).build();
+        opened.add(redlock);
+        return redlock;
+    }
+
+    @Test
+    void aKeyHeldByAnotherClientOnNodesAtOomIsContendedAndAFreeOneIsUnavailable() {
+        Redlock redlock = redlock();
+        for (int i = 0; i < 2; i++) {
+            redis.node(i).command("SET", "oom-held", "someone-else", "PX", "60000");
+        }
+        fillToOom(0, "oom-held");
+        fillToOom(1, "oom-held");
+
+        LockResult held = redlock.tryLock("oom-held", Duration.ofSeconds(10));
+        LockResult free = redlock.tryLock("oom-free", Duration.ofSeconds(10));
+
+        assertThat(held.failure()).as("held on the 2 full nodes: %s", held.nodes()).isEqualTo(LockFailure.CONTENDED);
+        assertThat(held.nodes().subList(0, 2)).allSatisfy(n -> assertThat(n.status()).isEqualTo(NodeStatus.HELD_BY_OTHER));
+        assertThat(free.failure()).as("free on the 2 full nodes: %s", free.nodes()).isEqualTo(LockFailure.UNAVAILABLE);
+        assertThat(free.nodes().subList(0, 2)).allSatisfy(n -> {
+            assertThat(n.status()).isEqualTo(NodeStatus.ERROR);
+            assertThat(n.detail()).contains("OOM");
+        });
+        assertThat(redis.node(2).command("GET", "oom-free")).as("released where it was set").isNull();
+        for (int i = 0; i < 2; i++) {
+            assertThat(redis.node(i).command("GET", "oom-held")).isEqualTo("someone-else");
+        }
+    }
+
+    @Test
+    void aFillInOntoANodeAtOomWhereAnotherClientHoldsTheKeyIsContendedNotFailed() {
+        Redlock redlock = redlock();
+        redis.node(0).command("SET", "oom-fill", "someone-else", "PX", "60000");
+        fillToOom(0, "oom-fill");
+
+        Lease lease = redlock.tryLock("oom-fill", Duration.ofSeconds(30)).leaseOrThrow();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> tries(redlock) >= 6);
+
+        FillInCounts counts = redlock.fillInCounts();
+        assertThat(counts.failed()).as("fill-in tries at OOM over another client's key: %s", counts).isZero();
+        assertThat(counts.contended()).as("%s", counts).isEqualTo(6);
+        assertThat(redis.node(0).command("GET", "oom-fill")).isEqualTo("someone-else");
+        assertThat(redlock.release(lease)).isTrue();
+
+        // A free key on the full node cannot be created: the fill-in fails there (the node answers OOM).
+        Lease free = redlock.tryLock("oom-fill-free", Duration.ofSeconds(30)).leaseOrThrow();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> tries(redlock) >= 12);
+        assertThat(redlock.fillInCounts()).isEqualTo(new FillInCounts(0, 6, 6));
+        assertThat(redis.node(0).command("GET", "oom-fill-free")).isNull();
+        assertThat(redlock.release(free)).isTrue();
+    }
+
+    private static long tries(Redlock redlock) {
+        FillInCounts counts = redlock.fillInCounts();
+        return counts.created() + counts.contended() + counts.failed();
+    }
+
+    /**
+     * Fills node {@code index} until a write is refused with OOM ({@code noeviction}), then checks
+     * that {@code SET key ... NX} of the existing or missing {@code lockKey} is refused with OOM.
+     */
+    private void fillToOom(int index, String lockKey) {
+        RedisNode node = redis.node(index);
+        filled.add(index);
+        savedConfig.add(List.of(config(node, "maxmemory"), config(node, "maxmemory-policy")));
+        node.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) + ROOM_TO_FILL));
+        String filler = "x".repeat(FILLER_BYTES);
+        int written = 0;
+        boolean refused = false;
+        while (!refused && written < 10 * ROOM_TO_FILL / FILLER_BYTES) {
+            try {
+                node.command("SET", "filler-" + written, filler);
+                written++;
+            } catch (RedisReplyException e) {
+                assertThat(e.code()).as("refusal on node %d", index).isEqualTo("OOM");
+                refused = true;
+            }
+        }
+        assertThat(refused).as("node %d refused a write after %d fillers", index, written).isTrue();
+        node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) - MARGIN_BELOW_USED));
+        assertThatThrownBy(() -> node.command("SET", lockKey, "probe", "NX"))
+                .as("SET NX of the key on node %d", index).isInstanceOf(RedisReplyException.class)
+                .hasMessageContaining("OOM");
+    }
+
+    private static String config(RedisNode node, String name) {
+        return (String) ((List<?>) node.command("CONFIG", "GET", name)).get(1);
+    }
+
+    private static long usedMemory(RedisNode node) {
+        String info = (String) node.command("INFO", "memory");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("used_memory:")) {
+                return Long.parseLong(line.substring("used_memory:".length()).strip());
+            }
+        }
+        throw new IllegalStateException("no used_memory in INFO memory of " + node);
+    }
+}
