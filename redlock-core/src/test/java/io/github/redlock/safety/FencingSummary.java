@@ -1,15 +1,10 @@
 package io.github.redlock.safety;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -27,12 +22,13 @@ public final class FencingSummary implements BeforeAllCallback {
             int store, boolean negativeControl, Duration took, String notes) {
     }
 
-    private static final ConcurrentLinkedQueue<Scenario> SCENARIOS = new ConcurrentLinkedQueue<>();
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(FencingSummary.class);
+    private static final SuiteSummary<Scenario> SUMMARY = new SuiteSummary<>("fencing",
+            "Summary of the fencing suite (violations must be 0 except in negative controls):", "fencing-summary.md",
+            Comparator.comparing(Scenario::negativeControl).thenComparing(Scenario::name), FencingSummary::table);
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        context.getRoot().getStore(NAMESPACE).computeIfAbsent(Printer.class, key -> new Printer(), Printer.class);
+        SUMMARY.printWhenThePlanEnds(context);
     }
 
     static Run start(String name, int nodes) {
@@ -50,8 +46,7 @@ public final class FencingSummary implements BeforeAllCallback {
             Scenario scenario = new Scenario(name, nodes, checker.grants().size(), checker.contractPairs(),
                     findings.refused(), findings.c1().size(), findings.c2().size(), findings.store().size(),
                     negativeControl, Duration.ofNanos(System.nanoTime() - startNanos), notes);
-            SCENARIOS.add(scenario);
-            System.out.println("[fencing] " + line(scenario));
+            SUMMARY.add(scenario, line(scenario));
             findings.all().forEach(violation -> System.out.println("[fencing]   " + violation));
             return findings;
         }
@@ -85,27 +80,5 @@ public final class FencingSummary implements BeforeAllCallback {
                     s.refusedWrites(), s.c1(), s.c2(), s.store(), s.took().toMillis() / 1000.0, s.notes()));
         }
         return text.toString();
-    }
-
-    private static final class Printer implements AutoCloseable {
-        @Override
-        public void close() {
-            List<Scenario> scenarios = new ArrayList<>(SCENARIOS);
-            if (scenarios.isEmpty()) {
-                return;
-            }
-            scenarios.sort(Comparator.comparing(Scenario::negativeControl).thenComparing(Scenario::name));
-            String table = table(scenarios);
-            System.out.println("\n[fencing] Summary of the fencing suite (violations must be 0 except in negative controls):\n"
-                    + table);
-            try {
-                Path target = Path.of("target");
-                if (Files.isDirectory(target)) {
-                    Files.writeString(target.resolve("fencing-summary.md"), table, StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                System.out.println("[fencing] could not write target/fencing-summary.md: " + e);
-            }
-        }
     }
 }

@@ -4,19 +4,15 @@ import io.github.redlock.Lease;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The second JVM of the safety suite, started by {@link ChildJvm}. Protocol on standard input and
- * output, one line each: it prints {@code READY <pid>}, answers every {@code CLOCK} with
- * {@code CLOCK <System.nanoTime()>}, and starts on {@code GO}.
+ * output, one line each ({@link ChildProtocol}): it prints {@code READY <pid>}, answers every
+ * {@code CLOCK} with {@code CLOCK <System.nanoTime()>}, and starts on {@code GO}.
  *
  * <ul>
  *   <li>{@code mode=contend}: runs a {@link Workload} ({@code clients} threads, own Redlocks) on
@@ -33,44 +29,17 @@ import java.util.Map;
  */
 public final class SafetyChildMain {
 
-    private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-
     private SafetyChildMain() {
     }
 
     public static void main(String[] args) {
-        try {
-            Map<String, String> options = new HashMap<>();
-            for (String arg : args) {
-                int eq = arg.indexOf('=');
-                options.put(arg.substring(0, eq), arg.substring(eq + 1));
-            }
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            say("READY " + ProcessHandle.current().pid());
-            String line;
-            while ((line = in.readLine()) != null && !line.equals("GO")) {
-                if (line.equals("CLOCK")) {
-                    say("CLOCK " + System.nanoTime());
-                }
-            }
-            if (line == null) {
-                return;
-            }
+        ChildProtocol.run(args, (options, in) -> {
             switch (options.get("mode")) {
                 case "contend" -> contend(options);
                 case "hold" -> hold(options, in);
                 default -> throw new IllegalArgumentException("unknown mode " + options.get("mode"));
             }
-            System.exit(0);
-        } catch (Throwable e) {
-            say("ERROR " + e);
-            e.printStackTrace();
-            System.exit(1);
-        }
-    }
-
-    private static synchronized void say(String line) {
-        OUT.println(line);
+        });
     }
 
     private static List<String> servers(Map<String, String> options) {
@@ -94,10 +63,10 @@ public final class SafetyChildMain {
             } finally {
                 workload.close();
             }
-            checker.grants().forEach(grant -> say(HistoryLines.grant(grant)));
-            checker.works().forEach(work -> say(HistoryLines.work(work)));
-            workload.errors().forEach(error -> say("ERROR " + error));
-            say("DONE " + workload.sections() + " " + workload.errors().size());
+            checker.grants().forEach(grant -> ChildProtocol.say(HistoryLines.grant(grant)));
+            checker.works().forEach(work -> ChildProtocol.say(HistoryLines.work(work)));
+            workload.errors().forEach(error -> ChildProtocol.say("ERROR " + error));
+            ChildProtocol.say("DONE " + workload.sections() + " " + workload.errors().size());
         }
     }
 
@@ -111,7 +80,7 @@ public final class SafetyChildMain {
             long acquired = System.nanoTime();
             Lease lease = result.leaseOrThrow();
             long validUntil = System.nanoTime() + lease.remaining().toNanos();
-            say("HOLDING " + acquired + " " + validUntil);
+            ChildProtocol.say("HOLDING " + acquired + " " + validUntil);
             Thread stopper = new Thread(() -> {
                 try {
                     String line;
@@ -128,13 +97,13 @@ public final class SafetyChildMain {
                 Thread.sleep(20);
                 // The "write": done without asking whether the lease is still valid.
                 long at = System.nanoTime();
-                say(HistoryLines.work(new Work(resource, client, at)) + "\t" + lease.isValid());
+                ChildProtocol.say(HistoryLines.work(new Work(resource, client, at)) + "\t" + lease.isValid());
             }
             long releaseInvoked = System.nanoTime();
             boolean released = redlock.release(lease);
-            say("RELEASED " + released);
-            say(HistoryLines.grant(new Grant(resource, client, acquired, validUntil, releaseInvoked)));
-            say("DONE");
+            ChildProtocol.say("RELEASED " + released);
+            ChildProtocol.say(HistoryLines.grant(new Grant(resource, client, acquired, validUntil, releaseInvoked)));
+            ChildProtocol.say("DONE");
         }
     }
 }

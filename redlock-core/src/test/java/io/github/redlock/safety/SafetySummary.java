@@ -1,15 +1,9 @@
 package io.github.redlock.safety;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -26,17 +20,17 @@ public final class SafetySummary implements BeforeAllCallback {
             Duration took, String notes) {
     }
 
-    private static final ConcurrentLinkedQueue<Scenario> SCENARIOS = new ConcurrentLinkedQueue<>();
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SafetySummary.class);
+    private static final SuiteSummary<Scenario> SUMMARY = new SuiteSummary<>("safety",
+            "Summary of the safety suite (overlaps must be 0 except in negative controls):", "safety-summary.md",
+            Comparator.comparing(Scenario::name), SafetySummary::table);
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        context.getRoot().getStore(NAMESPACE).computeIfAbsent(Printer.class, key -> new Printer(), Printer.class);
+        SUMMARY.printWhenThePlanEnds(context);
     }
 
     static void record(Scenario scenario) {
-        SCENARIOS.add(scenario);
-        System.out.println("[safety] " + line(scenario));
+        SUMMARY.add(scenario, line(scenario));
     }
 
     /** A stopwatch and seed for one scenario, so each test records its figures in one call. */
@@ -85,28 +79,5 @@ public final class SafetySummary implements BeforeAllCallback {
         text.append(String.format(Locale.ROOT, "| **total (%d scenarios)** | %d | %d | %d | %d | %.1f s | |%n",
                 scenarios.size(), sections, faults, overlaps, stale, millis / 1000.0));
         return text.toString();
-    }
-
-    /** Prints the table when the root context closes, that is after the last test of the plan. */
-    private static final class Printer implements AutoCloseable {
-        @Override
-        public void close() {
-            List<Scenario> scenarios = new ArrayList<>(SCENARIOS);
-            if (scenarios.isEmpty()) {
-                return;
-            }
-            scenarios.sort(Comparator.comparing(Scenario::name));
-            String table = table(scenarios);
-            System.out.println("\n[safety] Summary of the safety suite (overlaps must be 0 except in negative controls):\n"
-                    + table);
-            try {
-                Path target = Path.of("target");
-                if (Files.isDirectory(target)) {
-                    Files.writeString(target.resolve("safety-summary.md"), table, StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                System.out.println("[safety] could not write target/safety-summary.md: " + e);
-            }
-        }
     }
 }

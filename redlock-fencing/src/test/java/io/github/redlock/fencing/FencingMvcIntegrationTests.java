@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -166,41 +163,20 @@ class FencingMvcIntegrationTests {
     @Test
     void concurrentClientsWithInterleavedTokensLeaveTheNewestWrite() throws Exception {
         int total = 100;
-        List<Long> tokens = new ArrayList<>();
-        for (long token = 1; token <= total; token++) {
-            tokens.add(token);
-        }
-        Collections.shuffle(tokens, new Random(24));
-        ConcurrentLinkedQueue<Long> queue = new ConcurrentLinkedQueue<>(tokens);
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();
         AtomicInteger other = new AtomicInteger();
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                results.add(pool.submit(() -> {
-                    ThreadLocal<FencingToken> mine = new ThreadLocal<>();
-                    RestClient client = RestClient.builder().baseUrl(baseUrl)
-                            .requestInterceptor(new FencingClientInterceptor(() -> Optional.ofNullable(mine.get())))
-                            .build();
-                    start.await();
-                    for (Long token = queue.poll(); token != null; token = queue.poll()) {
-                        mine.set(new FencingToken("order-3", token));
-                        int status = put(client, "/orders/3", Long.toString(token)).getStatusCode().value();
-                        (status == 200 ? accepted : status == 409 ? conflicts : other).incrementAndGet();
-                    }
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> result : results) {
-                result.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        ShuffledWriters.run(4, total, () -> {
+            ThreadLocal<FencingToken> mine = new ThreadLocal<>();
+            RestClient client = RestClient.builder().baseUrl(baseUrl)
+                    .requestInterceptor(new FencingClientInterceptor(() -> Optional.ofNullable(mine.get())))
+                    .build();
+            return token -> {
+                mine.set(new FencingToken("order-3", token));
+                int status = put(client, "/orders/3", Long.toString(token)).getStatusCode().value();
+                (status == 200 ? accepted : status == 409 ? conflicts : other).incrementAndGet();
+            };
+        });
 
         assertThat(other.get()).as("answers other than 200 and 409").isZero();
         assertThat(accepted.get() + conflicts.get()).isEqualTo(total);

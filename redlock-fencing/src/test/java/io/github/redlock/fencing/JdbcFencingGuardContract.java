@@ -11,16 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,49 +120,26 @@ abstract class JdbcFencingGuardContract {
      */
     @Test
     void concurrentWritersWithInterleavedTokensNeverCommitAStaleWriteAfterANewerOne() throws Exception {
-        int writers = 8;
         int total = 400;
-        List<Long> tokens = new ArrayList<>();
-        for (long token = 1; token <= total; token++) {
-            tokens.add(token);
-        }
-        Collections.shuffle(tokens, new Random(24));
-        ConcurrentLinkedQueue<Long> queue = new ConcurrentLinkedQueue<>(tokens);
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         ConcurrentLinkedQueue<Long> acceptedTokens = new ConcurrentLinkedQueue<>();
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(writers);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int i = 0; i < writers; i++) {
-                results.add(pool.submit(() -> {
-                    try (Connection connection = connect()) {
-                        connection.setAutoCommit(false);
-                        start.await();
-                        for (Long token = queue.poll(); token != null; token = queue.poll()) {
-                            try {
-                                guard().claim(connection, "doc-1", token);
-                                writeDocument(connection, token);
-                                connection.commit();
-                                accepted.incrementAndGet();
-                                acceptedTokens.add(token);
-                            } catch (StaleFencingTokenException e) {
-                                connection.rollback();
-                                refused.incrementAndGet();
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> result : results) {
-                result.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        ShuffledWriters.run(8, total, () -> {
+            Connection connection = connect();
+            connection.setAutoCommit(false);
+            return ShuffledWriters.Writer.closing(connection, token -> {
+                try {
+                    guard().claim(connection, "doc-1", token);
+                    writeDocument(connection, token);
+                    connection.commit();
+                    accepted.incrementAndGet();
+                    acceptedTokens.add(token);
+                } catch (StaleFencingTokenException e) {
+                    connection.rollback();
+                    refused.incrementAndGet();
+                }
+            });
+        });
 
         long highest = acceptedTokens.stream().mapToLong(Long::longValue).max().orElseThrow();
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {

@@ -7,18 +7,8 @@ import io.github.redlock.test.RedisNodesExtension;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,51 +140,28 @@ class RedisFencedWritesIntegrationTests {
      */
     @Test
     void concurrentWritersWithInterleavedTokensEndAtTheHighestToken() throws Exception {
-        int writers = 8;
         int total = 400;
-        List<Long> tokens = new ArrayList<>();
-        for (long token = 1; token <= total; token++) {
-            tokens.add(token);
-        }
-        Collections.shuffle(tokens, new Random(24));
-        ConcurrentLinkedQueue<Long> queue = new ConcurrentLinkedQueue<>(tokens);
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger inconsistent = new AtomicInteger();
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(writers);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int i = 0; i < writers; i++) {
-                results.add(pool.submit(() -> {
-                    try (StatefulRedisConnection<String, String> own = client.connect()) {
-                        RedisFencedWrites mine = new RedisFencedWrites(own);
-                        start.await();
-                        for (Long token = queue.poll(); token != null; token = queue.poll()) {
-                            FencingVerdict verdict = mine.set("doc", Long.toString(token), "doc", token);
-                            if (verdict.accepted()) {
-                                accepted.incrementAndGet();
-                                if (verdict.highestToken() != token) {
-                                    inconsistent.incrementAndGet();
-                                }
-                            } else {
-                                refused.incrementAndGet();
-                                if (verdict.highestToken() <= token) {
-                                    inconsistent.incrementAndGet();
-                                }
-                            }
-                        }
+        ShuffledWriters.run(8, total, () -> {
+            StatefulRedisConnection<String, String> own = client.connect();
+            RedisFencedWrites mine = new RedisFencedWrites(own);
+            return ShuffledWriters.Writer.closing(own, token -> {
+                FencingVerdict verdict = mine.set("doc", Long.toString(token), "doc", token);
+                if (verdict.accepted()) {
+                    accepted.incrementAndGet();
+                    if (verdict.highestToken() != token) {
+                        inconsistent.incrementAndGet();
                     }
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> result : results) {
-                result.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+                } else {
+                    refused.incrementAndGet();
+                    if (verdict.highestToken() <= token) {
+                        inconsistent.incrementAndGet();
+                    }
+                }
+            });
+        });
 
         assertThat(inconsistent.get()).as("verdicts that contradict the mark").isZero();
         assertThat(accepted.get() + refused.get()).isEqualTo(total);

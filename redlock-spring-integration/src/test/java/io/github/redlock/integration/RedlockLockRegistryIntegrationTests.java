@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.github.redlock.Redlock;
 import io.github.redlock.test.RedisNode;
-import io.github.redlock.test.RedisNodesExtension;
 import java.time.Duration;
 import java.util.ConcurrentModificationException;
 import java.util.concurrent.Callable;
@@ -17,10 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.integration.support.locks.DistributedLock;
 import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
 
@@ -30,32 +25,7 @@ import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
  * after expiry fails, timed and interruptible waits), on three real redis-server nodes; and the
  * quorum re-check of a re-entrant acquisition, which leader election relies on.
  */
-class RedlockLockRegistryIntegrationTests {
-
-    @RegisterExtension
-    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
-
-    private static final Duration TTL = Duration.ofSeconds(10);
-
-    private Redlock redlock;
-    private Redlock other;
-    private RedlockLockRegistry registry;
-    /** Another process, as far as the locks go: its own engine, its own registry. */
-    private RedlockLockRegistry otherRegistry;
-
-    @BeforeEach
-    void start() {
-        redlock = Redlock.builder().servers(redis.uris()).keyPrefix("app:").timeout(Duration.ofMillis(300)).build();
-        other = Redlock.builder().servers(redis.uris()).keyPrefix("app:").timeout(Duration.ofMillis(300)).build();
-        registry = new RedlockLockRegistry(redlock, TTL);
-        otherRegistry = new RedlockLockRegistry(other, TTL);
-    }
-
-    @AfterEach
-    void stop() {
-        redlock.close();
-        other.close();
-    }
+class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
 
     @Test
     void obtainReturnsOneLockPerKey() {

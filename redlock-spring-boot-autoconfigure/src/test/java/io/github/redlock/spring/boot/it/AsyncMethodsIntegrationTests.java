@@ -22,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +50,8 @@ class AsyncMethodsIntegrationTests {
 
     private static final ExecutorService WORKERS = Executors.newFixedThreadPool(4);
     private static final Sections SECTIONS = new Sections();
+    /** One locked section of work: long enough for the other instance's callers to run into it. */
+    private static final Duration SECTION = Duration.ofMillis(30);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(RedlockAutoConfiguration.class, DistributedLockAutoConfiguration.class))
@@ -69,7 +70,7 @@ class AsyncMethodsIntegrationTests {
 
     @Test
     void completableFutureWorkOnTwoInstancesNeverOverlaps() {
-        twoInstances(work -> work.future().join());
+        twoInstances(work -> work.future().orTimeout(30, TimeUnit.SECONDS).join());
         assertThat(SECTIONS.overlaps.get()).isZero();
         assertThat(SECTIONS.runs.get()).isPositive();
     }
@@ -160,7 +161,7 @@ class AsyncMethodsIntegrationTests {
             assertThatThrownBy(() -> work.failingMono().block(Duration.ofSeconds(10))).hasMessage("work failed");
             // Released when the error arrives; on a loaded machine a node may apply it a moment later.
             await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:failing") == 0);
-            assertThatThrownBy(() -> work.failingFuture().join()).isInstanceOf(CompletionException.class)
+            assertThatThrownBy(() -> work.failingFuture().orTimeout(10, TimeUnit.SECONDS).join()).isInstanceOf(CompletionException.class)
                     .hasRootCauseMessage("work failed");
             await().atMost(Duration.ofSeconds(10)).until(() -> RedisKeys.holders(redis, "async:failing-future") == 0);
         });
@@ -173,7 +174,7 @@ class AsyncMethodsIntegrationTests {
             try (Lease held = context.getBean(Redlock.class).tryLock("async:held", Duration.ofSeconds(30)).leaseOrThrow()) {
                 CompletableFuture<String> future = work.heldFuture();
                 assertThat(future).isNotNull();
-                assertThat(future.join()).isNull();
+                assertThat(future.get(10, TimeUnit.SECONDS)).isNull();
                 assertThat(work.heldMono().block(Duration.ofSeconds(10))).isNull();
                 assertThat(work.heldFlux().collectList().block(Duration.ofSeconds(10))).isEmpty();
                 assertThat(SECTIONS.calls.get()).isZero();
@@ -200,14 +201,14 @@ class AsyncMethodsIntegrationTests {
 
     @Test
     void asyncMethodsNeverOverlapWithTheLockAdvisorOutsideAsync() {
-        twoInstances(runner.withUserConfiguration(LockOutsideAsync.class), AsyncWork.class, work -> work.run().join());
+        twoInstances(runner.withUserConfiguration(LockOutsideAsync.class), AsyncWork.class, work -> work.run().orTimeout(30, TimeUnit.SECONDS).join());
         assertThat(SECTIONS.overlaps.get()).isZero();
         assertThat(SECTIONS.runs.get()).isPositive();
     }
 
     @Test
     void asyncMethodsNeverOverlapWithAsyncOutsideTheLockAdvisor() {
-        twoInstances(runner.withUserConfiguration(AsyncOutsideLock.class), AsyncWork.class, work -> work.run().join());
+        twoInstances(runner.withUserConfiguration(AsyncOutsideLock.class), AsyncWork.class, work -> work.run().orTimeout(30, TimeUnit.SECONDS).join());
         assertThat(SECTIONS.overlaps.get()).isZero();
         assertThat(SECTIONS.runs.get()).isPositive();
     }
@@ -245,19 +246,19 @@ class AsyncMethodsIntegrationTests {
         @DistributedLock(resource = "async:future", ttl = 10)
         public CompletableFuture<Void> future() {
             SECTIONS.calls.incrementAndGet();
-            return CompletableFuture.runAsync(() -> SECTIONS.run(Duration.ofMillis(60)), WORKERS);
+            return CompletableFuture.runAsync(() -> SECTIONS.run(SECTION), WORKERS);
         }
 
         @DistributedLock(resource = "async:mono", ttl = 10)
         public Mono<Void> mono() {
             SECTIONS.calls.incrementAndGet();
-            return Mono.<Void>fromRunnable(() -> SECTIONS.run(Duration.ofMillis(60))).subscribeOn(Schedulers.boundedElastic());
+            return Mono.<Void>fromRunnable(() -> SECTIONS.run(SECTION)).subscribeOn(Schedulers.boundedElastic());
         }
 
         @DistributedLock(resource = "async:flux", ttl = 10)
         public Flux<Integer> flux() {
             SECTIONS.calls.incrementAndGet();
-            return Flux.range(1, 2).doOnNext(i -> SECTIONS.run(Duration.ofMillis(60))).subscribeOn(Schedulers.boundedElastic());
+            return Flux.range(1, 2).doOnNext(i -> SECTIONS.run(SECTION)).subscribeOn(Schedulers.boundedElastic());
         }
 
         @DistributedLock(resource = "async:endless", ttl = 10)
@@ -335,7 +336,7 @@ class AsyncMethodsIntegrationTests {
         @Async
         @DistributedLock(resource = "async:annotated", ttl = 10)
         public CompletableFuture<Void> run() {
-            SECTIONS.run(Duration.ofMillis(60));
+            SECTIONS.run(SECTION);
             return CompletableFuture.completedFuture(null);
         }
     }

@@ -90,7 +90,7 @@ class NonBlockingIntegrationTests {
         runner.run(context -> {
             Jobs jobs = context.getBean(Jobs.class);
             try (Lease held = context.getBean(Redlock.class).tryLock("nonblocking:mono", Duration.ofSeconds(30)).leaseOrThrow()) {
-                // mono() waits up to its waitTime of 10 s for the held lock, then is skipped: allow more than that.
+                // mono() waits up to its waitTime of 3 s for the held lock, then is skipped: allow more than that.
                 Long result = jobs.mono().subscribeOn(EVENT_LOOP).defaultIfEmpty(-1L).block(Duration.ofSeconds(30));
                 assertThat(result).isEqualTo(-1L);
                 assertThat(held.isValid()).isTrue();
@@ -106,7 +106,7 @@ class NonBlockingIntegrationTests {
             return ran.get();
         }
 
-        @DistributedLock(resource = "nonblocking:mono", ttl = 10, waitTime = 10, autoExtend = true)
+        @DistributedLock(resource = "nonblocking:mono", ttl = 10, waitTime = 3, autoExtend = true)
         public Mono<Long> mono() {
             return Mono.fromCallable(() -> (long) ran.incrementAndGet());
         }

@@ -41,6 +41,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * with the minimal annotation and every {@code redlock.*} property at its default except the
  * servers. Each instance is its own application context whose scheduler runs on a clock offset
  * from the others', as instances on different machines do. Counts are asserted, never timings.
+ *
+ * <p>Skewed clocks: the jobs tick every second and the clocks are at most 250 ms apart, so the default
+ * minimum hold, half a period (500 ms), covers the instances whose clocks are late. Instances firing
+ * at the same instant: the jobs tick every 2 s, so that the retries after a split vote (up to 3, from
+ * {@code redlock.retry-delay} 200 ms) end within the hold of 1 s, as the product documents.
  */
 @Timeout(90) // at most 10 context starts plus (TICKS + 6) ticks of 2 s
 class ScheduledTicksIntegrationTests {
@@ -48,8 +53,9 @@ class ScheduledTicksIntegrationTests {
     @RegisterExtension
     static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
 
-    static final long PERIOD_MILLIS = 2000;
     static final int TICKS = 12;
+    /** How early a scheduler may fire by its own clock and still count for the tick it fired for. */
+    static final long EARLY_MILLIS = 100;
 
     static final Queue<Run> RUNS = new ConcurrentLinkedQueue<>();
     static final Map<String, AtomicInteger> RUNNING = Map.of("fast", new AtomicInteger(), "slow", new AtomicInteger());
@@ -74,34 +80,35 @@ class ScheduledTicksIntegrationTests {
 
     @Test
     void everyTickRunsExactlyOnceOnFourInstancesWithSkewedClocks() {
-        observe(List.of(-250L, -80L, 90L, 250L), List.of("fast", "slow"));
+        observe(1000, List.of(-125L, -40L, 45L, 125L), List.of("fast", "slow"));
     }
 
     @Test
     void everyTickRunsExactlyOnceWithOneOfThreeNodesKilled() {
         redis.node(2).kill();
-        observe(List.of(-250L, -80L, 90L, 250L), List.of("fast", "slow"));
+        observe(1000, List.of(-125L, -40L, 45L, 125L), List.of("fast", "slow"));
     }
 
     @Test
     void everyTickRunsExactlyOnceOnTenInstancesFiringAtTheSameInstant() {
-        observe(List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L), List.of("fast"));
+        observe(2000, List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L), List.of("fast"));
     }
 
     /**
-     * Starts one instance per clock offset, watches {@link #TICKS} whole ticks, and asserts that
-     * each job ran exactly once in each of them, never two runs at a time.
+     * Starts one instance per clock offset, with jobs ticking every {@code periodMillis} (1 or 2 s),
+     * watches {@link #TICKS} whole ticks, and asserts that each job ran exactly once in each of them,
+     * never two runs at a time.
      */
-    private void observe(List<Long> clockOffsetsMillis, List<String> jobs) {
+    private void observe(long periodMillis, List<Long> clockOffsetsMillis, List<String> jobs) {
         for (int i = 0; i < clockOffsetsMillis.size(); i++) {
-            instances.add(start("i" + i, clockOffsetsMillis.get(i)));
+            instances.add(start("i" + i, clockOffsetsMillis.get(i), periodMillis));
         }
         long latestOffset = clockOffsetsMillis.stream().mapToLong(Math::abs).max().orElse(0);
         // The first tick that every instance is up for, whatever its clock says.
-        long firstTick = (System.currentTimeMillis() + latestOffset) / PERIOD_MILLIS + 1;
+        long firstTick = (System.currentTimeMillis() + latestOffset) / periodMillis + 1;
         long lastTick = firstTick + TICKS - 1;
         // A run two ticks later means every instance is past the last watched tick, retries included.
-        await().atMost(Duration.ofMillis((TICKS + 6) * PERIOD_MILLIS)).until(() -> jobs.stream()
+        await().atMost(Duration.ofMillis((TICKS + 6) * periodMillis)).until(() -> jobs.stream()
                 .allMatch(job -> RUNS.stream().anyMatch(run -> run.job().equals(job) && run.tick() >= lastTick + 2)));
 
         for (String job : jobs) {
@@ -113,9 +120,10 @@ class ScheduledTicksIntegrationTests {
         }
     }
 
-    private static ConfigurableApplicationContext start(String instance, long clockOffsetMillis) {
+    private static ConfigurableApplicationContext start(String instance, long clockOffsetMillis, long periodMillis) {
         return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
                 .properties("instance=" + instance, "clock-offset=" + clockOffsetMillis,
+                        "tick.period-ms=" + periodMillis, "tick.cron=*/" + periodMillis / 1000 + " * * * * *",
                         "redlock.servers=" + String.join(",", redis.uris()))
                 .run();
     }
@@ -125,27 +133,30 @@ class ScheduledTicksIntegrationTests {
 
         private final String instance;
         private final Clock clock;
+        private final long periodMillis;
 
-        TickJobs(String instance, Clock clock) {
+        TickJobs(String instance, Clock clock, long periodMillis) {
             this.instance = instance;
             this.clock = clock;
+            this.periodMillis = periodMillis;
         }
 
-        @Scheduled(cron = "*/2 * * * * *")
+        @Scheduled(cron = "${tick.cron}")
         @DistributedLock(resource = "tick-fast", ttl = 10)
         public void fast() throws InterruptedException {
-            run("fast", ThreadLocalRandom.current().nextInt(41));
+            run("fast", ThreadLocalRandom.current().nextInt(21));
         }
 
-        @Scheduled(cron = "*/2 * * * * *")
+        @Scheduled(cron = "${tick.cron}")
         @DistributedLock(resource = "tick-slow", ttl = 10)
         public void slow() throws InterruptedException {
-            run("slow", 700);
+            run("slow", 350);
         }
 
         private void run(String job, long workMillis) throws InterruptedException {
-            // The tick this instance's scheduler fired for, by its own clock.
-            long tick = Math.round(clock.millis() / (double) PERIOD_MILLIS);
+            // The tick this instance's scheduler fired for, by its own clock: a run may start late
+            // (lock retries after a split vote), or a few milliseconds early.
+            long tick = (clock.millis() + EARLY_MILLIS) / periodMillis;
             int running = RUNNING.get(job).incrementAndGet();
             MOST_AT_ONCE.get(job).accumulateAndGet(running, Math::max);
             RUNS.add(new Run(job, instance, tick));
@@ -180,7 +191,8 @@ class ScheduledTicksIntegrationTests {
 
         @Bean
         TickJobs tickJobs(Environment environment, Clock schedulerClock) {
-            return new TickJobs(environment.getRequiredProperty("instance"), schedulerClock);
+            return new TickJobs(environment.getRequiredProperty("instance"), schedulerClock,
+                    environment.getRequiredProperty("tick.period-ms", Long.class));
         }
     }
 }
