@@ -67,8 +67,10 @@ public final class Lease implements AutoCloseable {
 
     /**
      * On how many nodes the lease's key was last known to stand: those that granted it, then more
-     * as the engine fills in the nodes that refused or did not answer, and as renewals confirm
-     * it. Never counts a node twice; may overstate a node that has since lost the key.
+     * as the engine fills in the nodes that refused or did not answer, and as renewals and checks
+     * (every third of the TTL without keep-alive) find it, fewer where they found it held by
+     * another value. Never counts a node twice; may overstate a node that lost the key since the
+     * last renewal or check.
      */
     public int nodes() {
         return held.nodes();
