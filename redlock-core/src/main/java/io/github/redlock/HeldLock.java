@@ -75,15 +75,18 @@ final class HeldLock {
         this.validUntilNanos = grant.validUntilNanos();
         this.nodes = grant.ballot().okCount();
         this.fencingToken = grant.fencingToken();
-        this.fillIn = new FillIn(this, engine, fillIn);
+        this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive(), request.ttl().toNanos());
         this.lease = new Lease(this);
     }
 
-    /** Starts what keeps the lock standing: fill-in once every node answered the grant, and the keep-alive. */
+    /**
+     * Starts what keeps the lock standing: fill-in once every node answered the grant, then checks
+     * of its nodes (see {@link FillIn}), and the keep-alive.
+     */
     void start(Ballot grant) {
         grant.complete().thenAccept(all -> {
             standsOn(all.okCount());
-            fillIn.start(all);
+            fillIn.restart(all);
         });
         if (request.keepAlive()) {
             scheduleRenewal();
@@ -168,6 +171,20 @@ final class HeldLock {
 
     private synchronized void renewedOn(int count) {
         nodes = count;
+    }
+
+    /** Records the nodes found holding the key by a fill-in or check round (which knows where it stands now). */
+    synchronized void stoodOn(int count) {
+        nodes = count;
+    }
+
+    /**
+     * A fill-in or check round found another value holding the key on a quorum of nodes: the lock is
+     * gone, so its validity ends now and it is reported lost.
+     */
+    void lostToAnother() {
+        cutTo(ticker.nanoTime());
+        lose();
     }
 
     /** Runs {@code send} under the monitor while the lock is held; false (nothing sent) once it is ending. */
@@ -257,8 +274,12 @@ final class HeldLock {
                 listeners.renewed(new RedlockListener.Renewal(lease.resource(), extended, decided.outcomes()));
             }
             if (extended) {
-                // A renewal says exactly where the key stands now, also where it was lost since.
-                decided.complete().thenAccept(all -> renewedOn(all.okCount()));
+                // A renewal says exactly where the key stands now, also where it was lost since; the
+                // fill-in then sets it where it is still missing.
+                decided.complete().thenAccept(all -> {
+                    renewedOn(all.okCount());
+                    fillIn.restart(all);
+                });
             } else if (decided.quorumRefused()) {
                 cutTo(decidedAt);
                 lose();

@@ -24,6 +24,9 @@ public final class FakeRedlock {
         this.nodes = IntStream.range(0, count).mapToObj(i -> new FakeNode("redis://fake:" + (6379 + i), ticker)).toList();
         this.redlock = new Redlock(RedlockOptions.builder().servers(nodes.stream().map(FakeNode::address).toList()).build(),
                 List.<Node>copyOf(nodes), ticker, (task, delayNanos) -> {
+                    if (task instanceof FillIn.Check) {
+                        return; // due a third of the TTL later: a scheduler that runs tasks at once leaves the checks out
+                    }
                     ticker.advance(Duration.ofNanos(delayNanos));
                     task.run();
                 }, Jitter.RANDOM);

@@ -199,6 +199,9 @@ class FencingTests {
         Redlock p = new Redlock(RedlockOptions.builder().fencingQuarantine(Duration.ZERO)
                 .servers(nodes.stream().map(FakeNode::address).toList()).retryCount(1).build(), List.<Node>copyOf(nodes),
                 ticker, (task, delayNanos) -> { // runs retries at once, so that the blocking call returns
+                    if (task instanceof FillIn.Check) {
+                        return; // due a third of the TTL later: a scheduler that runs tasks at once leaves the checks out
+                    }
                     ticker.advance(Duration.ofNanos(delayNanos));
                     task.run();
                 }, Jitter.RANDOM);

@@ -24,6 +24,9 @@ class MinimumHoldTests {
     private final Redlock redlock = new Redlock(
             RedlockOptions.builder().servers(nodes.stream().map(FakeNode::address).toList()).build(),
             List.<Node>copyOf(nodes), ticker, (task, delayNanos) -> {
+                if (task instanceof FillIn.Check) {
+                    return; // due a third of the TTL later: a scheduler that runs tasks at once leaves the checks out
+                }
                 scheduledDelays.add(delayNanos);
                 ticker.advance(Duration.ofNanos(delayNanos));
                 task.run();

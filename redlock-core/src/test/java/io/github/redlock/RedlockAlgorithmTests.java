@@ -29,6 +29,9 @@ class RedlockAlgorithmTests {
         List<String> servers = nodes.stream().map(FakeNode::address).toList();
         return new Redlock(options.servers(servers).build(), List.<Node>copyOf(nodes), ticker,
                 (task, delayNanos) -> {
+                    if (task instanceof FillIn.Check) {
+                        return; // due a third of the TTL later: a scheduler that runs tasks at once leaves the checks out
+                    }
                     scheduledDelays.add(delayNanos);
                     ticker.advance(Duration.ofNanos(delayNanos));
                     task.run();

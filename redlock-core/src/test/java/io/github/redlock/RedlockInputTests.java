@@ -23,7 +23,7 @@ class RedlockInputTests {
     private final ManualTicker ticker = new ManualTicker();
     private final FakeNode node = new FakeNode("redis://fake:6379", ticker);
     private final Redlock redlock = new Redlock(RedlockOptions.builder().servers("redis://fake:6379").build(),
-            List.<Node>of(node), ticker, (task, delay) -> task.run(), Jitter.RANDOM);
+            List.<Node>of(node), ticker, (task, delay) -> runUnlessCheck(task), Jitter.RANDOM);
 
     @ParameterizedTest
     @NullAndEmptySource
@@ -60,6 +60,13 @@ class RedlockInputTests {
         assertThat(node.acquireCalls.get()).isZero();
     }
 
+    /** Runs a task at once, but not a check of a held lease's nodes (due a third of the TTL later). */
+    private static void runUnlessCheck(Runnable task) {
+        if (!(task instanceof FillIn.Check)) {
+            task.run();
+        }
+    }
+
     @Test
     void aTtlTheDriftAllowanceUsesUpIsRejected() {
         for (long millis : new long[] {1, 2}) {
@@ -88,7 +95,7 @@ class RedlockInputTests {
         String huge = "r".repeat(1_000_000);
         node.put(huge, "someone-else", TTL);
         Redlock once = new Redlock(RedlockOptions.builder().servers("redis://fake:6379").retryCount(0).build(),
-                List.<Node>of(node), ticker, (task, delay) -> task.run(), Jitter.RANDOM);
+                List.<Node>of(node), ticker, (task, delay) -> runUnlessCheck(task), Jitter.RANDOM);
 
         LockResult result = once.tryLock(huge, TTL);
 

@@ -33,6 +33,9 @@ class RetryWhenHeldTests {
         List<String> servers = nodes.stream().map(FakeNode::address).toList();
         return new Redlock(RedlockOptions.builder().servers(servers).build(), List.<Node>copyOf(nodes), ticker,
                 (task, delayNanos) -> {
+                    if (task instanceof FillIn.Check) {
+                        return; // due a third of the TTL later: a scheduler that runs tasks at once leaves the checks out
+                    }
                     scheduledDelays.add(delayNanos);
                     ticker.advance(Duration.ofNanos(delayNanos));
                     task.run();

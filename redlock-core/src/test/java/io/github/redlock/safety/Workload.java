@@ -2,6 +2,7 @@ package io.github.redlock.safety;
 
 import io.github.redlock.Lease;
 import io.github.redlock.LockFailure;
+import io.github.redlock.LockRequest;
 import io.github.redlock.LockResult;
 import io.github.redlock.Redlock;
 import io.github.redlock.TestSwitches;
@@ -51,6 +52,7 @@ final class Workload implements AutoCloseable {
         int sectionMaxMillis = 3;
         int thinkMaxMillis = 5;
         boolean fillIn = true;
+        boolean keepAlive;
         long seed;
 
         Settings servers(List<String> servers) {
@@ -98,6 +100,13 @@ final class Workload implements AutoCloseable {
             return this;
         }
 
+        /** The engines' retry delay and jitter (default 10 ms and 30 ms). */
+        Settings retry(Duration delay, Duration jitter) {
+            this.retryDelay = delay;
+            this.retryJitter = jitter;
+            return this;
+        }
+
         /** How long each critical section runs, in milliseconds (default 1 to 3). */
         Settings sections(int minMillis, int maxMillis) {
             this.sectionMinMillis = minMillis;
@@ -108,6 +117,12 @@ final class Workload implements AutoCloseable {
         /** Engines that do not fill in nodes after a grant: only to show what fill-in prevents. */
         Settings withoutFillIn() {
             this.fillIn = false;
+            return this;
+        }
+
+        /** Leases renewed by the keep-alive while their sections run (default: none). */
+        Settings keepAlive(boolean keepAlive) {
+            this.keepAlive = keepAlive;
             return this;
         }
 
@@ -183,7 +198,8 @@ final class Workload implements AutoCloseable {
             while (!stopped) {
                 String resource = settings.resources.get(random.nextInt(settings.resources.size()));
                 long start = System.nanoTime();
-                LockResult result = redlock.tryLock(resource, settings.ttl, settings.waitTime);
+                LockResult result = redlock.tryLock(LockRequest.of(resource, settings.ttl).withWaitTime(settings.waitTime)
+                        .withKeepAlive(settings.keepAlive));
                 long acquired = System.nanoTime();
                 if (result.isAcquired()) {
                     lastGrantNanos = acquired;
