@@ -43,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * per {@code reconnectInterval}; a call that finds it disconnected tries too, within the same bound.
  * A connection on which {@value #SILENT_TIMEOUTS_BEFORE_REPLACING} commands in a row got no reply
  * while its I/O thread kept up with its reads, and that has been silent for at least 5 s (and 3
- * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it), closed and
- * replaced the same way. Each connection attempt, handshake included,
+ * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it) and
+ * replaced the same way; until the new connection is up it stays open for releases only, since the
+ * commands written on it may have landed with only their replies lost. Each connection attempt, handshake included,
  * is bounded by the client's connect timeout plus {@link #HANDSHAKE_GRACE}. The previous connection
  * is always closed, never left registered with the client. Lettuce's own auto-reconnect is off on
  * purpose: it re-sends in-flight commands after reconnecting, and a {@code SET NX} replayed after
