@@ -43,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * per {@code reconnectInterval}; a call that finds it disconnected tries too, within the same bound.
  * A connection on which {@value #SILENT_TIMEOUTS_BEFORE_REPLACING} commands in a row got no reply
  * while its I/O thread kept up with its reads, and that has been silent for at least 5 s (and 3
- * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it), closed and
- * replaced the same way. Each connection attempt, handshake included,
+ * node timeouts), is taken for dead (a host gone without a reset, a NAT that forgot it) and
+ * replaced the same way; until the new connection is up it stays open for releases only, since the
+ * commands written on it may have landed with only their replies lost. Each connection attempt, handshake included,
  * is bounded by the client's connect timeout plus {@link #HANDSHAKE_GRACE}. The previous connection
  * is always closed, never left registered with the client. Lettuce's own auto-reconnect is off on
  * purpose: it re-sends in-flight commands after reconnecting, and a {@code SET NX} replayed after
@@ -107,12 +108,25 @@ public final class LettuceNode implements Node {
         public void onRedisDisconnected(RedisChannelHandler<?, ?> closedConnection) {
             StatefulRedisConnection<String, String> current = connection;
             if (current != null && closedConnection == current) {
-                lost(current, "connection lost");
+                lost(current, "connection lost", false);
+            }
+            synchronized (LettuceNode.this) {
+                if (closedConnection == retired) {
+                    retired = null;
+                }
             }
         }
     };
 
     private volatile @Nullable StatefulRedisConnection<String, String> connection;
+    /**
+     * The last connection taken for dead by its silence ({@link #silentTimeout}), kept open for
+     * cleanups only until a new connection is installed: commands written on it may have landed with
+     * their replies lost (a network that drops replies only), and their cleanup must follow them on
+     * the same connection, in order, not be dropped because no other connection is up (issue 23).
+     * Null when none.
+     */
+    private volatile @Nullable StatefulRedisConnection<String, String> retired;
     private volatile long lastReplyNanos;
     private volatile long connectedAtNanos;
     private volatile long responsiveAtNanos;
@@ -388,8 +402,11 @@ public final class LettuceNode implements Node {
     /** Makes {@code connected} the node's connection and closes the one it replaces, if any. */
     private void install(StatefulRedisConnection<String, String> connected) {
         StatefulRedisConnection<String, String> previous;
+        StatefulRedisConnection<String, String> wasRetired;
         synchronized (this) {
             previous = connection;
+            wasRetired = retired;
+            retired = null; // cleanups take the new connection from now on
             connectedAtNanos = ticker.nanoTime();
             connection = connected;
             silentTimeouts.set(0);
@@ -398,27 +415,44 @@ public final class LettuceNode implements Node {
         if (previous != null && previous != connected) {
             previous.closeAsync();
         }
+        if (wasRetired != null && wasRetired != connected) {
+            wasRetired.closeAsync(); // what was written on it is sent before it closes
+        }
         if (!connected.isOpen()) { // closed before it was installed: its disconnect was ignored
-            lost(connected, "connection lost");
+            lost(connected, "connection lost", false);
         }
     }
 
     /**
-     * Retires {@code open} if it is still the node's connection: closes it (commands in flight on it
-     * fail, none is re-sent) and schedules a new one. {@code why} is what calls report meanwhile.
+     * Retires {@code open} if it is still the node's connection and schedules a new one. {@code why}
+     * is what calls report meanwhile. It is closed (commands in flight on it fail, none is re-sent),
+     * or, with {@code keepForCleanups} (a connection taken for dead by its silence, which may still
+     * carry commands to the server), kept open for cleanups only until a new connection is installed
+     * (see {@link #retired}).
      */
-    private void lost(StatefulRedisConnection<String, String> open, String why) {
+    private void lost(StatefulRedisConnection<String, String> open, String why, boolean keepForCleanups) {
+        StatefulRedisConnection<String, String> dropped = null;
+        boolean kept = keepForCleanups && !closed;
         synchronized (this) {
             if (connection != open) {
                 return;
             }
             connection = null;
+            if (kept) {
+                dropped = retired;
+                retired = open;
+            }
         }
         lastConnectError = why;
         if (!closed) {
             reachability.lost(why);
         }
-        open.closeAsync();
+        if (!kept) {
+            open.closeAsync();
+        }
+        if (dropped != null && dropped != open) {
+            dropped.closeAsync();
+        }
         scheduleReconnect();
     }
 
@@ -515,7 +549,7 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> release(String key, String value) {
-        return eval(Scripts.RELEASE, key, value);
+        return cleanup(Scripts.RELEASE, key, value);
     }
 
     /** Sent as EVAL with the script text: it can create the key, so it must not run late (see {@link #acquireOrExtend}). */
@@ -601,7 +635,7 @@ public final class LettuceNode implements Node {
     /** As {@link #release}, sent as EVAL for the same reason, and publishes the value on the key's release channel. */
     @Override
     public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
-        return eval(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
+        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
     }
 
     /**
@@ -652,10 +686,11 @@ public final class LettuceNode implements Node {
                 });
     }
 
+    /** Sent as EVAL, like {@link #release}: a cleanup must work in a single message. */
     @Override
     public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
         // Also after an ACL refusal: the script may have added the entry before the command it was refused.
-        return script(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
+        return cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 
     @Override
@@ -664,8 +699,14 @@ public final class LettuceNode implements Node {
                 null, ticker.nanoTime() - command.writtenAtNanos()));
     }
 
-    private CompletableFuture<NodeReply> eval(Scripts.Script script, String key, String... args) {
-        return call(send -> send.apply(SentCommand.eval(ticker, script.text(), key, args)), LettuceNode::scriptReply);
+    /**
+     * A cleanup (a script that deletes only this caller's own value), sent as EVAL: on the node's
+     * connection, or, while it has none, on the connection last taken for dead by its silence (see
+     * {@link #retired}), where the commands it cleans up after may have landed with their replies lost.
+     */
+    private CompletableFuture<NodeReply> cleanup(Scripts.Script script, String key, String... args) {
+        return call(send -> send.apply(SentCommand.eval(ticker, script.text(), key, args)),
+                (@Nullable Long reply, SentCommand<?> first) -> scriptReply(reply), true);
     }
 
     /**
@@ -691,7 +732,12 @@ public final class LettuceNode implements Node {
 
     private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
             Function<@Nullable T, NodeReply> onReply) {
-        return call(command, (reply, first) -> onReply.apply(reply));
+        return call(command, (reply, first) -> onReply.apply(reply), false);
+    }
+
+    private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
+            BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply) {
+        return call(command, onReply, false);
     }
 
     /**
@@ -699,21 +745,27 @@ public final class LettuceNode implements Node {
      * TIMEOUT when the node stays silent: no reply to this command nor any other on the connection
      * within the timeout after the command was written. Replies on one connection come in order, so
      * while earlier replies keep arriving the node is answering and this command is only queued.
+     * A {@code cleanup} goes on the {@link #retired} connection while there is no other.
      */
     private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
-            BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply) {
+            BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply, boolean cleanup) {
         String why = excluded;
         if (why != null) {
             return CompletableFuture.completedFuture(NodeReply.error(why));
         }
-        StatefulRedisConnection<String, String> open = connection;
-        if (open == null || !open.isOpen()) {
-            if (open != null) {
-                lost(open, "connection lost");
+        StatefulRedisConnection<String, String> current = connection;
+        if (current == null || !current.isOpen()) {
+            if (current != null) {
+                lost(current, "connection lost", false);
             }
             connectIfDue();
-            return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
+            StatefulRedisConnection<String, String> kept = cleanup ? retired : null;
+            if (kept == null || !kept.isOpen()) {
+                return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
+            }
+            current = kept;
         }
+        StatefulRedisConnection<String, String> open = current;
         long submittedAt = ticker.nanoTime();
         AtomicReference<@Nullable SentCommand<?>> first = new AtomicReference<>();
         Sender sender = new Sender() {
@@ -840,7 +892,7 @@ public final class LettuceNode implements Node {
         if (silence >= silenceBeforeReplacingNanos) {
             lost(open, "no reply to " + silentTimeouts.get() + " commands in a row nor to anything else for "
                     + Duration.ofNanos(silence).toMillis()
-                    + " ms while the connection was read; it was closed and is being replaced");
+                    + " ms while the connection was read; it is being replaced (until then it carries releases only)", true);
         }
     }
 
@@ -1003,12 +1055,18 @@ public final class LettuceNode implements Node {
         closed = true;
         client.removeListener(disconnects);
         StatefulRedisConnection<String, String> c;
+        StatefulRedisConnection<String, String> wasRetired;
         synchronized (this) {
             c = connection;
             connection = null;
+            wasRetired = retired;
+            retired = null;
         }
         if (c != null) {
             c.close();
+        }
+        if (wasRetired != null) {
+            wasRetired.close();
         }
     }
 

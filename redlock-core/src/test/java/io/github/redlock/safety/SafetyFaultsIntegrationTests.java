@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,14 +80,20 @@ class SafetyFaultsIntegrationTests {
      * counter exact, and (after the workload closed) no key of ours left on any node.
      */
     private static void assertSafe(Workload workload, MutualExclusionChecker checker, Duration leftoverBound) {
+        assertSafe(workload, checker, leftoverBound, left -> "");
+    }
+
+    /** As above; {@code explain} describes the keys left, for the failure message. */
+    private static void assertSafe(Workload workload, MutualExclusionChecker checker, Duration leftoverBound,
+            Function<List<String>, String> explain) {
         assertThat(workload.errors()).as("client errors").isEmpty();
         assertThat(checker.overlaps()).as("overlapping claims").isEmpty();
         assertThat(checker.staleWrites()).as("stale writes").isEmpty();
         Map<String, Long> writes = workload.writesByResource();
         writes.forEach((resource, count) ->
                 assertThat(workload.counter().value(resource)).as("counter of %s", resource).isEqualTo(count));
-        assertThat(Nodes.awaitNoKeys(redis, NODES, workload.settings().keyPrefix, leftoverBound))
-                .as("keys of ours left on the nodes").isEmpty();
+        List<String> left = Nodes.awaitNoKeys(redis, NODES, workload.settings().keyPrefix, leftoverBound);
+        assertThat(left).as("keys of ours left on the nodes%s", explain.apply(left)).isEmpty();
     }
 
     private static String figures(Workload workload) {
@@ -312,6 +319,10 @@ class SafetyFaultsIntegrationTests {
         redis.proxy(0).resetConnections();
         redis.proxy(1).resetConnections();
         MutualExclusionChecker checker = new MutualExclusionChecker();
+        List<CommandLog> logs = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            logs.add(open(CommandLog.start(redis.node(i).port(), "s5:")));
+        }
         Workload workload = open(Workload.start(workload("s5:", run.seed()).servers(redis.proxiedUris()).clients(4)
                 .ttl(Duration.ofSeconds(10)), checker, SharedCounter.inMemory()));
         workload.awaitMoreSections(10, Duration.ofSeconds(30));
@@ -328,11 +339,32 @@ class SafetyFaultsIntegrationTests {
                         + " OK; " + whileDropping + " sections while answers were dropped; " + figures(workload));
         assertThat(released).as("release answered by a quorum").isTrue();
         assertThat(left).as("released on all five, also where the answer was lost").isEmpty();
-        // TTL 10 s. Known issue (session 7 note): about one run in three since waiting in turn
-        // landed, one key of a node whose replies are dropped outlives the workload until its TTL
-        // (releases all confirmed, 0 overlaps): bounded here by the TTL, not by 1 s, until found.
-        assertSafe(workload, checker, Duration.ofSeconds(12));
+        // TTL 10 s: keys gone within 1 s were released, not expired (issue 23: a release to a node
+        // whose silent connection was retired was dropped; a failure shows each key's history).
+        assertSafe(workload, checker, Duration.ofSeconds(1), keys -> history(keys, logs));
         assertThat(whileDropping).isPositive();
+    }
+
+    /** What each node ran with the value of each key left (see {@link CommandLog}), for a failure message. */
+    private static String history(List<String> left, List<CommandLog> logs) {
+        StringBuilder history = new StringBuilder();
+        for (String entry : left) {
+            int node = Integer.parseInt(entry.substring("node ".length(), entry.indexOf(':')));
+            String key = entry.substring(entry.indexOf(": ") + 2);
+            boolean string = "string".equals(redis.node(node).command("TYPE", key));
+            Object value = string ? redis.node(node).command("GET", key)
+                    : redis.node(node).command("ZRANGE", key, "0", "-1", "WITHSCORES"); // a waiter queue
+            history.append("\n").append(entry).append(" = ").append(value).append(", pttl ")
+                    .append(redis.node(node).command("PTTL", key));
+            if (value instanceof String v) {
+                for (int i = 0; i < logs.size(); i++) {
+                    for (String line : logs.get(i).linesWith(v)) {
+                        history.append("\n  node ").append(i).append(": ").append(line);
+                    }
+                }
+            }
+        }
+        return history.toString();
     }
 
     @Test
