@@ -325,11 +325,14 @@ public final class LettuceNode implements Node {
         return result;
     }
 
-    /** The ACL user this node connects as: the URI's user name, or {@code default}. Never the password. */
-    @SuppressWarnings("deprecation") // the URI's own user name; the credentials provider resolves it reactively
+    /** The ACL user this node connects as: the configured user name, or {@code default}. Never the password. */
     public String aclUser() {
-        String user = address.uri().getUsername();
-        return user == null || user.isEmpty() ? "default" : user;
+        return address.aclUser();
+    }
+
+    /** Whether the node was taken out for good ({@link #exclude}). */
+    public boolean isExcluded() {
+        return excluded != null;
     }
 
     /** The value of an {@code INFO} reply's line starting with {@code prefix}, or null. */
