@@ -458,11 +458,17 @@ public final class LettuceNode implements Node {
     @Override
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
         return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis))
-                .exceptionallyCompose(failure -> outOfMemory(failure)
-                        ? send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
-                                ? CompletableFuture.<@Nullable String>completedFuture(null)
-                                : CompletableFuture.<@Nullable String>failedFuture(failure))
-                        : CompletableFuture.failedStage(failure)),
+                .exceptionallyCompose(failure -> {
+                    if (!outOfMemory(failure)) {
+                        return CompletableFuture.failedStage(failure);
+                    }
+                    // The OOM reply shows the node answering: the call's timeout counts silence from
+                    // here, so the GET has a whole timeout and a slow one is no silent connection.
+                    lastReplyNanos = ticker.nanoTime();
+                    return send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
+                            ? CompletableFuture.<@Nullable String>completedFuture(null)
+                            : CompletableFuture.<@Nullable String>failedFuture(failure));
+                }),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
     }
 
