@@ -249,11 +249,12 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * The server's {@code maxmemory} and {@code maxmemory-policy}: from {@code CONFIG GET maxmemory*}
-     * (one pattern, which Redis 6 accepts too), or, when that is refused (an ACL without
-     * {@code +config}), from the {@code maxmemory} and {@code maxmemory_policy} fields of
-     * {@code INFO memory}; null when neither answers within twice the node's timeout or the node is
-     * not connected.
+     * The server's {@code maxmemory} and {@code maxmemory-policy}: from the {@code maxmemory} and
+     * {@code maxmemory_policy} fields of {@code INFO memory} ({@code +info} is in the recommended
+     * ACL), or, only when that is refused, from {@code CONFIG GET maxmemory*} (one pattern, which
+     * Redis 6 accepts too), so that a user without {@code +config} adds no refusal to the server's
+     * {@code ACL LOG} on each connection; null when neither answers within twice the node's timeout
+     * or the node is not connected.
      */
     public CompletableFuture<@Nullable MemoryConfig> memoryConfig() {
         StatefulRedisConnection<String, String> open = connection;
@@ -265,15 +266,16 @@ public final class LettuceNode implements Node {
         try {
             Timeout bound = timer.newTimeout(expired -> result.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
             result.whenComplete((value, failure) -> bound.cancel());
-            open.async().configGet("maxmemory*").whenComplete((config, refused) -> {
-                MemoryConfig read = refused == null && config != null
-                        ? MemoryConfig.of(config.get("maxmemory"), config.get("maxmemory-policy")) : null;
+            open.async().info("memory").whenComplete((info, refused) -> {
+                MemoryConfig read = refused == null
+                        ? MemoryConfig.of(field(info, "maxmemory:"), field(info, "maxmemory_policy:")) : null;
                 if (read != null) {
                     result.complete(read);
                     return;
                 }
-                open.async().info("memory").whenComplete((info, failure) -> result.complete(failure == null
-                        ? MemoryConfig.of(field(info, "maxmemory:"), field(info, "maxmemory_policy:")) : null));
+                open.async().configGet("maxmemory*").whenComplete((config, failure) -> result.complete(
+                        failure == null && config != null
+                                ? MemoryConfig.of(config.get("maxmemory"), config.get("maxmemory-policy")) : null));
             });
         } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
             result.complete(null);
