@@ -195,6 +195,7 @@ class BootLineIntegrationTests {
             Awaitility.await("the WARN about node 0's ACL").atMost(Duration.ofSeconds(30)).until(() ->
                     output.getAll().contains("its ACL user '" + user + "' may not run EVALSHA"));
             assertThat(output.getAll()).contains("127.0.0.1:" + redis.node(0).port()).doesNotContain(secret);
+            assertThat(redlock.nodes()).hasSize(3);
         } finally {
             for (int i = 0; i < 3; i++) {
                 redis.node(i).command("ACL", "DELUSER", user);

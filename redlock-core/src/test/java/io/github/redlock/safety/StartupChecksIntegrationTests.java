@@ -258,6 +258,7 @@ class StartupChecksIntegrationTests {
                     .contains("locks fail on this node")
                     .contains("the other commands are checked by a script, so they could not be")
                     .contains("ACL SETUSER " + USER + " +eval").doesNotContain(PASSWORD));
+            assertThat(redlock.nodes()).hasSize(3);
         }
     }
 
@@ -276,6 +277,7 @@ class StartupChecksIntegrationTests {
                 assertThat(String.valueOf(redis.node(i).command("ACL", "LOG")).toLowerCase(java.util.Locale.ROOT))
                         .as("ACL LOG of node %d", i).doesNotContain("config");
             }
+            assertThat(redlock.nodes()).hasSize(3);
         }
     }
 
