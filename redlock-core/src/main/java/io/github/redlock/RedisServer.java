@@ -151,7 +151,7 @@ public final class RedisServer {
         } else if (password != null) {
             uri.withPassword(password.toCharArray());
         }
-        return new ServerAddress(uri.build(), address(), password);
+        return new ServerAddress(uri.build(), address(), username, password);
     }
 
     private String scheme() {

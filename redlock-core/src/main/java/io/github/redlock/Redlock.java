@@ -140,8 +140,7 @@ public final class Redlock implements AutoCloseable {
         this.calls = new LockedCalls(request -> start(request, Tokens.random(), false, Node::acquire, true), listeners,
                 Redlock::awaitLock);
         // After each connection of each node, the first included: memory policy and ACL (see NodeChecks).
-        NodeChecks.watch(nodes, options);
-        connect(nodes);
+        connect(nodes, NodeChecks.watch(nodes, options));
     }
 
     /** For tests of the algorithm against fake nodes and a manual clock. */
@@ -174,7 +173,7 @@ public final class Redlock implements AutoCloseable {
         return new Redlock(options);
     }
 
-    private void connect(List<LettuceNode> nodes) {
+    private void connect(List<LettuceNode> nodes, List<NodeChecks> checks) {
         warnIfFewerThanThree(nodes.size());
         warnIfNoFencingQuarantine(options);
         ServerAliases aliases = new ServerAliases(nodes, options.servers());
@@ -208,6 +207,8 @@ public final class Redlock implements AutoCloseable {
             close();
             throw new RedlockConnectionException(engine.quorum(), outcomes);
         }
+        // Now that aliases are excluded: one server is checked (and reported) once.
+        checks.forEach(NodeChecks::start);
         if (reachable < nodes.size()) {
             LOG.log(Level.WARNING, "Redlock connected to {0} of {1} nodes (quorum {2}); the others are retried on use: {3}",
                     reachable, nodes.size(), engine.quorum(), outcomes);

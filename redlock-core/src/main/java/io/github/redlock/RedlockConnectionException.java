@@ -40,8 +40,10 @@ public class RedlockConnectionException extends RedlockException {
             return "Check the certificate dates: a certificate the server presented has expired (NotAfter in the past)"
                     + " or is not valid yet (NotBefore in the future), as the date after NotAfter/NotBefore says; the"
                     + " handshake is refused whatever the CA. Renew it on the server (redis-server reads tls-cert-file"
-                    + " at startup, or again after CONFIG SET tls-cert-file), and check this host's clock. The check"
-                    + " cannot be turned off.";
+                    + " at startup, or again after CONFIG SET tls-cert-file), and check this host's clock. If the"
+                    + " server's certificate is current, the trusted CA certificate itself may have expired: renew"
+                    + " the CA, the server certificates it signs and the truststore (in Spring Boot the"
+                    + " redlock.ssl.bundle bundle; with the core engine sslOptions). The check cannot be turned off.";
         }
         if (details.contains("certification path") || details.contains("PKIX") || details.contains("subject alternative")
                 || details.contains("No name matching")

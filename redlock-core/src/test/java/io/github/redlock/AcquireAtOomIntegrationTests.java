@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AcquireAtOomIntegrationTests {
 
     @RegisterExtension
-    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
+    static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3).withProxies();
 
     private static final int FILLER_BYTES = 8 * 1024;
     private static final long ROOM_TO_FILL = 2L * 1024 * 1024;
@@ -74,6 +74,26 @@ class AcquireAtOomIntegrationTests {
         for (int i = 0; i < 2; i++) {
             assertThat(redis.node(i).command("GET", "oom-held")).isEqualTo("someone-else");
         }
+    }
+
+    @Test
+    void theReadAfterAnOomReplyHasItsOwnTimeoutSinceTheOomReplyShowedTheNodeAnswering() {
+        Redlock redlock = Redlock.builder().servers(redis.proxiedUris()).retryCount(0).timeout(Duration.ofSeconds(1))
+                .build();
+        opened.add(redlock);
+        // Held on nodes 0 and 1: node 0's answer decides the outcome, so the call waits for it.
+        redis.node(0).command("SET", "oom-slow", "someone-else", "PX", "60000");
+        redis.node(1).command("SET", "oom-slow", "someone-else", "PX", "60000");
+        fillToOom(0, "oom-slow");
+        // Each reply from node 0 arrives 700 ms late: SET's OOM reply, then GET's, 1.4 s after SET was
+        // written, more than the 1 s timeout, though the node answered each command within it.
+        redis.proxy(0).delay(Duration.ofMillis(700));
+
+        LockResult result = redlock.tryLock("oom-slow", Duration.ofSeconds(10));
+
+        assertThat(result.nodes().get(0).status()).as("node 0 at OOM, held by another: %s", result.nodes())
+                .isEqualTo(NodeStatus.HELD_BY_OTHER);
+        assertThat(result.failure()).isEqualTo(LockFailure.CONTENDED);
     }
 
     @Test

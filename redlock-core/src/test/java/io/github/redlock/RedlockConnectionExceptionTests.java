@@ -65,7 +65,7 @@ class RedlockConnectionExceptionTests {
         assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR, "Unable to connect to"
                 + " 127.0.0.1/<unresolved>:7411: NotAfter: Fri Jan 03 00:00:00 UTC 2020")))
                 .contains("has expired").contains("Renew it on the server").contains("clock")
-                .doesNotContain("Start the missing nodes");
+                .contains("the trusted CA certificate itself may have expired").doesNotContain("Start the missing nodes");
         assertThat(message(new NodeOutcome("rediss://127.0.0.1:7411", NodeStatus.ERROR, "Unable to connect to"
                 + " 127.0.0.1/<unresolved>:7411: NotBefore: Fri Jan 03 00:00:00 UTC 2100")))
                 .contains("is not valid yet");

@@ -177,6 +177,32 @@ class BootLineIntegrationTests {
         assertThat(output).doesNotContain(PASSWORD).doesNotContain(ENCODED_PASSWORD);
     }
 
+    /**
+     * The ACL check after a connection names the user it connects as: read from the configured
+     * server, not from Lettuce's URI (whose user name getter Lettuce 7 removed).
+     */
+    @Test
+    void anAclRefusingACommandLocksNeedIsWarnedAboutNamingTheUser(CapturedOutput output) {
+        String user = "compat-locker";
+        String secret = "locker-s3cret";
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command("ACL", "SETUSER", user, "reset", "on", ">" + secret, "~*", "&*", "+@all",
+                    i == 0 ? "-evalsha" : "+evalsha");
+            servers.add("redis://" + user + ":" + secret + "@127.0.0.1:" + redis.node(i).port());
+        }
+        try (Redlock redlock = Redlock.builder().servers(servers).timeout(Duration.ofSeconds(1)).build()) {
+            Awaitility.await("the WARN about node 0's ACL").atMost(Duration.ofSeconds(30)).until(() ->
+                    output.getAll().contains("its ACL user '" + user + "' may not run EVALSHA"));
+            assertThat(output.getAll()).contains("127.0.0.1:" + redis.node(0).port()).doesNotContain(secret);
+            assertThat(redlock.nodes()).hasSize(3);
+        } finally {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "DELUSER", user);
+            }
+        }
+    }
+
     @Test
     void configurationMetadataDescribesTheProperties() throws IOException {
         StringBuilder metadata = new StringBuilder();

@@ -263,11 +263,12 @@ public final class LettuceNode implements Node {
     }
 
     /**
-     * The server's {@code maxmemory} and {@code maxmemory-policy}: from {@code CONFIG GET maxmemory*}
-     * (one pattern, which Redis 6 accepts too), or, when that is refused (an ACL without
-     * {@code +config}), from the {@code maxmemory} and {@code maxmemory_policy} fields of
-     * {@code INFO memory}; null when neither answers within twice the node's timeout or the node is
-     * not connected.
+     * The server's {@code maxmemory} and {@code maxmemory-policy}: from the {@code maxmemory} and
+     * {@code maxmemory_policy} fields of {@code INFO memory} ({@code +info} is in the recommended
+     * ACL), or, only when that is refused, from {@code CONFIG GET maxmemory*} (one pattern, which
+     * Redis 6 accepts too), so that a user without {@code +config} adds no refusal to the server's
+     * {@code ACL LOG} on each connection; null when neither answers within twice the node's timeout
+     * or the node is not connected.
      */
     public CompletableFuture<@Nullable MemoryConfig> memoryConfig() {
         StatefulRedisConnection<String, String> open = connection;
@@ -279,15 +280,16 @@ public final class LettuceNode implements Node {
         try {
             Timeout bound = timer.newTimeout(expired -> result.complete(null), 2 * timeoutNanos, TimeUnit.NANOSECONDS);
             result.whenComplete((value, failure) -> bound.cancel());
-            open.async().configGet("maxmemory*").whenComplete((config, refused) -> {
-                MemoryConfig read = refused == null && config != null
-                        ? MemoryConfig.of(config.get("maxmemory"), config.get("maxmemory-policy")) : null;
+            open.async().info("memory").whenComplete((info, refused) -> {
+                MemoryConfig read = refused == null
+                        ? MemoryConfig.of(field(info, "maxmemory:"), field(info, "maxmemory_policy:")) : null;
                 if (read != null) {
                     result.complete(read);
                     return;
                 }
-                open.async().info("memory").whenComplete((info, failure) -> result.complete(failure == null
-                        ? MemoryConfig.of(field(info, "maxmemory:"), field(info, "maxmemory_policy:")) : null));
+                open.async().configGet("maxmemory*").whenComplete((config, failure) -> result.complete(
+                        failure == null && config != null
+                                ? MemoryConfig.of(config.get("maxmemory"), config.get("maxmemory-policy")) : null));
             });
         } catch (RuntimeException e) { // the timer is stopped or the connection closed: the engine is closing
             result.complete(null);
@@ -339,11 +341,14 @@ public final class LettuceNode implements Node {
         return result;
     }
 
-    /** The ACL user this node connects as: the URI's user name, or {@code default}. Never the password. */
-    @SuppressWarnings("deprecation") // the URI's own user name; the credentials provider resolves it reactively
+    /** The ACL user this node connects as: the configured user name, or {@code default}. Never the password. */
     public String aclUser() {
-        String user = address.uri().getUsername();
-        return user == null || user.isEmpty() ? "default" : user;
+        return address.aclUser();
+    }
+
+    /** Whether the node was taken out for good ({@link #exclude}). */
+    public boolean isExcluded() {
+        return excluded != null;
     }
 
     /** The value of an {@code INFO} reply's line starting with {@code prefix}, or null. */
@@ -489,11 +494,17 @@ public final class LettuceNode implements Node {
     @Override
     public CompletableFuture<NodeReply> acquire(String key, String value, long ttlMillis) {
         return call(send -> send.apply(SentCommand.setNx(ticker, key, value, ttlMillis))
-                .exceptionallyCompose(failure -> outOfMemory(failure)
-                        ? send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
-                                ? CompletableFuture.<@Nullable String>completedFuture(null)
-                                : CompletableFuture.<@Nullable String>failedFuture(failure))
-                        : CompletableFuture.failedStage(failure)),
+                .exceptionallyCompose(failure -> {
+                    if (!outOfMemory(failure)) {
+                        return CompletableFuture.failedStage(failure);
+                    }
+                    // The OOM reply shows the node answering: the call's timeout counts silence from
+                    // here, so the GET has a whole timeout and a slow one is no silent connection.
+                    lastReplyNanos = ticker.nanoTime();
+                    return send.apply(SentCommand.get(ticker, key)).thenCompose(holder -> holder != null
+                            ? CompletableFuture.<@Nullable String>completedFuture(null)
+                            : CompletableFuture.<@Nullable String>failedFuture(failure));
+                }),
                 reply -> "OK".equals(reply) ? NodeReply.OK : NodeReply.REFUSED);
     }
 

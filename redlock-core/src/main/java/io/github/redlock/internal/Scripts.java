@@ -29,8 +29,7 @@ final class Scripts {
      * <p>Reads the key before any {@code SET}: a server at {@code maxmemory} with {@code noeviction}
      * refuses a script's first {@code SET} with OOM even when the key exists, so a key held by another
      * value must be answered without one (contended, not an error; issue 25). A free key at OOM is
-     * still refused with OOM. The extra {@code GET} costs no round trip, and no measurable server time
-     * (about 7 µs per EVAL either way with redis-benchmark on 7.0, of which a GET is under 1 µs).
+     * still refused with OOM. The extra {@code GET} runs inside the script: it costs no round trip.
      */
     static final Script ACQUIRE_OR_REPORT_HOLDER = new Script("""
             local held = redis.call('GET', KEYS[1])

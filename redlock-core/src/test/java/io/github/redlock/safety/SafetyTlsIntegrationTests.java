@@ -170,7 +170,6 @@ class SafetyTlsIntegrationTests {
             assertThat(node.node(0).isRunning()).as("redis-server runs with the expired certificate").isTrue();
             assertThat(thrown).isInstanceOf(RedlockConnectionException.class);
             String message = thrown.getMessage();
-            System.out.println("[safety] expired server certificate as reported: " + message);
             assertThat(((RedlockConnectionException) thrown).nodes())
                     .singleElement().satisfies(n -> assertThat(n.status()).isEqualTo(NodeStatus.ERROR));
             assertThat(message).contains("rediss://127.0.0.1:" + tlsPort + " ERROR").contains("NotAfter")

@@ -34,14 +34,21 @@ class StartupChecksIntegrationTests {
             redis.node(i).command("CONFIG", "SET", "maxmemory-policy", "noeviction");
             redis.node(i).command("CONFIG", "SET", "maxmemory", "0");
             redis.node(i).command("ACL", "DELUSER", USER);
+            redis.node(i).command("ACL", "LOG", "RESET");
         }
     }
 
     private static Redlock engine() {
-        List<String> servers = List.of(0, 1, 2).stream()
-                .map(i -> "redis://" + USER + ":" + PASSWORD + "@127.0.0.1:" + redis.node(i).port()).toList();
+        return engine(List.of(0, 1, 2).stream().map(StartupChecksIntegrationTests::uri).toList());
+    }
+
+    private static Redlock engine(List<String> servers) {
         return Redlock.builder().servers(servers).timeout(Duration.ofMillis(500))
-                .reconnectInterval(Duration.ofMillis(100)).build();
+                .reconnectInterval(Duration.ofMillis(100)).requireQuorumOnStartup(false).build();
+    }
+
+    private static String uri(int node) {
+        return "redis://" + USER + ":" + PASSWORD + "@127.0.0.1:" + redis.node(node).port();
     }
 
     private static void user(int node, String... rules) {
@@ -202,6 +209,124 @@ class StartupChecksIntegrationTests {
                     .contains("127.0.0.1:" + redis.node(0).port()).contains("allkeys-lru"));
             assertThat(aclWarnings(log)).singleElement().satisfies(line -> assertThat(line).contains("EVALSHA"));
             assertThat(redlock.tryLock("after-the-fix", Duration.ofSeconds(5)).lease()).isPresent();
+        }
+    }
+
+    @Test
+    void aKeyPatternThatDoesNotCoverTheCheckedKeyIsAnInfoAboutThePatternNotAWarning() {
+        // Locks on orders:* work for this user; the check's own key (redlock-acl-check) is not covered.
+        for (int i = 0; i < 3; i++) {
+            user(i, "resetkeys", "~orders:*");
+        }
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> lines(log, Level.INFO, "key pattern").size() == 3, "the INFO lines about the key pattern");
+            assertThat(redlock.tryLock("orders:1", Duration.ofSeconds(5)).lease()).as("a lock on orders:1").isPresent();
+
+            assertThat(aclWarnings(log)).as("WARN lines about the ACL").isEmpty();
+            assertThat(lines(log, Level.INFO, "key pattern")).allSatisfy(line -> assertThat(line)
+                    .contains("cannot tell").contains("'" + USER + "'").contains("prefix ''")
+                    .doesNotContain("locks fail").doesNotContain(PASSWORD));
+        }
+    }
+
+    @Test
+    void aRefusedPingIsWarnedAboutWithWhatItCostsNotAsIfLocksFailed() {
+        user(0, "-ping");
+        user(1);
+        user(2);
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> aclWarnings(log).size() == 1, "the WARN about node 0");
+
+            assertThat(aclWarnings(log)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(0).port()).contains("PING").contains("health")
+                    .contains("ACL SETUSER " + USER + " +ping")
+                    .doesNotContain("every lock needs").doesNotContain("locks fail"));
+            assertThat(redlock.tryLock("with-ping-refused", Duration.ofSeconds(5)).lease()).isPresent();
+        }
+    }
+
+    @Test
+    void anAclRefusingEvalIsWarnedAboutNamingEvalAndThatTheRestCouldNotBeChecked() {
+        user(0, "-eval");
+        user(1);
+        user(2);
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> aclWarnings(log).size() == 1, "the WARN about node 0");
+
+            assertThat(aclWarnings(log)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("127.0.0.1:" + redis.node(0).port()).contains("may not run EVAL ")
+                    .contains("locks fail on this node")
+                    .contains("the other commands are checked by a script, so they could not be")
+                    .contains("ACL SETUSER " + USER + " +eval").doesNotContain(PASSWORD));
+            assertThat(redlock.nodes()).hasSize(3);
+        }
+    }
+
+    @Test
+    void theMemoryCheckAsksInfoFirstSoTheRecommendedAclWithoutConfigLeavesNoRefusalInTheAclLog() {
+        for (int i = 0; i < 3; i++) {
+            user(i, "-config");
+        }
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine()) {
+            await(() -> unchanged(log, 0, "maxmemory-policy") + unchanged(log, 1, "maxmemory-policy")
+                    + unchanged(log, 2, "maxmemory-policy") == 3, "the memory checks of the 3 nodes");
+            reconnect(0);
+            await(() -> unchanged(log, 0, "maxmemory-policy") == 2, "the memory check after the reconnection");
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(String.valueOf(redis.node(i).command("ACL", "LOG")).toLowerCase(java.util.Locale.ROOT))
+                        .as("ACL LOG of node %d", i).doesNotContain("config");
+            }
+            assertThat(redlock.nodes()).hasSize(3);
+        }
+    }
+
+    @Test
+    void anAliasOfAnotherEntryIsNotCheckedSoOneServerIsWarnedAboutOnce() {
+        user(0, "-evalsha");
+        user(1);
+        user(2);
+        // servers[3] is node 0 again, under another host name: excluded as an alias.
+        List<String> servers = List.of(uri(0), uri(1), uri(2), uri(0).replace("127.0.0.1", "localhost"));
+        try (LogCapture log = new LogCapture(); Redlock redlock = engine(servers)) {
+            await(() -> aclWarnings(log).size() >= 1 && unchanged(log, 1, "ACL") == 1 && unchanged(log, 2, "ACL") == 1,
+                    "the ACL checks");
+            for (int i = 0; i < 3; i++) {
+                redlock.tryLock("alias-" + i, Duration.ofSeconds(5)).lease().ifPresent(redlock::release);
+            }
+
+            assertThat(aclWarnings(log)).as("WARN lines about the ACL").singleElement().satisfies(line ->
+                    assertThat(line).contains("127.0.0.1:" + redis.node(0).port() + ":").doesNotContain("localhost"));
+        }
+    }
+
+    /** The minimal user of docs/safety.md, every feature included, for {@code keyPrefix("lock:")}. */
+    static final List<String> DOCUMENTED_ACL = List.of("~lock:*", "resetchannels", "&redlock:released:lock:*", "-@all",
+            "+set", "+get", "+del", "+pexpire", "+eval", "+evalsha", "+script|load", "+ping", "+info",
+            "+publish", "+subscribe", "+unsubscribe",
+            "+zadd", "+zrange", "+zrem", "+pttl", "+time",
+            "+hget", "+hmget", "+hset");
+
+    @Test
+    void theDocumentedMinimalAclGetsNoFindingAndLeavesNoRefusalInTheAclLog() {
+        List<String> rules = new java.util.ArrayList<>(List.of("ACL", "SETUSER", USER, "reset", "on", ">" + PASSWORD));
+        rules.addAll(DOCUMENTED_ACL);
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command(rules.toArray(String[]::new));
+        }
+        List<String> servers = List.of(0, 1, 2).stream().map(StartupChecksIntegrationTests::uri).toList();
+        try (LogCapture log = new LogCapture(); Redlock redlock = Redlock.builder().servers(servers)
+                .keyPrefix("lock:").timeout(Duration.ofMillis(500)).build()) {
+            await(() -> List.of(0, 1, 2).stream().allMatch(i -> unchanged(log, i, "ACL") == 1
+                    && unchanged(log, i, "maxmemory-policy") == 1), "the checks of the 3 nodes");
+            assertThat(redlock.tryLock("documented", Duration.ofSeconds(5)).lease()).isPresent();
+
+            assertThat(log.records().stream().map(LogCapture.Captured::text)
+                    .filter(text -> text.contains("may not run") || text.contains("key pattern")).toList())
+                    .as("ACL findings").isEmpty();
+            for (int i = 0; i < 3; i++) {
+                assertThat((List<?>) redis.node(i).command("ACL", "LOG")).as("ACL LOG of node %d", i).isEmpty();
+            }
         }
     }
 }
