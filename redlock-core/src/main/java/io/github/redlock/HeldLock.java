@@ -197,13 +197,26 @@ final class HeldLock {
     }
 
     /**
-     * A locked call's work is about to start: true, and counted as running, when the lock is held
-     * with more than {@code marginNanos} of validity left; checked and counted in one step, so that
-     * {@link Redlock#close()} either sees the work running (and leaves the lock to expire) or ends
-     * the lock before the work could start.
+     * The validity a lock must have left for work to start under it: 1% of the requested TTL, at
+     * least 1 ms. The one place this margin is defined ({@link Lease#isUsable()}, the locked calls).
      */
-    synchronized boolean startWork(long marginNanos) {
-        if (state != State.HELD || validUntilNanos - ticker.nanoTime() <= marginNanos) {
+    long marginNanos() {
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), request.ttl().toNanos() / 100);
+    }
+
+    /** Whether work may start under it: held, with more than {@link #marginNanos()} of validity left. */
+    synchronized boolean usable() {
+        return state == State.HELD && validUntilNanos - ticker.nanoTime() > marginNanos();
+    }
+
+    /**
+     * A locked call's work is about to start: true, and counted as running, when the lock is
+     * {@link #usable()}; checked and counted in one step, so that {@link Redlock#close()} either
+     * sees the work running (and leaves the lock to expire) or ends the lock before the work could
+     * start.
+     */
+    synchronized boolean startWork() {
+        if (!usable()) {
             return false;
         }
         working++;

@@ -56,6 +56,16 @@ public final class Lease implements AutoCloseable {
         return held.isHeld();
     }
 
+    /**
+     * Whether work may still start under it: held, with more validity left than a small margin (1%
+     * of the requested TTL, at least 1 ms). The check {@link Redlock#execute} makes before its work
+     * starts; a grant that arrives with less is of no use (its lock may be another's by the time the
+     * work gets going) and is best {@link #abandon() abandoned}. False once released or left to expire.
+     */
+    public boolean isUsable() {
+        return held.usable();
+    }
+
     /** Validity left now; {@link Duration#ZERO} once it ran out or was released. */
     public Duration remaining() {
         if (!held.isHeld()) {
@@ -132,6 +142,39 @@ public final class Lease implements AutoCloseable {
      */
     public void letExpire() {
         held.letExpire();
+    }
+
+    /**
+     * Ends a lease under which no work ran, such as a grant that was not {@link #isUsable() usable}:
+     * deletes its key at once on every node where it still holds this lease's value, whatever the
+     * request's minimum hold (nothing ran that the hold could protect), blocking for at most two
+     * rounds of node commands. {@link Redlock#execute} ends such grants so.
+     *
+     * @return true when a quorum of nodes still held the lock and deleted it; false otherwise (also
+     *         when it had already ended). Never throws for Redis errors.
+     */
+    public boolean abandon() {
+        return held.awaitRounds(held.abandon(), 2, false);
+    }
+
+    /**
+     * Ends a lease whose renewal failed while its work may still run (the work is no longer
+     * watched, or cannot be stopped): while it is still valid (the renewal failed only because too
+     * few nodes answered in time) it is {@link #letExpire() left to expire}, since releasing it
+     * would let another holder in while that work runs; once it is no longer valid (its validity
+     * ran out, or a quorum refused the renewal) it is {@link #release() released} on the nodes
+     * where it still holds this lease's value. The ShedLock provider and the Spring Integration
+     * registry end their locks so when an extension or a re-entrant renewal fails.
+     *
+     * @return true when it was left to expire, false when it was released (or had already ended)
+     */
+    public boolean relinquish() {
+        if (held.isHeld()) {
+            held.letExpire();
+            return true;
+        }
+        release();
+        return false;
     }
 
     /** As {@link #release()}. */

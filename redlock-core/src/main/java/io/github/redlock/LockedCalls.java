@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -69,7 +68,7 @@ final class LockedCalls {
 
     /** Whether validity is still left beyond the margin, right before the work starts (after the listeners). */
     private static boolean stillValid(Lease lease) {
-        return lease.remaining().toNanos() > margin(lease);
+        return lease.isUsable();
     }
 
     /** The listeners used up the validity after all: the work does not run, its lock ends as never used. */
@@ -198,15 +197,14 @@ final class LockedCalls {
             return new Ready(null, result, false); // failures are reported by the table
         }
         Lease lease = result.leaseOrThrow();
-        long marginNanos = margin(lease);
-        if (lease.remaining().toNanos() <= marginNanos) {
+        if (!lease.isUsable()) {
             call.report(expired(result));
             lease.held().abandon();
             return new Ready(null, expired(result), false);
         }
         call.report(result);
         // Checked again after the listeners, in one step with counting the work as running.
-        if (!lease.held().startWork(marginNanos)) {
+        if (!lease.held().startWork()) {
             lease.held().abandon();
             return new Ready(null, expired(result), false);
         }
@@ -225,17 +223,13 @@ final class LockedCalls {
         }
         LockResult reentered = LockResult.reentered(held);
         var report = listeners.acquiring(request);
-        if (!held.held().startWork(margin(held))) {
+        if (!held.held().startWork()) {
             LockResult expired = expired(reentered);
             report.accept(expired);
             return new Ready(null, expired, true);
         }
         report.accept(reentered);
         return new Ready(held, reentered, true);
-    }
-
-    private static long margin(Lease lease) {
-        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), lease.held().request().ttl().toNanos() / 100);
     }
 
     private static LockResult expired(LockResult granted) {

@@ -10,7 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import net.javacrumbs.shedlock.core.ClockProvider;
 import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
 import net.javacrumbs.shedlock.core.LockConfiguration;
@@ -42,9 +43,11 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  * empty when the lock is held elsewhere, too few nodes
  * answered, less than 10 ms of {@code lockAtMostFor} is left, or less than the engine's
  * {@link RedlockOptions#minimumTtl()} (a Redlock lease that short would have little or no validity
- * after the clock-drift allowance), and when the grant arrives with no more validity left than 1% of
- * the TTL (at least 1 ms), as the core's locked calls require: such a grant is released at once. Each
- * lock has its own random value: only its holder can release or extend it.
+ * after the clock-drift allowance), and when the grant arrives no longer {@link Lease#isUsable() usable}
+ * (no more validity left than 1% of the TTL, at least 1 ms: the core's locked calls' rule): such a
+ * grant is {@link Lease#abandon() abandoned}, its key deleted at once, whatever
+ * {@code lockAtLeastFor} (the task never ran). Each lock has its own random value: only its holder
+ * can release or extend it.
  *
  * <p><b>{@link SimpleLock#unlock()}</b> keeps the lock until {@code lockAtLeastUntil} through the
  * core's minimum hold ({@link LockRequest#withMinimumHold(Duration)}): before then it shortens the
@@ -55,9 +58,18 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  *
  * <p><b>{@link SimpleLock#extend(Duration, Duration)}</b> renews the lock on a quorum for the new
  * {@code lockAtMostFor} ({@link Redlock#extend}) and returns the new lock, or empty when the lock has
- * expired, was taken over, or too few nodes answered (the lock is then left to expire: the task
- * holding it may still run). A lock's minimum hold is the later of its grant's and its extension's
- * {@code lockAtLeastUntil}.
+ * expired, was taken over, or too few nodes answered; the old lock then ends as
+ * {@link Lease#relinquish()} says: left to expire while still valid (the task holding it may still
+ * run), released where it still stands once no longer valid. A lock's minimum hold is the later of
+ * its grant's and its extension's {@code lockAtLeastUntil}.
+ *
+ * <p><b>Meters.</b> Each lock call is named ({@link LockRequest#withName(String)}) by its lock name,
+ * which the starter's metrics and observations use as their {@code resource} tag. Names are bounded
+ * per provider: the first {@value #DEFAULT_TAGGED_NAMES} distinct lock names (or the number given to
+ * {@link #RedlockLockProvider(Redlock, int)}) name their calls; calls under any later name are named
+ * {@value #OTHER_NAMES}, so that names made up at run time ({@code LockingTaskExecutor} tasks per order,
+ * per tenant) do not create a meter series each. {@code @SchedulerLock} names, fixed in the code,
+ * are normally among the first. The lock itself always uses the full name as its resource.
  */
 public class RedlockLockProvider implements ExtensibleLockProvider {
 
@@ -69,15 +81,41 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
      */
     static final Duration MIN_TTL = Duration.ofMillis(10);
 
+    /** How many distinct lock names name their calls by default (see "Meters" in the class description). */
+    public static final int DEFAULT_TAGGED_NAMES = 100;
+
+    /** The name of calls under a lock name beyond the first {@link #DEFAULT_TAGGED_NAMES} (or as configured). */
+    public static final String OTHER_NAMES = "other";
+
     private final Redlock redlock;
+    private final int taggedNames;
+    /** The lock names that name their calls; at most {@link #taggedNames}. */
+    private final Set<String> named = ConcurrentHashMap.newKeySet();
 
     /**
-     * A provider that locks on {@code redlock}. The provider does not close it.
+     * A provider that locks on {@code redlock}, naming calls by the first
+     * {@value #DEFAULT_TAGGED_NAMES} distinct lock names. The provider does not close it.
      *
      * @throws NullPointerException when {@code redlock} is null
      */
     public RedlockLockProvider(Redlock redlock) {
+        this(redlock, DEFAULT_TAGGED_NAMES);
+    }
+
+    /**
+     * A provider that locks on {@code redlock}, naming calls by the first {@code taggedNames}
+     * distinct lock names and the rest {@value #OTHER_NAMES} (0: all of them). The provider does not
+     * close {@code redlock}.
+     *
+     * @throws NullPointerException when {@code redlock} is null
+     * @throws IllegalArgumentException when {@code taggedNames} is negative
+     */
+    public RedlockLockProvider(Redlock redlock, int taggedNames) {
         this.redlock = Objects.requireNonNull(redlock, "redlock");
+        if (taggedNames < 0) {
+            throw new IllegalArgumentException("taggedNames must not be negative, got " + taggedNames);
+        }
+        this.taggedNames = taggedNames;
     }
 
     /**
@@ -101,7 +139,7 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
         }
         Duration hold = positive(Duration.between(now, lockConfiguration.getLockAtLeastUntil()));
         LockRequest request = LockRequest.of(lockConfiguration.getName(), ttl)
-                .withName(lockConfiguration.getName())
+                .withName(tagName(lockConfiguration.getName()))
                 // A task held elsewhere is that holder's: retrying could only run it twice.
                 .withRetryWhenHeld(false)
                 .withMinimumHold(hold);
@@ -111,12 +149,12 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
             return Optional.empty();
         }
         Lease lease = result.leaseOrThrow();
-        if (lease.remaining().toNanos() <= marginNanos(ttl)) {
+        if (!lease.isUsable()) {
             // The validity ran out (or nearly) before the grant reached this thread: the lock may
             // already be another instance's, so the task must not run under it.
             LOG.log(Level.WARNING, "Not locking ''{0}'': the grant had no validity left when it arrived ({1})",
                     lockConfiguration.getName(), lease);
-            lease.release();
+            lease.abandon();
             return Optional.empty();
         }
         // The core's hold runs from the grant, which came after startNanos: it ends no earlier than this.
@@ -124,15 +162,24 @@ public class RedlockLockProvider implements ExtensibleLockProvider {
         return Optional.of(new RedlockSimpleLock(lockConfiguration, redlock, lease, holdEndNanos, holdEndNanos));
     }
 
+    /** The name of a call under lock {@code name}: the name itself while within the bound, else {@link #OTHER_NAMES}. */
+    String tagName(String name) {
+        if (named.contains(name)) {
+            return name;
+        }
+        synchronized (named) {
+            if (named.size() < taggedNames) {
+                named.add(name);
+                return name;
+            }
+        }
+        return OTHER_NAMES;
+    }
+
     /** The shortest lockAtMostFor locked: the engine's minimum TTL, and at least {@link #MIN_TTL}. */
     static Duration minimumTtl(Redlock redlock) {
         Duration engine = redlock.options().minimumTtl();
         return engine.compareTo(MIN_TTL) > 0 ? engine : MIN_TTL;
-    }
-
-    /** Validity a lock must have left to be handed out, as the core's locked calls: 1% of the TTL, at least 1 ms. */
-    static long marginNanos(Duration ttl) {
-        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttl.toNanos() / 100);
     }
 
     static Duration positive(Duration duration) {

@@ -101,8 +101,9 @@ final class RedlockSimpleLock extends AbstractSimpleLock {
             }
         }
         if (renewed.isEmpty()) {
-            // The caller can no longer unlock it, and its task may still run: it expires with its TTL.
-            lease.letExpire();
+            // The caller can no longer unlock it, and its task may still run: while still valid it
+            // expires with its TTL; once no longer valid, it is released where it still stands.
+            lease.relinquish();
             LOG.log(Level.DEBUG, "Could not extend the lock ''{0}''", newConfiguration.getName());
             return Optional.empty();
         }

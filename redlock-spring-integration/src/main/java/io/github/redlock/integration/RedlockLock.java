@@ -122,18 +122,29 @@ final class RedlockLock implements DistributedLock {
         if (!local.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
             return false;
         }
+        RedlockLock current = registry.claim(this);
+        if (current != this) {
+            // This object was dropped from the cache, and another one stands for the key now: the
+            // hold is that one's, so that this thread re-enters whichever object it asks next.
+            local.unlock();
+            return current.acquire(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), ttl, retryWhenHeld,
+                    mustAcquire);
+        }
         boolean acquired = false;
         try {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             LockRequest request = LockRequest.of(key, ttl).withWaitTime(left).withRetryWhenHeld(retryWhenHeld)
                     .withKeepAlive(registry.keepAlive());
+            if (registry.fencing()) {
+                request = request.withFencing();
+            }
             LockResult result = registry.redlock().tryLock(request);
             if (result.isAcquired()) {
                 Lease granted = result.leaseOrThrow();
-                if (!usable(granted, ttl)) {
+                if (!granted.isUsable()) {
                     // Its validity ran out (or nearly) before it reached this thread: of no use to
                     // the caller, and it may already be someone else's. lock() tries again.
-                    granted.release();
+                    granted.abandon();
                     return false;
                 }
                 lease = granted;
@@ -171,7 +182,7 @@ final class RedlockLock implements DistributedLock {
                 Thread.currentThread().interrupt();
             }
         }
-        if (renewed.isPresent() && usable(renewed.get(), ttl)) {
+        if (renewed.isPresent() && renewed.get().isUsable()) {
             leaseTtl = ttl;
             touch();
             return true;
@@ -180,14 +191,9 @@ final class RedlockLock implements DistributedLock {
         leaseTtl = Duration.ZERO;
         try {
             if (held != null) {
-                if (held.isValid()) {
-                    // Not renewed, but not lost either (too few nodes answered in time): the work
-                    // under the outer hold may still run, so the key stays until it expires rather
-                    // than letting another holder in now.
-                    held.letExpire();
-                } else {
-                    held.release();
-                }
+                // Still valid (too few nodes answered in time): the work under the outer hold may
+                // still run, so the key stays until it expires; otherwise it is released.
+                held.relinquish();
             }
         } finally {
             while (local.isHeldByCurrentThread()) {
@@ -200,6 +206,11 @@ final class RedlockLock implements DistributedLock {
     @Override
     public void unlock() {
         if (!local.isHeldByCurrentThread()) {
+            RedlockLock current = registry.cached(key);
+            if (current != null && current != this && current.isHeldByCurrentThread()) {
+                current.unlock(); // acquired through this object after it was dropped from the cache
+                return;
+            }
             throw new IllegalStateException("the lock '" + key + "' is not held by the current thread");
         }
         if (local.getHoldCount() > 1) {
@@ -230,13 +241,9 @@ final class RedlockLock implements DistributedLock {
         }
     }
 
-    /**
-     * Whether {@code granted} still has more validity left than a small margin (1% of the TTL, at
-     * least 1 ms, as the core's locked calls require before their work starts).
-     */
-    private static boolean usable(Lease granted, Duration ttl) {
-        long marginNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttl.toNanos() / 100);
-        return granted.remaining().toNanos() > marginNanos;
+    /** The lease of this thread's hold; only for the thread holding the lock. */
+    @Nullable Lease lease() {
+        return local.isHeldByCurrentThread() ? lease : null;
     }
 
     @Override
@@ -250,6 +257,10 @@ final class RedlockLock implements DistributedLock {
 
     boolean isHeldByCurrentThread() {
         return local.isHeldByCurrentThread();
+    }
+
+    String key() {
+        return key;
     }
 
     long lastUsedNanos() {

@@ -1,5 +1,6 @@
 package io.github.redlock.integration;
 
+import io.github.redlock.Lease;
 import io.github.redlock.LockRequest;
 import io.github.redlock.Redlock;
 import java.time.Duration;
@@ -7,7 +8,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.springframework.integration.support.locks.DistributedLock;
 import org.springframework.integration.support.locks.ExpirableLockRegistry;
 import org.springframework.integration.support.locks.RenewableLockRegistry;
@@ -48,9 +51,10 @@ import org.springframework.scheduling.TaskScheduler;
  *       and succeeds only if that renewal does. {@code LockRegistryLeaderInitiator} calls {@code tryLock}
  *       each heartbeat while it leads, so a leader that lost its quorum, or was paused past its TTL
  *       and replaced, learns it at its next heartbeat and is revoked. When the renewal fails, this
- *       thread's whole hold ends (the hold count drops to zero; a lock still valid, whose renewal
- *       failed only because too few nodes answered in time, is left to expire, since the outer work
- *       may still run; otherwise it is released where it still stands): a re-entrant {@code tryLock}
+ *       thread's whole hold ends (the hold count drops to zero, and the lease ends as
+ *       {@link Lease#relinquish()} says: a lock still valid, whose renewal failed only because too
+ *       few nodes answered in time, is left to expire, since the outer work may still run; otherwise
+ *       it is released where it still stands): a re-entrant {@code tryLock}
  *       returns false, a re-entrant {@code lock()} or
  *       {@code lockInterruptibly()} throws {@link IllegalStateException}, and the outer
  *       {@code unlock()} calls of that thread then throw {@link IllegalStateException} as for any
@@ -59,8 +63,9 @@ import org.springframework.scheduling.TaskScheduler;
  *       the last {@code unlock()} of a lock whose validity ran out, or that a quorum no longer held,
  *       throws {@link java.util.ConcurrentModificationException} (as {@code RedisLockRegistry} does),
  *       after releasing what is left of it;</li>
- *   <li>a grant that arrives with no more validity left than 1% of its TTL (at least 1 ms) is
- *       released and not handed out: {@code tryLock} returns false, {@code lock()} tries again;</li>
+ *   <li>a grant that arrives no longer {@link Lease#isUsable() usable} (no more validity left than
+ *       1% of its TTL, at least 1 ms) is {@link Lease#abandon() abandoned} and not handed out:
+ *       {@code tryLock} returns false, {@code lock()} tries again;</li>
  *   <li>{@code tryLock()} and {@code unlock()} ignore the interrupt flag (and keep it set), as
  *       {@code ReentrantLock.tryLock()} does;</li>
  *   <li>{@code newCondition()} is not supported.</li>
@@ -69,8 +74,13 @@ import org.springframework.scheduling.TaskScheduler;
  * <p><b>Cache.</b> At most {@link #setCacheCapacity cacheCapacity} locks (default
  * {@value #DEFAULT_CACHE_CAPACITY}) are kept; beyond it the least recently used locks that no thread
  * holds are dropped. {@link #expireUnusedOlderThan} drops those unused for longer than an age. A
- * dropped lock object still works, and still excludes the new object {@link #obtain} returns for its
- * key (through the quorum), but re-entrancy is per object.
+ * dropped lock object still works: when it is locked it is cached again, or, when {@link #obtain}
+ * created another object for its key meanwhile, it acquires through that one. A key's hold is thus
+ * always on the object {@code obtain} returns, and a thread re-enters through any object of the key.
+ *
+ * <p><b>Lease and fencing token.</b> {@link #heldLease} gives the thread holding a lock its
+ * {@link Lease}; with {@link #setFencing fencing} on, the lease carries a fencing token to send with
+ * every write to the protected resource.
  *
  * <p><b>Renewal.</b> {@link #renewLock} renews a lock the calling thread holds on the quorum;
  * {@link #setRenewalTaskScheduler} turns on Redlock's keep-alive for locks acquired afterwards.
@@ -88,6 +98,7 @@ public final class RedlockLockRegistry
     private final LinkedHashMap<String, RedlockLock> locks = new LinkedHashMap<>(16, 0.75f, true);
     private volatile int cacheCapacity = DEFAULT_CACHE_CAPACITY;
     private volatile boolean keepAlive;
+    private volatile boolean fencing;
 
     /**
      * A registry over {@code redlock}, whose locks last {@code defaultTtl} unless a call gives its own.
@@ -172,6 +183,31 @@ public final class RedlockLockRegistry
         }
     }
 
+    /**
+     * The lease of the lock of {@code lockKey} that the calling thread holds: for its
+     * {@link Lease#fencingToken() fencing token} (with {@link #setFencing(boolean) fencing} on), its
+     * {@link Lease#remaining() validity left} or {@link Lease#lost()}. Re-entrant acquisitions and
+     * renewals keep the same lease (and token); a new one comes with the next first acquisition. Do
+     * not release, extend or end it yourself: {@code unlock()} and {@link #renewLock} do.
+     *
+     * @return the lease, or empty when the calling thread does not hold the lock of {@code lockKey}
+     *         (also for a key that is not a {@code String})
+     */
+    public Optional<Lease> heldLease(Object lockKey) {
+        RedlockLock lock = lockKey instanceof String key ? cached(key) : null;
+        return lock != null ? Optional.ofNullable(lock.lease()) : Optional.empty();
+    }
+
+    /**
+     * Whether locks acquired from now on carry a {@link Lease#fencingToken() fencing token}
+     * ({@link LockRequest#withFencing()}; off by default). Read it with {@link #heldLease}, and pass
+     * it with every write to the protected resource (docs/fencing.md). The Redis servers must allow
+     * what fencing needs (docs/fencing.md); a lock whose token could not be minted is not acquired.
+     */
+    public void setFencing(boolean fencing) {
+        this.fencing = fencing;
+    }
+
     /** Renews the lock of {@code lockKey} to the default TTL: {@link #renewLock(Object, Duration)}. */
     @Override
     public void renewLock(Object lockKey) {
@@ -188,10 +224,7 @@ public final class RedlockLockRegistry
      */
     @Override
     public void renewLock(Object lockKey, Duration ttl) {
-        RedlockLock lock;
-        synchronized (monitor) {
-            lock = lockKey instanceof String key ? locks.get(key) : null;
-        }
+        RedlockLock lock = lockKey instanceof String key ? cached(key) : null;
         if (lock == null || !lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("the lock '" + lockKey + "' is not held by the current thread");
         }
@@ -227,8 +260,38 @@ public final class RedlockLockRegistry
         return keepAlive;
     }
 
+    boolean fencing() {
+        return fencing;
+    }
+
+    /** The cached lock of {@code key}, if any (without counting as a use). */
+    @Nullable RedlockLock cached(String key) {
+        synchronized (monitor) {
+            return locks.get(key);
+        }
+    }
+
+    /**
+     * Called by a thread that has just taken {@code lock}'s local lock for a first acquisition: the
+     * lock the registry has for its key now. When the cache dropped {@code lock} (it was not held),
+     * {@code lock} is cached again, unless another object was obtained for the key meanwhile: that
+     * one is returned, and the caller acquires through it. So a key's hold is always on the one
+     * object {@link #obtain} returns, and re-entry works through whichever object a thread uses.
+     */
+    RedlockLock claim(RedlockLock lock) {
+        synchronized (monitor) {
+            RedlockLock cached = locks.get(lock.key());
+            if (cached != null) {
+                return cached;
+            }
+            locks.put(lock.key(), lock);
+            trim(lock.key());
+            return lock;
+        }
+    }
+
     /** Drops least recently used unheld locks, never {@code keep}, until within the capacity. */
-    private void trim(@org.jspecify.annotations.Nullable String keep) {
+    private void trim(@Nullable String keep) {
         int excess = locks.size() - cacheCapacity;
         for (Iterator<Map.Entry<String, RedlockLock>> it = locks.entrySet().iterator(); excess > 0 && it.hasNext(); ) {
             Map.Entry<String, RedlockLock> entry = it.next();

@@ -22,13 +22,20 @@ public final class DistributedLockAdvisor extends AbstractPointcutAdvisor {
     /** {@code Ordered.LOWEST_PRECEDENCE - 100}: runs outside {@code @Transactional} with its default order. */
     public static final int DEFAULT_ORDER = Ordered.LOWEST_PRECEDENCE - 100;
 
+    private final transient DistributedLockOperationSource operations;
     private final transient DistributedLockPointcut pointcut;
     private final transient DistributedLockInterceptor interceptor;
 
     public DistributedLockAdvisor(DistributedLockOperationSource operations, DistributedLockInterceptor interceptor) {
+        this.operations = operations;
         this.pointcut = new DistributedLockPointcut(operations);
         this.interceptor = interceptor;
         setOrder(DEFAULT_ORDER);
+    }
+
+    /** The annotated methods this advisor applies to, as found and validated. */
+    public DistributedLockOperationSource operationSource() {
+        return operations;
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class DistributedLockOperationSource {
     private static final TemplateParserContext TEMPLATE = new TemplateParserContext();
 
     private final PropertyResolver placeholders;
-    private final Duration minimumTtl;
+    private volatile Duration minimumTtl;
     private final SpelExpressionParser parser = new SpelExpressionParser();
     private final Map<MethodClassKey, Object> operations = new ConcurrentHashMap<>();
     private final Map<Class<?>, Boolean> classes = new ConcurrentHashMap<>();
@@ -59,6 +59,27 @@ public final class DistributedLockOperationSource {
     public DistributedLockOperationSource(PropertyResolver placeholders, Duration minimumTtl) {
         this.placeholders = placeholders;
         this.minimumTtl = minimumTtl;
+    }
+
+    /**
+     * Raises the shortest {@code ttl} a method may declare to {@code engineMinimumTtl} (the engine's
+     * {@link RedlockOptions#minimumTtl()}, known only once the Redlock bean exists) when it is
+     * longer, and checks every method validated so far against it; methods validated later are
+     * checked as they are found.
+     *
+     * @throws IllegalStateException naming the first method whose {@code ttl} is shorter
+     */
+    public void requireMinimumTtl(Duration engineMinimumTtl) {
+        if (engineMinimumTtl.compareTo(minimumTtl) <= 0) {
+            return;
+        }
+        minimumTtl = engineMinimumTtl;
+        for (Object cached : operations.values()) {
+            if (cached instanceof LockOperation operation && operation.ttl() != null
+                    && operation.ttl().compareTo(engineMinimumTtl) < 0) {
+                throw ttlBelowFloor(operation.method(), operation.ttl().toMillis() + " ms");
+            }
+        }
     }
 
     /**
@@ -154,10 +175,7 @@ public final class DistributedLockOperationSource {
             ttl = null;
         }
         if (ttl != null && ttl.compareTo(minimumTtl) < 0) {
-            throw invalid(method, "ttl must be at least " + minimumTtl.toMillis() + " ms (the clock-drift allowance,"
-                    + " 2 ms plus redlock.drift-factor of the TTL, leaves nothing of a shorter one, so it could never"
-                    + " be granted), got " + lock.ttl() + " " + lock.timeUnit()
-                    + ". Use a longer ttl or a coarser timeUnit.");
+            throw ttlBelowFloor(method, lock.ttl() + " " + lock.timeUnit());
         }
         Duration waitTime = duration(method, "waitTime", lock.waitTime(), lock);
         Duration minHoldTime = lock.minHoldTime() == DistributedLock.DEFAULT_HOLD ? null
@@ -215,6 +233,12 @@ public final class DistributedLockOperationSource {
             }
         }
         return false;
+    }
+
+    private IllegalStateException ttlBelowFloor(Method method, String declared) {
+        return invalid(method, "ttl must be at least " + minimumTtl.toMillis() + " ms (the clock-drift allowance,"
+                + " 2 ms plus the Redlock's drift factor of the TTL, leaves nothing of a shorter one, so it could never"
+                + " be granted), got " + declared + ". Use a longer ttl or a coarser timeUnit.");
     }
 
     private static IllegalStateException invalid(Method method, String problem) {

@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -32,7 +33,9 @@ import org.springframework.util.function.SingletonSupplier;
  * <p>The advice is installed even when no {@link Redlock} is configured: annotated methods are then
  * skipped (or throw, under THROW), never run without their lock. The Redlock bean, the
  * {@link RedlockListener}s (told of calls that never reach an engine) and the {@link ObservationRegistry}
- * are looked up on first use, so creating the advisor early does not create them early.
+ * are looked up on first use, so creating the advisor early does not create them early. The
+ * {@code ttl} floor of annotated methods is checked against {@code redlock.drift-factor} as beans are
+ * created, then against the Redlock bean's own drift factor once all singletons exist.
  */
 @AutoConfiguration(after = RedlockAutoConfiguration.class)
 @Import(DistributedLockAutoConfiguration.AutoProxyRegistrar.class)
@@ -56,6 +59,26 @@ public final class DistributedLockAutoConfiguration {
         DistributedLockAdvisor advisor = new DistributedLockAdvisor(operations, interceptor);
         advisor.setOrder(properties.getAdvice().getOrder());
         return advisor;
+    }
+
+    /**
+     * Checks the {@code @DistributedLock} TTLs against the Redlock bean's own drift factor once every
+     * singleton exists. The advisor checks them earlier, as each bean is created, but against
+     * {@code redlock.drift-factor}: an application-defined {@link Redlock} may use another, and the
+     * advisor is created before it. A method whose {@code ttl} the bean could never grant stops the
+     * startup, named; methods of beans created later (lazy ones) are checked when they are.
+     */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static SmartInitializingSingleton distributedLockTtlFloorCheck(ObjectProvider<DistributedLockAdvisor> advisor,
+            ObjectProvider<Redlock> redlock) {
+        return () -> {
+            DistributedLockAdvisor found = advisor.getIfUnique();
+            Redlock engine = redlock.getIfUnique();
+            if (found != null && engine != null) {
+                found.operationSource().requireMinimumTtl(engine.options().minimumTtl());
+            }
+        };
     }
 
     /** Finds the Redlock bean on first use and keeps it; while there is none, looks again on each call. */

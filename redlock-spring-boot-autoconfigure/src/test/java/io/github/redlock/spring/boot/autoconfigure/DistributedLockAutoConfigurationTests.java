@@ -172,6 +172,32 @@ class DistributedLockAutoConfigurationTests {
                 .run(context -> assertThat(context).hasNotFailed());
     }
 
+    /**
+     * An application-defined Redlock with drift factor 0.5 needs at least 5 ms, whatever
+     * {@code redlock.drift-factor} says (here its default, whose floor is 3 ms): a 4 ms method stops
+     * the startup, named.
+     */
+    @Test
+    void theTtlFloorFollowsAnApplicationDefinedRedlocksDriftFactor() {
+        runner.withUserConfiguration(LargeDriftRedlockConfiguration.class, TinyTtlConfiguration.class)
+                .run(context -> assertThat(context).getFailure()
+                        .isInstanceOf(io.github.redlock.spring.InvalidDistributedLockException.class)
+                        .hasMessageContaining(TinyTtlJob.class.getName() + ".tiny()")
+                        .hasMessageContaining("ttl must be at least 5 ms"));
+        runner.withUserConfiguration(LargeDriftRedlockConfiguration.class, FiveMillisecondsConfiguration.class)
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class LargeDriftRedlockConfiguration {
+
+        @Bean(destroyMethod = "close")
+        io.github.redlock.Redlock redlock() {
+            return io.github.redlock.Redlock.builder().servers("redis://127.0.0.1:9").requireQuorumOnStartup(false)
+                    .driftFactor(0.5).build();
+        }
+    }
+
     static class TinyTtlJob {
 
         @DistributedLock(resource = "tiny", ttl = 4, timeUnit = java.util.concurrent.TimeUnit.MILLISECONDS)
