@@ -36,8 +36,9 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  * and, reported without a target, the p50 of a {@code @DistributedLock} call in a context with the
  * meters and lock observations (as with Actuator: Boot's observation registry, whose meter handlers
- * make timers of the observations), in one with the meters only, and in one without, and the median
- * of the per-turn differences; with {@code --observed}, only that.
+ * make timers of the observations), with the meters only, and without, in one context whose telemetry
+ * is turned on and off between calls, and the median of the per-turn differences; with
+ * {@code --observed}, only that.
  * Also reported without a target: fenced and unfenced lock+release cycles of the engine beside the
  * limit, 1 thread (p50) and 16 threads (throughput); with {@code --fenced}, only that.
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
@@ -143,19 +144,17 @@ public final class PairedCheck {
 
     /**
      * The advice with meters and observations (as with Actuator), with the meters only, and with
-     * neither: three contexts on the same nodes, 1 thread, called in turn cycle by cycle. Besides the
-     * difference of the p50s, the median of the differences between the cycles of one turn, which
-     * cancels the load of the moment and so is steadier.
+     * neither: one context, one engine, its telemetry turned on and off between calls
+     * ({@link GatedTelemetry}), 1 thread, called in turn cycle by cycle. Besides the difference of the
+     * p50s, the median of the differences between the cycles of one turn, which cancels the load of the
+     * moment and so is steadier.
      */
     private static void pairObservedAndAdvice(int nodes, int rounds) throws InterruptedException {
         try (RedisNodes cluster = RedisNodes.start(nodes);
-                SpringAdviceTarget observed = new SpringAdviceTarget(cluster.uris(), true,
-                        SpringAdviceTarget.Telemetry.OBSERVED);
-                SpringAdviceTarget metered = new SpringAdviceTarget(cluster.uris(), true, SpringAdviceTarget.Telemetry.METERS);
-                SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
-            Phase o = new Phase("observed", observed, 1, false);
-            Phase m = new Phase("meters", metered, 1, false);
-            Phase a = new Phase("advice", advice, 1, false);
+                SpringAdviceTarget context = new SpringAdviceTarget(cluster.uris(), true, SpringAdviceTarget.Telemetry.GATED)) {
+            Phase o = new Phase("observed", context.gated(GatedTelemetry.Level.ALL), 1, false);
+            Phase m = new Phase("meters", context.gated(GatedTelemetry.Level.METERS), 1, false);
+            Phase a = new Phase("advice", context.gated(GatedTelemetry.Level.NONE), 1, false);
             alternate(List.of(o, m, a), rounds);
             System.out.printf(Locale.ROOT, "paired observed, %d nodes, 1 thread: observed p50 %.0f µs, mean %.0f µs | "
                     + "meters p50 %.0f µs | advice p50 %.0f µs, mean %.0f µs | meters and observations add p50 %+.1f µs, "

@@ -74,9 +74,19 @@ final class SpringAdviceTarget implements LockTarget {
     static class ObservedApp {
     }
 
+    /** {@link ObservedApp} whose telemetry is turned on and off between calls ({@link GatedTelemetry}). */
+    @Configuration(proxyBeanMethods = false)
+    @Import(ObservedApp.class)
+    static class GatedApp {
+        @Bean
+        static GatedTelemetry gatedTelemetry() {
+            return new GatedTelemetry();
+        }
+    }
+
     /** What the context has besides the engine and the advice. */
     enum Telemetry {
-        NONE(App.class), METERS(MeteredApp.class), OBSERVED(ObservedApp.class);
+        NONE(App.class), METERS(MeteredApp.class), OBSERVED(ObservedApp.class), GATED(GatedApp.class);
 
         private final Class<?> app;
 
@@ -135,6 +145,22 @@ final class SpringAdviceTarget implements LockTarget {
             redlock.release(lease);
         }
         return true;
+    }
+
+    /** The advice with the {@link GatedTelemetry} at {@code level} ({@link Telemetry#GATED}); closing it does nothing. */
+    LockTarget gated(GatedTelemetry.Level level) {
+        SpringAdviceTarget self = this;
+        return new LockTarget() {
+            @Override
+            public boolean cycle(String resource, Runnable section) {
+                GatedTelemetry.set(level);
+                return self.cycle(resource, section, true);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** The other way of calling, over the same context (for {@link PairedCheck}); closing it does nothing. */
