@@ -35,8 +35,10 @@ import java.util.concurrent.locks.LockSupport;
  *     context's engine bean; the difference is what the advice adds;
  * </ol>
  * and, reported without a target, the p50 of a {@code @DistributedLock} call in a context with the
- * meters and lock observations (as with Actuator: Micrometer's meter observation handler makes two
- * timers of each observation) and in one without; with {@code --observed}, only that.
+ * meters and lock observations (as with Actuator: Boot's observation registry, whose meter handlers
+ * make timers of the observations), with the meters only, and without, in one context whose telemetry
+ * is turned on and off between calls, and the median of the per-turn differences; with
+ * {@code --observed}, only that.
  * Also reported without a target: fenced and unfenced lock+release cycles of the engine beside the
  * limit, 1 thread (p50) and 16 threads (throughput); with {@code --fenced}, only that.
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
@@ -140,18 +142,26 @@ public final class PairedCheck {
         return failed > 0 ? " (" + failed + " cycles refused or threw)" : "";
     }
 
-    /** The advice with meters and observations, and without: two contexts on the same nodes, 1 thread. */
+    /**
+     * The advice with meters and observations (as with Actuator), with the meters only, and with
+     * neither: one context, one engine, its telemetry turned on and off between calls
+     * ({@link GatedTelemetry}), 1 thread, called in turn cycle by cycle. Besides the difference of the
+     * p50s, the median of the differences between the cycles of one turn, which cancels the load of the
+     * moment and so is steadier.
+     */
     private static void pairObservedAndAdvice(int nodes, int rounds) throws InterruptedException {
         try (RedisNodes cluster = RedisNodes.start(nodes);
-                SpringAdviceTarget observed = new SpringAdviceTarget(cluster.uris(), true, true);
-                SpringAdviceTarget advice = new SpringAdviceTarget(cluster.uris(), true)) {
-            Phase o = new Phase("observed", observed, 1, false);
-            Phase a = new Phase("advice", advice, 1, false);
-            alternate(List.of(o, a), rounds);
-            double added = o.p50() - a.p50();
+                SpringAdviceTarget context = new SpringAdviceTarget(cluster.uris(), true, SpringAdviceTarget.Telemetry.GATED)) {
+            Phase o = new Phase("observed", context.gated(GatedTelemetry.Level.ALL), 1, false);
+            Phase m = new Phase("meters", context.gated(GatedTelemetry.Level.METERS), 1, false);
+            Phase a = new Phase("advice", context.gated(GatedTelemetry.Level.NONE), 1, false);
+            alternate(List.of(o, m, a), rounds);
             System.out.printf(Locale.ROOT, "paired observed, %d nodes, 1 thread: observed p50 %.0f µs, mean %.0f µs | "
-                    + "advice p50 %.0f µs, mean %.0f µs | meters and observations add p50 %+.1f µs, mean %+.1f µs%n",
-                    nodes, o.p50(), o.mean(), a.p50(), a.mean(), added, o.mean() - a.mean());
+                    + "meters p50 %.0f µs | advice p50 %.0f µs, mean %.0f µs | meters and observations add p50 %+.1f µs, "
+                    + "mean %+.1f µs, per turn (median of %d pairs) %+.1f µs | meters alone add per turn %+.1f µs%s%n",
+                    nodes, o.p50(), o.mean(), m.p50(), a.p50(), a.mean(), o.p50() - a.p50(), o.mean() - a.mean(),
+                    Math.min(o.recorded(), a.recorded()), Phase.medianDifference(o, a), Phase.medianDifference(m, a),
+                    failures(o, m, a));
         }
     }
 
@@ -354,6 +364,32 @@ public final class PairedCheck {
                 latencies = Arrays.copyOf(latencies, recorded * 2);
             }
             latencies[recorded++] = latency;
+        }
+
+        synchronized int recorded() {
+            return recorded;
+        }
+
+        /**
+         * The median, in µs, of the differences between the i-th measured cycles of {@code a} and
+         * {@code b}: with one thread calling them in turn, the cycles of one turn; NaN without any.
+         */
+        static double medianDifference(Phase a, Phase b) {
+            long[] differences;
+            synchronized (a) {
+                synchronized (b) {
+                    int n = Math.min(a.recorded, b.recorded);
+                    differences = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        differences[i] = a.latencies[i] - b.latencies[i];
+                    }
+                }
+            }
+            if (differences.length == 0) {
+                return Double.NaN;
+            }
+            Arrays.sort(differences);
+            return differences[differences.length / 2] / 1e3;
         }
 
         /** p50 of the granted cycles' latency in µs; NaN when none was measured. */

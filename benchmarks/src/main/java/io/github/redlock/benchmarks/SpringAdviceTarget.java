@@ -8,9 +8,7 @@ import io.github.redlock.spring.boot.autoconfigure.DistributedLockAutoConfigurat
 import io.github.redlock.spring.boot.autoconfigure.RedlockAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockMetricsAutoConfiguration;
 import io.github.redlock.spring.boot.autoconfigure.RedlockObservationAutoConfiguration;
-import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -30,7 +30,8 @@ import org.springframework.context.annotation.Import;
  * directly ({@code springDirect}): {@code tryLock}, run, {@code release}. Same engine, same nodes,
  * same settings, so the difference is the advice: proxy, SpEL key, interceptor, listener.
  * {@code springObserved} is the advice with what an application with Actuator adds: the meters
- * and the lock observations, each observation made a timer by Micrometer's meter handler.
+ * and the lock observations in Boot's {@code ObservationRegistry}, whose meter handlers make timers of
+ * them.
  */
 final class SpringAdviceTarget implements LockTarget {
 
@@ -52,20 +53,45 @@ final class SpringAdviceTarget implements LockTarget {
         }
     }
 
+    /** With a {@code MeterRegistry}, as with Micrometer and no Actuator: the counters. */
     @Configuration(proxyBeanMethods = false)
     @Import(App.class)
-    @ImportAutoConfiguration({RedlockMetricsAutoConfiguration.class, RedlockObservationAutoConfiguration.class})
-    static class ObservedApp {
+    @ImportAutoConfiguration({MetricsAutoConfiguration.class, RedlockMetricsAutoConfiguration.class})
+    static class MeteredApp {
         @Bean
         SimpleMeterRegistry meterRegistry() {
             return new SimpleMeterRegistry();
         }
+    }
 
+    /**
+     * What an application with Actuator has: also Boot's {@code ObservationRegistry}, with the
+     * observation handlers Boot registers (its meter handler makes the timers).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @Import(MeteredApp.class)
+    @ImportAutoConfiguration({ObservationAutoConfiguration.class, RedlockObservationAutoConfiguration.class})
+    static class ObservedApp {
+    }
+
+    /** {@link ObservedApp} whose telemetry is turned on and off between calls ({@link GatedTelemetry}). */
+    @Configuration(proxyBeanMethods = false)
+    @Import(ObservedApp.class)
+    static class GatedApp {
         @Bean
-        ObservationRegistry observationRegistry(SimpleMeterRegistry meters) {
-            ObservationRegistry registry = ObservationRegistry.create();
-            registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
-            return registry;
+        static GatedTelemetry gatedTelemetry() {
+            return new GatedTelemetry();
+        }
+    }
+
+    /** What the context has besides the engine and the advice. */
+    enum Telemetry {
+        NONE(App.class), METERS(MeteredApp.class), OBSERVED(ObservedApp.class), GATED(GatedApp.class);
+
+        private final Class<?> app;
+
+        Telemetry(Class<?> app) {
+            this.app = app;
         }
     }
 
@@ -80,8 +106,12 @@ final class SpringAdviceTarget implements LockTarget {
 
     /** @param observed with meters and observations (as with Actuator), for {@code springObserved} */
     SpringAdviceTarget(List<String> uris, boolean advised, boolean observed) {
+        this(uris, advised, observed ? Telemetry.OBSERVED : Telemetry.NONE);
+    }
+
+    SpringAdviceTarget(List<String> uris, boolean advised, Telemetry telemetry) {
         this.advised = advised;
-        this.context = new SpringApplicationBuilder(observed ? ObservedApp.class : App.class)
+        this.context = new SpringApplicationBuilder(telemetry.app)
                 .web(WebApplicationType.NONE)
                 .logStartupInfo(false)
                 .properties(Map.of(
@@ -117,6 +147,22 @@ final class SpringAdviceTarget implements LockTarget {
         return true;
     }
 
+    /** The advice with the {@link GatedTelemetry} at {@code level} ({@link Telemetry#GATED}); closing it does nothing. */
+    LockTarget gated(GatedTelemetry.Level level) {
+        SpringAdviceTarget self = this;
+        return new LockTarget() {
+            @Override
+            public boolean cycle(String resource, Runnable section) {
+                GatedTelemetry.set(level);
+                return self.cycle(resource, section, true);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     /** The other way of calling, over the same context (for {@link PairedCheck}); closing it does nothing. */
     LockTarget sibling() {
         SpringAdviceTarget self = this;
@@ -130,6 +176,10 @@ final class SpringAdviceTarget implements LockTarget {
             public void close() {
             }
         };
+    }
+
+    ConfigurableApplicationContext context() {
+        return context;
     }
 
     @Override

@@ -6,7 +6,12 @@ import io.github.redlock.Redlock;
 import io.github.redlock.spring.boot.actuate.RedlockEndpoint;
 import io.github.redlock.spring.boot.actuate.RedlockHealthIndicator;
 import io.github.redlock.spring.boot.actuate.RedlockMetrics;
+import io.github.redlock.spring.observation.LockMeterObservationHandler;
+import io.github.redlock.spring.observation.LockObservationContext;
+import io.github.redlock.spring.observation.LockObservations;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.MeterObservationHandler;
+import io.micrometer.observation.Observation;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +23,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.ResolvableType;
 
 /** Conditions of the metrics, health and endpoint auto-configurations, including missing optional classes. */
 class RedlockObservabilityAutoConfigurationTests {
@@ -35,6 +42,57 @@ class RedlockObservabilityAutoConfigurationTests {
     void metricsAreRegisteredWhenThereIsAMeterRegistry() {
         runner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
                 SimpleMetricsExportAutoConfiguration.class)).run(context -> assertThat(context).hasSingleBean(RedlockMetrics.class));
+    }
+
+    @Test
+    void withBootsMeterObservationHandlerTheLockObservationsMetersComeFromTheLockHandlerAheadOfIt() {
+        observed().run(context -> {
+            assertThat(context).hasSingleBean(LockMeterObservationHandler.class);
+            List<Object> handlers = context.getBeanProvider(ResolvableType.forClass(MeterObservationHandler.class))
+                    .orderedStream().toList();
+            assertThat(handlers).as("meter handlers in Boot's order").hasSize(2).first()
+                    .isInstanceOf(LockMeterObservationHandler.class);
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+
+            hold(context.getBean(LockObservations.class));
+            assertThat(meters.getMeters()).extracting(meter -> meter.getId().getName())
+                    .contains("redlock.lock.hold", "redlock.lock.hold.active");
+            meters.remove(meters.get("redlock.lock.hold").timer());
+            hold(context.getBean(LockObservations.class));
+
+            assertThat(meters.find("redlock.lock.hold").timers()).as("found by the lock handler, not registered again as "
+                    + "Boot's handler would").isEmpty();
+        });
+    }
+
+    @Test
+    void bootsIgnoredLongTaskTimersAreLeftOutOfTheLockMetersToo() {
+        observed().withPropertyValues("management.metrics.observations.ignored-meters=long-task-timer").run(context -> {
+            hold(context.getBean(LockObservations.class));
+
+            assertThat(context.getBean(MeterRegistry.class).getMeters()).extracting(meter -> meter.getId().getName())
+                    .contains("redlock.lock.hold").doesNotContain("redlock.lock.hold.active");
+        });
+    }
+
+    @Test
+    void noLockMeterHandlerWhereObservationsAreNotMadeMeters() {
+        runner.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
+                RedlockObservationAutoConfiguration.class)).withUserConfiguration(Registry.class)
+                .run(context -> assertThat(context).hasSingleBean(LockObservations.class)
+                        .doesNotHaveBean(LockMeterObservationHandler.class));
+    }
+
+    private ApplicationContextRunner observed() {
+        return runner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                SimpleMetricsExportAutoConfiguration.class, ObservationAutoConfiguration.class,
+                RedlockObservationAutoConfiguration.class));
+    }
+
+    private static void hold(LockObservations observations) {
+        Observation hold = observations.hold(new LockObservationContext("report", null)).start();
+        ((LockObservationContext) hold.getContext()).setOutcome("released");
+        hold.stop();
     }
 
     @Test
