@@ -212,7 +212,10 @@ final class LockEngine {
         private final boolean queued;
         private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
-        /** What callers see of {@link #decided}: for a waiting call, complete once it left the line and queues. */
+        /**
+         * What callers see of {@link #decided}: for a waiting call, completed just before it leaves the
+         * line and queues (see {@link #leftQueues}), so that a grant reaches its caller first.
+         */
         private volatile CompletableFuture<Object> seen = decided;
         private volatile boolean stopped;
         // Guarded by this.
@@ -471,12 +474,23 @@ final class LockEngine {
             attempt(acquisition);
             return acquisition;
         }
-        // Ended before the caller hears of it, so that close() finds the queue entries being removed.
-        acquisition.seen = acquisition.decided.whenComplete((outcome, error) -> {
+        // The caller hears of the outcome first: a grant's hand-off ends there, and leaving the line
+        // and the nodes' queues (the next in line's first attempt, LEAVE_QUEUE to each node) follows
+        // on the same thread. Registered in leaving before the caller hears, so that close() waits
+        // for it.
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        acquisition.seen = seen;
+        acquisition.decided.whenComplete((outcome, error) -> {
+            CompletableFuture<Void> ending = new CompletableFuture<>();
+            leaving.add(ending);
+            seen.complete(outcome);
             try {
                 acquisition.ended(outcome);
-            } catch (RuntimeException e) { // the caller must hear of the outcome whatever happens here
+            } catch (RuntimeException e) { // the next in line leads whatever happens here (ended's finally)
                 LOG.log(System.Logger.Level.WARNING, "Could not end a waiting lock call cleanly", e);
+            } finally {
+                leaving.remove(ending);
+                ending.complete(null);
             }
         });
         waiters.enter(acquisition);
