@@ -213,8 +213,8 @@ final class LockEngine {
         private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
         /**
-         * What callers see of {@link #decided}: for a waiting call, completed just before it leaves the
-         * line and queues (see {@link #leftQueues}), so that a grant reaches its caller first.
+         * What callers see of {@link #decided}: for a waiting call, completed once its leaving of the
+         * nodes' queues was sent, before it hands the line on, so that a grant reaches its caller first.
          */
         private volatile CompletableFuture<Object> seen = decided;
         private volatile boolean stopped;
@@ -363,10 +363,10 @@ final class LockEngine {
         }
 
         /**
-         * Ends what waiting left: a timer, the line (whatever else fails, so that the next in line
-         * leads), and this waiter's entries in the nodes' queues.
+         * Ends what waiting left in this engine: a timer, and the line (whatever else fails, so that
+         * the next in line leads). Its entries in the nodes' queues are left before, by {@link #leaveQueues}.
          */
-        private void ended(Object outcome) {
+        private void ended() {
             try {
                 Runnable cancel;
                 synchronized (this) {
@@ -378,11 +378,7 @@ final class LockEngine {
                     cancel.run();
                 }
             } finally {
-                try {
-                    waiters.leave(this);
-                } finally {
-                    leaveQueues(outcome);
-                }
+                waiters.leave(this);
             }
         }
 
@@ -474,18 +470,24 @@ final class LockEngine {
             attempt(acquisition);
             return acquisition;
         }
-        // The caller hears of the outcome first: a grant's hand-off ends there, and leaving the line
-        // and the nodes' queues (the next in line's first attempt, LEAVE_QUEUE to each node) follows
-        // on the same thread. Registered in leaving before the caller hears, so that close() waits
-        // for it.
+        // LEAVE_QUEUE is queued to each node before the caller hears of the outcome, so that it reaches
+        // every node ahead of anything the caller sends next (a release would otherwise free the key
+        // while this call's entry still stood ahead of the others). Then the caller hears (a grant's
+        // hand-off ends there), and only then is the line handed on (the next in line's first
+        // attempt), on the same thread. Registered in leaving first, so that close() waits for it.
         CompletableFuture<Object> seen = new CompletableFuture<>();
         acquisition.seen = seen;
         acquisition.decided.whenComplete((outcome, error) -> {
             CompletableFuture<Void> ending = new CompletableFuture<>();
             leaving.add(ending);
+            try {
+                acquisition.leaveQueues(outcome);
+            } catch (RuntimeException e) { // the caller must hear of the outcome whatever happens here
+                LOG.log(System.Logger.Level.WARNING, "Could not leave the waiter queues of a lock call", e);
+            }
             seen.complete(outcome);
             try {
-                acquisition.ended(outcome);
+                acquisition.ended();
             } catch (RuntimeException e) { // the next in line leads whatever happens here (ended's finally)
                 LOG.log(System.Logger.Level.WARNING, "Could not end a waiting lock call cleanly", e);
             } finally {
