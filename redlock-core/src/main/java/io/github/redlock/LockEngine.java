@@ -212,10 +212,7 @@ final class LockEngine {
         private final boolean queued;
         private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
-        /**
-         * What callers see of {@link #decided}: for a waiting call, completed once its leaving of the
-         * nodes' queues was sent, before it hands the line on, so that a grant reaches its caller first.
-         */
+        /** What callers see of {@link #decided}: for a waiting call, complete once it left the line and queues. */
         private volatile CompletableFuture<Object> seen = decided;
         private volatile boolean stopped;
         // Guarded by this.
@@ -363,10 +360,10 @@ final class LockEngine {
         }
 
         /**
-         * Ends what waiting left in this engine: a timer, and the line (whatever else fails, so that
-         * the next in line leads). Its entries in the nodes' queues are left before, by {@link #leaveQueues}.
+         * Ends what waiting left: a timer, the line (whatever else fails, so that the next in line
+         * leads), and this waiter's entries in the nodes' queues.
          */
-        private void ended() {
+        private void ended(Object outcome) {
             try {
                 Runnable cancel;
                 synchronized (this) {
@@ -378,7 +375,11 @@ final class LockEngine {
                     cancel.run();
                 }
             } finally {
-                waiters.leave(this);
+                try {
+                    waiters.leave(this);
+                } finally {
+                    leaveQueues(outcome);
+                }
             }
         }
 
@@ -470,29 +471,12 @@ final class LockEngine {
             attempt(acquisition);
             return acquisition;
         }
-        // LEAVE_QUEUE is queued to each node before the caller hears of the outcome, so that it reaches
-        // every node ahead of anything the caller sends next (a release would otherwise free the key
-        // while this call's entry still stood ahead of the others). Then the caller hears (a grant's
-        // hand-off ends there), and only then is the line handed on (the next in line's first
-        // attempt), on the same thread. Registered in leaving first, so that close() waits for it.
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        acquisition.seen = seen;
-        acquisition.decided.whenComplete((outcome, error) -> {
-            CompletableFuture<Void> ending = new CompletableFuture<>();
-            leaving.add(ending);
+        // Ended before the caller hears of it, so that close() finds the queue entries being removed.
+        acquisition.seen = acquisition.decided.whenComplete((outcome, error) -> {
             try {
-                acquisition.leaveQueues(outcome);
+                acquisition.ended(outcome);
             } catch (RuntimeException e) { // the caller must hear of the outcome whatever happens here
-                LOG.log(System.Logger.Level.WARNING, "Could not leave the waiter queues of a lock call", e);
-            }
-            seen.complete(outcome);
-            try {
-                acquisition.ended();
-            } catch (RuntimeException e) { // the next in line leads whatever happens here (ended's finally)
                 LOG.log(System.Logger.Level.WARNING, "Could not end a waiting lock call cleanly", e);
-            } finally {
-                leaving.remove(ending);
-                ending.complete(null);
             }
         });
         waiters.enter(acquisition);
