@@ -107,7 +107,7 @@ class AcquireAtOomIntegrationTests {
 
         FillInCounts counts = redlock.fillInCounts();
         assertThat(counts.failed()).as("fill-in tries at OOM over another client's key: %s", counts).isZero();
-        assertThat(counts.contended()).as("%s", counts).isEqualTo(6);
+        assertThat(counts.contended()).as("%s", counts).isGreaterThanOrEqualTo(6);
         assertThat(redis.node(0).command("GET", "oom-fill")).isEqualTo("someone-else");
         assertThat(redlock.release(lease)).isTrue();
 
