@@ -96,6 +96,12 @@ final class Ballot {
         return reply != null && reply.isOk() && reply.holder() == null;
     }
 
+    /** Whether node {@code index} refused: the key held another value (or a value of another type). */
+    synchronized boolean refusedAt(int index) {
+        NodeReply reply = replies[index];
+        return reply != null && reply.status() == NodeReply.Status.REFUSED;
+    }
+
     /** The largest token the nodes that said OK so far minted (a fenced acquire); 0 when none. */
     synchronized long maxToken() {
         long max = 0;

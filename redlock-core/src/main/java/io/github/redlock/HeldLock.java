@@ -60,6 +60,8 @@ final class HeldLock {
     private CompletableFuture<?> renewal = CompletableFuture.completedFuture(null);
     private long renewalsSent;
     private boolean releaseWhenIdle;
+    /** Cancels the keep-alive renewal scheduled, if it has not run. */
+    private @Nullable Runnable renewalDue;
 
     HeldLock(HeldLocks table, LockEngine engine, Listeners listeners, LockRequest request, String value,
             LockEngine.Grant grant, boolean fillIn) {
@@ -75,7 +77,7 @@ final class HeldLock {
         this.validUntilNanos = grant.validUntilNanos();
         this.nodes = grant.ballot().okCount();
         this.fencingToken = grant.fencingToken();
-        this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive(), request.ttl().toNanos());
+        this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
         this.lease = new Lease(this);
     }
 
@@ -86,7 +88,7 @@ final class HeldLock {
     void start(Ballot grant) {
         grant.complete().thenAccept(all -> {
             standsOn(all.okCount());
-            fillIn.restart(all);
+            fillIn.restart(all, request.ttl().toNanos());
         });
         if (request.keepAlive()) {
             scheduleRenewal();
@@ -179,12 +181,25 @@ final class HeldLock {
     }
 
     /**
-     * A fill-in or check round found another value holding the key on a quorum of nodes: the lock is
-     * gone, so its validity ends now and it is reported lost.
+     * A fill-in or check round, or a renewal, found the key not holding the lease's value (missing,
+     * or another value) on so many nodes that a quorum can no longer hold it: the lock is gone, so
+     * its validity ends now and it is reported lost.
      */
-    void lostToAnother() {
+    void lostKey() {
         cutTo(ticker.nanoTime());
         lose();
+    }
+
+    /**
+     * Whether a renewal's replies so far show the key was not holding the lease's value (created
+     * now, or another value) on {@code N - quorum + 1} nodes, so that no quorum can be holding it.
+     */
+    private boolean lostOn(Ballot ballot) {
+        int notHolding = 0;
+        for (int i = 0; i < engine.nodes().size(); i++) {
+            notHolding += ballot.created(i) || ballot.refusedAt(i) ? 1 : 0;
+        }
+        return notHolding >= FillIn.lostAt(engine);
     }
 
     /** Runs {@code send} under the monitor while the lock is held; false (nothing sent) once it is ending. */
@@ -250,8 +265,9 @@ final class HeldLock {
      * where it was lost), while it is held. Completes with true when a quorum did so in time; the
      * lease then has the new validity. A renewal to a shorter TTL shortens the keys wherever it
      * lands, answered or not, so the lease's validity is cut to the new deadline as soon as it is
-     * sent, whatever the outcome. A quorum that refused means the lock is gone: the lease is then
-     * no longer valid and {@link #lost()} completes.
+     * sent, whatever the outcome. A quorum that refused, or {@code N - quorum + 1} nodes that did not
+     * hold the key (the renewal created it there, or another value held it), mean the lock is gone:
+     * the lease is then no longer valid and {@link #lost()} completes.
      */
     CompletableFuture<Boolean> renew(long ttlMillis) {
         long start = ticker.nanoTime();
@@ -270,12 +286,17 @@ final class HeldLock {
             cutTo(deadline);
             renewal = renewed;
         }
-        ballot.decided().thenAccept(decided -> {
-            long decidedAt = decided.decidedAtNanos();
+        // A quorum that said OK only where the key was there already proves the key stands on a
+        // quorum; one that includes a re-created key waits for every node's answer (bounded by the
+        // node timeout), since the others may show the key gone from N - quorum + 1 nodes.
+        ballot.decided().thenCompose(decided -> created(decided) > 0 && !lostOn(decided)
+                ? decided.complete() : CompletableFuture.completedFuture(decided)).thenAccept(decided -> {
+            long decidedAt = created(decided) == 0 ? decided.decidedAtNanos() : ticker.nanoTime();
+            boolean keyLost = lostOn(decided);
             boolean extended;
             synchronized (this) {
                 extended = decided.quorumOk() && validUntilNanos - decidedAt > 0 && deadline - decidedAt > 0
-                        && state != State.ENDED;
+                        && state != State.ENDED && !keyLost;
                 // Raised only by the latest renewal sent: an earlier one deciding late must not undo
                 // the cut of a later, shorter one.
                 if (extended && sequence == renewalsSent) {
@@ -291,9 +312,10 @@ final class HeldLock {
                 // fill-in then sets it where it is still missing.
                 decided.complete().thenAccept(all -> {
                     renewedOn(all.okCount());
-                    fillIn.restart(all);
+                    fillIn.restart(all, ttlMillis * 1_000_000L);
                 });
-            } else if (decided.quorumRefused()) {
+            } else if (keyLost || decided.quorumRefused()) {
+                renewedOn(decided.okCount() - created(decided));
                 cutTo(decidedAt);
                 lose();
             }
@@ -309,10 +331,27 @@ final class HeldLock {
         }
     }
 
+    private int created(Ballot ballot) {
+        int created = 0;
+        for (int i = 0; i < engine.nodes().size(); i++) {
+            created += ballot.created(i) ? 1 : 0;
+        }
+        return created;
+    }
+
     private void scheduleRenewal() {
         long periodNanos = Math.max(request.ttl().toNanos() / 3, MIN_RENEWAL_DELAY_NANOS);
         long dueNanos = Math.min(periodNanos, lease.remaining().toNanos() / 3);
-        if (!engine.schedule(this::keepAlive, Math.max(dueNanos, MIN_RENEWAL_DELAY_NANOS))) {
+        boolean scheduled;
+        synchronized (this) {
+            if (state != State.HELD) {
+                return;
+            }
+            // Under the monitor, so that ending the lock always finds it to cancel.
+            renewalDue = engine.scheduleCancellable(this::keepAlive, Math.max(dueNanos, MIN_RENEWAL_DELAY_NANOS));
+            scheduled = renewalDue != null;
+        }
+        if (!scheduled) {
             lose();
         }
     }
@@ -342,13 +381,17 @@ final class HeldLock {
         });
     }
 
-    /** The lock is lost while held: stops renewing (a later release still cleans up) and says so once. */
+    /**
+     * The lock is lost while held: stops the fill-in and the checks (a later release still cleans
+     * up) and says so once.
+     */
     private void lose() {
         synchronized (this) {
             if (state != State.HELD) {
                 return;
             }
         }
+        fillIn.stop();
         lost.complete(lease);
     }
 
@@ -478,8 +521,15 @@ final class HeldLock {
     }
 
     private void ended() {
+        Runnable renewalCancel;
         synchronized (this) {
             state = State.ENDED;
+            renewalCancel = renewalDue;
+            renewalDue = null;
+        }
+        fillIn.stop();
+        if (renewalCancel != null) {
+            renewalCancel.run();
         }
         table.remove(this);
     }

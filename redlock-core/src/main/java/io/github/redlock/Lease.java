@@ -77,10 +77,12 @@ public final class Lease implements AutoCloseable {
 
     /**
      * On how many nodes the lease's key was last known to stand: those that granted it, then more
-     * as the engine fills in the nodes that refused or did not answer, and as renewals and checks
-     * (every third of the TTL without keep-alive) find it, fewer where they found it held by
-     * another value. Never counts a node twice; may overstate a node that lost the key since the
-     * last renewal or check.
+     * as the engine fills in the nodes that refused or did not answer. Each renewal and each check
+     * (every third of the TTL without keep-alive) sets it anew, so it can also go down: nodes that
+     * answered with another value, with an error or not at all are not counted. Never counts a node
+     * twice; may overstate a node that lost the key since the last renewal or check. Once a check
+     * or renewal found the lock {@linkplain #lost() lost}, it counts only the nodes found holding
+     * the key, not those where it was just created.
      */
     public int nodes() {
         return held.nodes();
@@ -106,8 +108,10 @@ public final class Lease implements AutoCloseable {
 
     /**
      * Completes with this lease when the lock is lost while held: a renewal was refused by a quorum of
-     * nodes, a fill-in or a check of the lease's nodes (every third of the TTL without keep-alive)
-     * found another value holding the key on a quorum of nodes (its validity then ends at once), a
+     * nodes, a renewal, a fill-in or a check of the lease's nodes (every third of the TTL without
+     * keep-alive) found the key missing or holding another value on {@code N - quorum + 1} nodes, so
+     * that no quorum can be holding it (its validity then ends at once; nodes that erred or did not
+     * answer are no evidence), a
      * keep-alive renewal did not succeed before the validity ran out, or the {@link Redlock}
      * was closed while the lease was held (it then releases it, or leaves it to expire while a locked
      * call's work still runs). Never completes when the lease is released first, never exceptionally. May complete on a Redis I/O thread: do not block in dependent stages.

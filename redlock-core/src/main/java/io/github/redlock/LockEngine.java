@@ -779,6 +779,18 @@ final class LockEngine {
         }
     }
 
+    /**
+     * As {@link #schedule}, and returns what cancels the task if it has not run yet (drops it from
+     * the scheduler's queue where the scheduler can); null when the scheduler refused it (closing).
+     */
+    @Nullable Runnable scheduleCancellable(Runnable task, long delayNanos) {
+        try {
+            return scheduler.scheduleCancellable(task, delayNanos);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
     /** Completes once the waiter-queue entries of the calls that ended have been removed from the nodes (or failed to be). */
     CompletableFuture<Void> leftQueues() {
         return CompletableFuture.allOf(leaving.toArray(CompletableFuture<?>[]::new));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redlock.internal.Jitter;
 import io.github.redlock.internal.Node;
+import io.github.redlock.internal.Scheduler;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,15 +25,45 @@ class FillInTests {
     private final List<Long> delays = new ArrayList<>();
     private final List<FakeNode> nodes = IntStream.range(0, 5)
             .mapToObj(i -> new FakeNode("redis://fake:" + (6379 + i), ticker)).toList();
+    /** Delays of the checks scheduled, in order. */
+    private final List<Long> checkDelays = new ArrayList<>();
+    /** Tasks cancelled before they came due: a scheduler that drops them never runs them. */
+    private final List<Runnable> cancelled = new ArrayList<>();
     private final Redlock redlock = new Redlock(
             RedlockOptions.builder().servers(nodes.stream().map(FakeNode::address).toList()).build(),
-            List.<Node>copyOf(nodes), ticker, (task, delayNanos) -> {
-                delays.add(delayNanos);
-                (task instanceof FillIn.Check ? checks : scheduled).add(() -> {
-                    ticker.advance(Duration.ofNanos(delayNanos));
-                    task.run();
-                });
+            List.<Node>copyOf(nodes), ticker, new Scheduler() {
+                @Override
+                public void schedule(Runnable task, long delayNanos) {
+                    queue(task, delayNanos);
+                }
+
+                @Override
+                public Runnable scheduleCancellable(Runnable task, long delayNanos) {
+                    Runnable entry = queue(task, delayNanos);
+                    return () -> {
+                        if (scheduled.remove(entry) || checks.remove(entry)) {
+                            cancelled.add(entry);
+                        }
+                    };
+                }
             }, Jitter.RANDOM);
+
+    private Runnable queue(Runnable task, long delayNanos) {
+        delays.add(delayNanos);
+        if (task instanceof FillIn.Check) {
+            checkDelays.add(delayNanos);
+        }
+        Runnable entry = () -> {
+            ticker.advance(Duration.ofNanos(delayNanos));
+            task.run();
+        };
+        (task instanceof FillIn.Check ? checks : scheduled).add(entry);
+        return entry;
+    }
+
+    private int sent() {
+        return nodes.stream().mapToInt(node -> node.acquireCalls.get()).sum();
+    }
 
     private void runScheduled() {
         for (int i = 0; i < 100 && !scheduled.isEmpty(); i++) {
@@ -245,5 +276,194 @@ class FillInTests {
 
         assertThat(nodes).allSatisfy(node -> assertThat(node.get("report")).isNull());
         assertThat(redlock.heldLeases()).isEmpty();
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // A majority without the key: lost, not re-created
+
+    @Test
+    void aCheckThatFindsTheKeyMissingOnAMajorityEndsTheLeaseAsLost() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).delete("report"); // another client may have held them since
+        }
+
+        runCheck();
+
+        assertThat(lease.lost().toCompletableFuture()).as("lost").isDone();
+        assertThat(lease.isValid()).as("valid").isFalse();
+        assertThat(lease.nodes()).as("nodes found holding the key").isEqualTo(2);
+        assertThat(checks).as("no more checks").isEmpty();
+        assertThat(scheduled).as("no more tries").isEmpty();
+    }
+
+    @Test
+    void aCheckThatFindsTheKeyMissingOnTwoAndAnotherValueOnOneEndsTheLeaseAsLost() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        nodes.get(0).delete("report");
+        nodes.get(1).delete("report");
+        nodes.get(2).put("report", "someone-else", TTL);
+
+        runCheck();
+
+        assertThat(lease.lost().toCompletableFuture()).as("lost").isDone();
+        assertThat(lease.isValid()).as("valid").isFalse();
+    }
+
+    @Test
+    void nodesThatErrorOnACheckAreNoEvidenceOfALostKey() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        nodes.get(0).delete("report");
+        nodes.get(1).delete("report");
+        nodes.get(2).mode(FakeNode.Mode.ERROR);
+        nodes.get(3).mode(FakeNode.Mode.TIMEOUT);
+
+        runCheck();
+
+        assertThat(lease.lost().toCompletableFuture()).as("lost").isNotDone();
+        assertThat(lease.isValid()).as("valid").isTrue();
+        assertThat(nodes.get(0).get("report")).isEqualTo(lease.value());
+    }
+
+    @Test
+    void aRenewalThatFindsTheKeyMissingOnAMajorityEndsTheLeaseAsLost() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).delete("report");
+        }
+
+        assertThat(redlock.extend(lease, TTL)).as("renewed").isEmpty();
+
+        assertThat(lease.lost().toCompletableFuture()).as("lost").isDone();
+        assertThat(lease.isValid()).as("valid").isFalse();
+    }
+
+    @Test
+    void aRenewalThatFindsTheKeyMissingOnAMinorityRecreatesIt() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        nodes.get(0).delete("report");
+        nodes.get(1).delete("report");
+
+        assertThat(redlock.extend(lease, TTL)).as("renewed").isPresent();
+
+        assertThat(lease.lost().toCompletableFuture()).as("lost").isNotDone();
+        assertThat(nodes.get(0).get("report")).isEqualTo(lease.value());
+        assertThat(lease.nodes()).isEqualTo(5);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Checks end with the lease
+
+    @Test
+    void releaseCancelsTheNextCheck() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        assertThat(checks).as("a check is scheduled").hasSize(1);
+
+        assertThat(redlock.release(lease)).isTrue();
+
+        assertThat(checks).as("checks pending after the release").isEmpty();
+        assertThat(scheduled).as("tasks pending after the release").isEmpty();
+    }
+
+    @Test
+    void aCheckDueAfterReleaseSendsNothingAndLeavesNoKey() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        assertThat(redlock.release(lease)).isTrue();
+        int sent = sent();
+
+        // As a scheduler that cannot drop a task would: the check comes due all the same.
+        checks.forEach(Runnable::run);
+        cancelled.forEach(Runnable::run);
+        runScheduled();
+
+        assertThat(sent()).as("scripts sent after the release").isEqualTo(sent);
+        assertThat(nodes).allSatisfy(node -> assertThat(node.get("report")).isNull());
+    }
+
+    @Test
+    void aCheckDueAfterCloseSendsNothingAndIsCancelled() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        nodes.get(0).delete("report");
+
+        redlock.close();
+        assertThat(checks).as("checks pending after close").isEmpty();
+        int sent = sent();
+        cancelled.forEach(Runnable::run);
+        runScheduled();
+
+        assertThat(sent()).as("scripts sent after close").isEqualTo(sent);
+        assertThat(nodes.get(0).get("report")).as("nothing re-created after close").isNull();
+        assertThat(lease.lost().toCompletableFuture()).isDone();
+    }
+
+    @Test
+    void aCheckDueAfterAKeptMinimumHoldSendsNothing() {
+        Lease lease = redlock.tryLock(LockRequest.of("report", TTL).withMinimumHold(Duration.ofSeconds(5))).leaseOrThrow();
+        runScheduled();
+        assertThat(lease.release()).isTrue();
+        nodes.get(0).delete("report");
+        int sent = sent();
+
+        checks.forEach(Runnable::run);
+        cancelled.forEach(Runnable::run);
+        runScheduled();
+
+        assertThat(sent()).as("scripts sent after the release").isEqualTo(sent);
+        assertThat(nodes.get(0).get("report")).as("nothing re-created beyond the hold").isNull();
+    }
+
+    @Test
+    void aGrantAnsweredInFullAfterTheReleaseSchedulesNoCheck() {
+        nodes.get(4).mode(FakeNode.Mode.DEFERRED);
+        Lease lease = redlock.lock("report", TTL).orElseThrow(); // decided on the first four
+        nodes.get(4).mode(FakeNode.Mode.UP);
+        assertThat(redlock.release(lease)).isTrue();
+
+        nodes.get(4).answer(false); // the grant's last reply, late
+
+        assertThat(checks).as("checks scheduled after the release").isEmpty();
+        assertThat(scheduled).as("tasks scheduled after the release").isEmpty();
+    }
+
+    @Test
+    void afterExtendTheChecksFollowTheNewTtl() {
+        Lease lease = redlock.lock("report", TTL).orElseThrow();
+        runScheduled();
+        Duration shorter = Duration.ofSeconds(3);
+        assertThat(redlock.extend(lease, shorter)).isPresent();
+        runScheduled();
+        nodes.get(0).delete("report");
+
+        runCheck();
+
+        assertThat(checkDelays.get(checkDelays.size() - 2)).as("the check after the renewal, due in")
+                .isEqualTo(FillIn.checkPeriodNanos(shorter.toNanos()));
+        assertThat(nodes.get(0).get("report")).as("re-created within the new TTL").isEqualTo(lease.value());
+        assertThat(nodes.get(0).pttlMillis("report")).isPositive().isLessThanOrEqualTo(lease.remaining().toMillis());
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Fast tries only where another value holds the key
+
+    @Test
+    void nodesThatErrorGetTheSlowBackoffNotTheFastTries() {
+        nodes.get(3).mode(FakeNode.Mode.ERROR);
+        nodes.get(4).mode(FakeNode.Mode.TIMEOUT);
+        redlock.lock("report", TTL).orElseThrow();
+
+        runScheduled();
+
+        assertThat(redlock.fillInCounts().failed()).as("failed tries: 2 nodes, the first try and 5 backoff tries each")
+                .isEqualTo(12);
+        long retryDelay = RedlockOptions.DEFAULT_RETRY_DELAY.toNanos();
+        assertThat(delays.get(0)).as("the first gap").isEqualTo((long) (0.25 * retryDelay));
     }
 }

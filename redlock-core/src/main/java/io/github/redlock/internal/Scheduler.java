@@ -11,9 +11,13 @@ public interface Scheduler {
     /**
      * As {@link #schedule}, and returns a handle that cancels the task if it has not run; by default
      * the task stays scheduled and does nothing when it comes due. Schedulers that can drop a task
-     * (Netty's) do.
+     * (Netty's) do. A {@link Cancellable} task is scheduled as itself, and cancelled by its own flag.
      */
     default Runnable scheduleCancellable(Runnable task, long delayNanos) {
+        if (task instanceof Cancellable own) {
+            schedule(task, delayNanos);
+            return own::cancel;
+        }
         AtomicBoolean cancelled = new AtomicBoolean();
         schedule(() -> {
             if (!cancelled.get()) {
@@ -21,5 +25,15 @@ public interface Scheduler {
             }
         }, delayNanos);
         return () -> cancelled.set(true);
+    }
+
+    /**
+     * A task that does nothing once cancelled: scheduled as itself, never wrapped, so that a scheduler
+     * sees its type.
+     */
+    interface Cancellable extends Runnable {
+
+        /** From now on, running the task does nothing. */
+        void cancel();
     }
 }

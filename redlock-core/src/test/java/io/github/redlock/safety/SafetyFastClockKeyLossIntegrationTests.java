@@ -84,8 +84,9 @@ class SafetyFastClockKeyLossIntegrationTests {
         SafetySummary.Run run = SafetySummary.start("K6 two fast-clock nodes of 5 (x4) lose every key early, 6 clients");
         MutualExclusionChecker checker = new MutualExclusionChecker();
         Workload workload = Workload.start(contended(2, "k6:", run.seed()), checker, SharedCounter.inMemory());
-        runFor(workload, checker, run, RUN, () -> false);
+        long created = runFor(workload, checker, run, RUN, () -> false);
         assertThat(workload.sections()).as("sections").isGreaterThanOrEqualTo(10);
+        assertThat(created).as("keys re-created by fill-in and checks (the fix at work)").isPositive();
         assertThat(checker.overlaps()).as("overlapping claims of " + workload.sections() + " sections").isEmpty();
     }
 
@@ -109,7 +110,8 @@ class SafetyFastClockKeyLossIntegrationTests {
         assertThat(checker.overlaps()).as("overlaps no client can prevent").isNotEmpty();
     }
 
-    private static void runFor(Workload workload, MutualExclusionChecker checker, SafetySummary.Run run,
+    /** Runs the workload, reports it, and returns the keys its clients filled in after grants. */
+    private static long runFor(Workload workload, MutualExclusionChecker checker, SafetySummary.Run run,
             Duration duration, BooleanSupplier done) {
         try (workload) {
             long end = System.nanoTime() + duration.toNanos();
@@ -125,6 +127,7 @@ class SafetyFastClockKeyLossIntegrationTests {
                 workload.sections() + " sections, " + overlappedSections(checker) + " of them overlapped, "
                         + created + " keys filled in after grants");
         assertThat(workload.errors()).as("client errors").isEmpty();
+        return created;
     }
 
     /** Sections that overlapped another. */

@@ -48,7 +48,9 @@ public class RedlockEndpoint {
      * @param resource the locked resource (without key prefix)
      * @param since when it was acquired (or last extended), wall clock
      * @param validityLeftMillis how long it remains valid
-     * @param nodes on how many nodes it stands, counting the nodes filled in after the grant
+     * @param nodes on how many nodes it was last known to stand ({@code Lease.nodes()}): more as
+     *        nodes are filled in after the grant, fewer when a renewal or check finds nodes with
+     *        another value, an error or no answer
      */
     public record LeaseDescriptor(String resource, Instant since, long validityLeftMillis, int nodes) {
     }
