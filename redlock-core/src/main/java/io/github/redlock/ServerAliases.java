@@ -95,41 +95,34 @@ final class ServerAliases {
         if (!started || id == null) {
             return;
         }
+        // One decision at a time: two entries of one server identified at the same instant must not
+        // each find the other and both be taken out. Only entries identified before this one count.
+        int alias = -1;
         boolean firstTime;
+        boolean report = false;
         synchronized (this) {
             firstTime = identified.add(index);
-        }
-        if (firstTime) {
             for (int other = 0; other < nodes.size(); other++) {
-                if (other == index || !id.equals(nodes.get(other).runId())) {
-                    continue;
+                if (other != index && identified.contains(other) && id.equals(nodes.get(other).runId())) {
+                    alias = other;
+                    report = reported.add(Math.min(index, other) + "," + Math.max(index, other));
+                    break;
                 }
-                synchronized (this) {
-                    reported.add(Math.min(index, other) + "," + Math.max(index, other));
-                }
-                String same = same(Math.min(index, other), Math.max(index, other), id);
-                LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + index + "], unreachable at startup, is not"
-                        + " counted: every lock command on it fails, so that one server cannot cast two votes. List each"
-                        + " server once; a quorum needs independent servers");
-                // Not on this thread: it may be the connection's I/O thread, which closing must not block.
-                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> nodes.get(index).exclude("not counted: " + same));
-                return;
             }
         }
-        for (int other = 0; other < nodes.size(); other++) {
-            if (other == index || !id.equals(nodes.get(other).runId())) {
-                continue;
-            }
-            int first = Math.min(index, other);
-            int later = Math.max(index, other);
-            boolean report;
-            synchronized (this) {
-                report = reported.add(first + "," + later);
-            }
-            if (report) {
-                LOG.log(Level.WARNING, "Redlock: after a reconnect, " + same(first, later, id) + ": that server now"
-                        + " counts two votes towards the quorum. List each server once; a quorum needs independent servers");
-            }
+        if (alias < 0) {
+            return;
+        }
+        String same = same(Math.min(index, alias), Math.max(index, alias), id);
+        if (firstTime) {
+            LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + index + "], unreachable at startup, is not"
+                    + " counted: every lock command on it fails, so that one server cannot cast two votes. List each"
+                    + " server once; a quorum needs independent servers");
+            // Not on this thread: it may be the connection's I/O thread, which closing must not block.
+            java.util.concurrent.ForkJoinPool.commonPool().execute(() -> nodes.get(index).exclude("not counted: " + same));
+        } else if (report) {
+            LOG.log(Level.WARNING, "Redlock: after a reconnect, " + same + ": that server now"
+                    + " counts two votes towards the quorum. List each server once; a quorum needs independent servers");
         }
     }
 
