@@ -412,6 +412,7 @@ public final class LettuceNode implements Node {
     private void install(StatefulRedisConnection<String, String> connected) {
         StatefulRedisConnection<String, String> previous;
         StatefulRedisConnection<String, String> wasRetired;
+        List<Runnable> relays = new ArrayList<>();
         synchronized (this) {
             previous = connection;
             wasRetired = retired;
@@ -421,7 +422,7 @@ public final class LettuceNode implements Node {
                 // Queued before the connection is published: ahead of every command sent on it after.
                 for (AwaitingConnection waiter : awaiting) {
                     if (waiter.take()) {
-                        waiter.sendOn(connected);
+                        relays.add(waiter.sendOn(connected));
                     }
                 }
                 awaiting.clear();
@@ -429,6 +430,7 @@ public final class LettuceNode implements Node {
             connection = connected;
             silentTimeouts.set(0);
         }
+        relays.forEach(Runnable::run); // out of the lock: a reply may complete the caller's stages at once
         reachability.connected();
         if (previous != null && previous != connected) {
             previous.closeAsync();
@@ -855,13 +857,17 @@ public final class LettuceNode implements Node {
             return taken.compareAndSet(false, true);
         }
 
-        void sendOn(StatefulRedisConnection<String, String> open) {
+        /** Queues it on {@code open}; the returned task, run out of any lock, hands its reply on. */
+        Runnable sendOn(StatefulRedisConnection<String, String> open) {
+            CompletableFuture<NodeReply> sent;
             try {
-                send.apply(open).whenComplete((answer, failure) -> reply.complete(failure == null ? answer
-                        : NodeReply.error(describe(failure))));
+                sent = send.apply(open);
             } catch (RuntimeException e) {
-                reply.complete(NodeReply.error(describe(e)));
+                sent = CompletableFuture.completedFuture(NodeReply.error(describe(e)));
             }
+            CompletableFuture<NodeReply> answered = sent;
+            return () -> answered.whenComplete((answer, failure) -> reply.complete(failure == null ? answer
+                    : NodeReply.error(describe(failure))));
         }
 
         @Override
