@@ -139,4 +139,40 @@ class NodeFaultsIntegrationTests {
             assertThat(redis.node(i).command("HGET", "typed", "field")).as("node " + i).isEqualTo("value");
         }
     }
+
+    /**
+     * Issue 25 item 3: every connection of the client closed while a lock was held (a proxy or a
+     * server dropping its clients, CLIENT KILL). The release that came right after found no
+     * connection on any node and failed at once ("not connected"), so it returned false and the keys
+     * stayed until their TTL. It now waits, within its timeout, for the reconnection under way and is
+     * sent on the new connection. The proxies hold replies for 300 ms, so that each reconnection (its
+     * handshake) takes that long and the release is sure to find the nodes reconnecting; the
+     * reconnect interval is short, so the reconnection starts within the release's timeout although
+     * the connections it replaces are only just made.
+     */
+    @Test
+    void aReleaseRightAfterEveryConnectionClosedWaitsForTheReconnection() {
+        try (Redlock redlock = Redlock.builder().servers(redis.proxiedUris()).timeout(Duration.ofSeconds(1))
+                .reconnectInterval(Duration.ofMillis(100)).retryCount(0).build()) {
+            Lease lease = redlock.tryLock("all-closed", Duration.ofSeconds(60)).leaseOrThrow();
+            for (int i = 0; i < 3; i++) {
+                redis.proxy(i).delay(Duration.ofMillis(300));
+            }
+            for (int i = 0; i < 3; i++) {
+                redis.proxy(i).resetConnections();
+            }
+            await("every node seen reconnecting").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> redlock.checkNodes().stream()
+                            .allMatch(health -> String.valueOf(health.error()).startsWith("not connected")));
+
+            boolean released = lease.release();
+
+            assertThat(released).as("release right after every connection closed").isTrue();
+            for (int i = 0; i < 3; i++) {
+                int node = i;
+                await("key gone on node " + node).atMost(Duration.ofSeconds(5))
+                        .until(() -> redis.node(node).command("GET", "all-closed") == null);
+            }
+        }
+    }
 }

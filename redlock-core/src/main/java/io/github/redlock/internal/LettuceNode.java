@@ -17,9 +17,11 @@ import io.netty.util.TimerTask;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,7 +40,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * One Redis master over one multiplexed Lettuce connection (configured by {@link NodeClientOptions}).
  * Commands are asynchronous and never block a Netty thread. While disconnected, commands fail at
- * once instead of queueing, with the cause of the last failed connection attempt. The node connects
+ * once instead of queueing, with the cause of the last failed connection attempt, except cleanups
+ * (releases, leaving a waiter queue), which wait for the connection being set up, within their
+ * timeout, and are sent on it first (see {@link #awaitConnection}). The node connects
  * again on its own as soon as its connection closes, and keeps trying while it cannot, at most once
  * per {@code reconnectInterval}; a call that finds it disconnected tries too, within the same bound.
  * A connection on which {@value #SILENT_TIMEOUTS_BEFORE_REPLACING} commands in a row got no reply
@@ -98,6 +102,10 @@ public final class LettuceNode implements Node {
     private final Ticker ticker;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final Queue<SentCommand<?>> unsent = new ConcurrentLinkedQueue<>();
+    /** Cleanups waiting for the next connection, in the order they came (see {@link #awaitConnection}); guarded by this. */
+    private final Set<AwaitingConnection> awaiting = new LinkedHashSet<>();
+    /** The most cleanups that may wait for a connection: the client's request queue size. */
+    private final int maxAwaiting;
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private final AtomicBoolean reconnectScheduled = new AtomicBoolean();
@@ -171,6 +179,7 @@ public final class LettuceNode implements Node {
         this.connectUri = RedisURI.builder(uri)
                 .withTimeout(uri.getTimeout().compareTo(attemptBound) < 0 ? uri.getTimeout() : attemptBound).build();
         this.writeChunk = Math.min(MAX_WRITE_CHUNK, Math.max(1, client.getOptions().getRequestQueueSize() / 4));
+        this.maxAwaiting = Math.max(1, client.getOptions().getRequestQueueSize());
         client.addListener(disconnects);
     }
 
@@ -408,14 +417,25 @@ public final class LettuceNode implements Node {
     private void install(StatefulRedisConnection<String, String> connected) {
         StatefulRedisConnection<String, String> previous;
         StatefulRedisConnection<String, String> wasRetired;
+        List<Runnable> relays = new ArrayList<>();
         synchronized (this) {
             previous = connection;
             wasRetired = retired;
             retired = null; // cleanups take the new connection from now on
             connectedAtNanos = ticker.nanoTime();
+            if (connected.isOpen()) {
+                // Queued before the connection is published: ahead of every command sent on it after.
+                for (AwaitingConnection waiter : awaiting) {
+                    if (waiter.take()) {
+                        relays.add(waiter.sendOn(connected));
+                    }
+                }
+                awaiting.clear();
+            }
             connection = connected;
             silentTimeouts.set(0);
         }
+        relays.forEach(Runnable::run); // out of the lock: a reply may complete the caller's stages at once
         reachability.connected();
         if (previous != null && previous != connected) {
             previous.closeAsync();
@@ -756,7 +776,9 @@ public final class LettuceNode implements Node {
      * TIMEOUT when the node stays silent: no reply to this command nor any other on the connection
      * within the timeout after the command was written. Replies on one connection come in order, so
      * while earlier replies keep arriving the node is answering and this command is only queued.
-     * A {@code cleanup} goes on the {@link #retired} connection while there is no other.
+     * A {@code cleanup} goes on the {@link #retired} connection while there is no other, and
+     * otherwise waits for the next connection (see {@link #awaitConnection}); any other command fails
+     * at once while the node has no connection.
      */
     private <T> CompletableFuture<NodeReply> call(Function<Sender, CompletableFuture<T>> command,
             BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply, boolean cleanup) {
@@ -770,21 +792,134 @@ public final class LettuceNode implements Node {
                 lost(current, "connection lost", false);
             }
             connectIfDue();
-            StatefulRedisConnection<String, String> kept = cleanup ? retired : null;
-            if (kept == null || !kept.isOpen()) {
+            if (!cleanup) {
                 return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
+            }
+            StatefulRedisConnection<String, String> kept = retired;
+            if (kept == null || !kept.isOpen()) {
+                return awaitConnection(open -> send(command, onReply, open));
             }
             current = kept;
         }
-        StatefulRedisConnection<String, String> open = current;
+        return send(command, onReply, current);
+    }
+
+    /**
+     * Has a cleanup that found no connection wait for the next one, holding no thread: it is sent
+     * there as soon as the connection is installed, ahead of any command sent on it after. A cleanup
+     * deletes only this caller's own value and was never written, so sending it once on the new
+     * connection is safe: a command it cleans up after that was written on the connection that
+     * closed came first; one that was never written left nothing to delete. Completes with TIMEOUT
+     * ("not connected: " and the cause) when no connection is up within the node's timeout from
+     * now, and in any case within the timeout plus {@link #UNWRITTEN_GRACE_NANOS}, the bound of any
+     * command. Fails at once (ERROR "not connected: ...") when no connection attempt is under way
+     * nor due within the timeout, or when {@code requestQueueSize} cleanups wait already; completes
+     * with ERROR "closed" when the node closes.
+     */
+    private CompletableFuture<NodeReply> awaitConnection(
+            Function<StatefulRedisConnection<String, String>, CompletableFuture<NodeReply>> send) {
+        long now = ticker.nanoTime();
+        if (!connecting.get() && nextConnectNanos - now >= timeoutNanos) {
+            return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
+        }
+        AwaitingConnection waiter = new AwaitingConnection(send, now);
+        StatefulRedisConnection<String, String> open;
+        synchronized (this) {
+            open = connection;
+            if (open == null || !open.isOpen()) {
+                open = null;
+                if (closed) {
+                    return CompletableFuture.completedFuture(closedReply());
+                }
+                if (awaiting.size() >= maxAwaiting) {
+                    return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError + "; "
+                            + maxAwaiting + " cleanups already wait for a connection, see requestQueueSize"));
+                }
+                awaiting.add(waiter);
+            }
+        }
+        if (open != null) { // installed meanwhile
+            return send.apply(open);
+        }
+        try {
+            timer.newTimeout(waiter, timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // the timer is stopped: the engine is closing
+            waiter.run(null);
+        }
+        scheduleReconnect();
+        return waiter.reply;
+    }
+
+    /** A cleanup waiting for a connection (see {@link #awaitConnection}); as a timer task, its bound. */
+    private final class AwaitingConnection implements TimerTask {
+        private final Function<StatefulRedisConnection<String, String>, CompletableFuture<NodeReply>> send;
+        private final long submittedAt;
+        private final AtomicBoolean taken = new AtomicBoolean();
+        final CompletableFuture<NodeReply> reply = new CompletableFuture<>();
+
+        AwaitingConnection(Function<StatefulRedisConnection<String, String>, CompletableFuture<NodeReply>> send,
+                long submittedAt) {
+            this.send = send;
+            this.submittedAt = submittedAt;
+        }
+
+        /** True for the one caller that takes it off the wait: to send it, or to end it. */
+        boolean take() {
+            return taken.compareAndSet(false, true);
+        }
+
+        /** Queues it on {@code open}; the returned task, run out of any lock, hands its reply on. */
+        Runnable sendOn(StatefulRedisConnection<String, String> open) {
+            CompletableFuture<NodeReply> sent;
+            try {
+                sent = send.apply(open);
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.completedFuture(NodeReply.error(describe(e)));
+            }
+            CompletableFuture<NodeReply> answered = sent;
+            return () -> answered.whenComplete((answer, failure) -> reply.complete(failure == null ? answer
+                    : NodeReply.error(describe(failure))));
+        }
+
+        @Override
+        public void run(@Nullable Timeout expired) {
+            if (reply.isDone()) {
+                return;
+            }
+            if (take()) {
+                synchronized (LettuceNode.this) {
+                    awaiting.remove(this);
+                }
+                reply.complete(NodeReply.timeout("not connected: " + lastConnectError));
+                return;
+            }
+            // Sent on a new connection: bounded as any command, from when it was submitted.
+            long bound = timeoutNanos + UNWRITTEN_GRACE_NANOS;
+            long left = submittedAt + bound - ticker.nanoTime();
+            if (left <= 0) {
+                reply.complete(NodeReply.timeout("no reply within " + Duration.ofNanos(bound).toMillis()
+                        + " ms, the wait for a connection included"));
+                return;
+            }
+            try {
+                timer.newTimeout(this, left, TimeUnit.NANOSECONDS);
+            } catch (RuntimeException e) { // the timer is stopped: the engine is closing
+                reply.complete(timedOut());
+            }
+        }
+    }
+
+    /** Sends a call's command (see {@link #call}) on {@code open}. */
+    private <T> CompletableFuture<NodeReply> send(Function<Sender, CompletableFuture<T>> command,
+            BiFunction<@Nullable T, SentCommand<?>, NodeReply> onReply, StatefulRedisConnection<String, String> open) {
         long submittedAt = ticker.nanoTime();
         AtomicReference<@Nullable SentCommand<?>> first = new AtomicReference<>();
         Sender sender = new Sender() {
             @Override
             public <R> CompletableFuture<R> apply(SentCommand<R> sent) {
                 first.compareAndSet(null, sent);
-                unsent.add(sent);
-                writeSoon(open);
+                unsent.add(sent.queuedFor(open));
+                writeSoon();
                 return sent;
             }
         };
@@ -943,39 +1078,43 @@ public final class LettuceNode implements Node {
      * Now the caller that finds no write running writes at once (a lone caller pays no hand-off) and
      * goes on with what others queued meanwhile, so a burst shares a few writes; after a few rounds
      * it hands the rest to {@code flusher}, so that no caller is held up for long. One writer at a
-     * time takes the queue in order, so the commands of one node keep the order they were sent in.
+     * time takes the queue in order, so the commands of one node keep the order they were sent in,
+     * and writes each on the connection it was queued for, never on another.
      * (Lettuce's own buffering, {@code setAutoFlushCommands(false)}, is not used: its flush takes a
      * lock that makes concurrent writers spin.)
      */
-    private void writeSoon(StatefulRedisConnection<String, String> open) {
+    private void writeSoon() {
         if (ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
             // On an I/O thread Netty writes at once, ahead of batches other threads handed it that
             // still wait in its task queue: a release could then overtake its own lock's SET and
             // leave the key behind. Write from another thread, through that queue, in order.
-            handOff(open);
+            handOff();
             return;
         }
         while (!unsent.isEmpty() && writing.compareAndSet(false, true)) {
             try {
-                for (int round = 0; round < INLINE_WRITE_ROUNDS; round++) {
+                SentCommand<?> next = unsent.poll();
+                for (int round = 0; next != null; round++) {
+                    // A batch goes to one connection, the one its commands were queued for: a command
+                    // queued for a connection that closed meanwhile fails with it, it is never
+                    // written on the next one (after its call may have been given up).
+                    StatefulRedisConnection<String, String> to = next.connection();
                     List<RedisCommand<String, String, ?>> batch = new ArrayList<>(Math.min(writeChunk, 64));
-                    while (batch.size() < writeChunk) {
-                        SentCommand<?> next = unsent.poll();
-                        if (next == null) {
-                            break;
-                        }
+                    while (next != null && batch.size() < writeChunk && next.connection() == to) {
                         batch.add(next);
+                        next = unsent.poll();
                     }
-                    if (batch.isEmpty()) {
+                    dispatch(to, batch);
+                    if (round + 1 >= INLINE_WRITE_ROUNDS && next != null) {
+                        dispatch(next.connection(), List.of(next)); // taken already: written now, in order
                         break;
                     }
-                    dispatch(open, batch);
                 }
             } finally {
                 writing.set(false);
             }
             if (!unsent.isEmpty()) {
-                handOff(open);
+                handOff();
                 return;
             }
         }
@@ -993,9 +1132,9 @@ public final class LettuceNode implements Node {
      * Has the flusher write. Called without holding {@code writing} (a writer releases it first), so
      * a rejection must not touch it: another thread may be writing.
      */
-    private void handOff(StatefulRedisConnection<String, String> open) {
+    private void handOff() {
         try {
-            flusher.execute(() -> writeSoon(open)); // a computation thread, never an I/O event loop
+            flusher.execute(this::writeSoon); // a computation thread, never an I/O event loop
         } catch (RuntimeException e) { // rejected: shutting down
             for (SentCommand<?> next = unsent.poll(); next != null; next = unsent.poll()) {
                 next.completeExceptionally(e);
@@ -1067,11 +1206,20 @@ public final class LettuceNode implements Node {
         client.removeListener(disconnects);
         StatefulRedisConnection<String, String> c;
         StatefulRedisConnection<String, String> wasRetired;
+        List<AwaitingConnection> ended;
         synchronized (this) {
             c = connection;
             connection = null;
             wasRetired = retired;
             retired = null;
+            ended = new ArrayList<>(awaiting);
+            awaiting.clear();
+        }
+        NodeReply closedReply = closedReply();
+        for (AwaitingConnection waiter : ended) {
+            if (waiter.take()) {
+                waiter.reply.complete(closedReply);
+            }
         }
         if (c != null) {
             c.close();
@@ -1079,6 +1227,12 @@ public final class LettuceNode implements Node {
         if (wasRetired != null) {
             wasRetired.close();
         }
+    }
+
+    /** What a cleanup waiting for a connection completes with when the node closes: ERROR "closed", or why it was excluded. */
+    private NodeReply closedReply() {
+        String why = excluded;
+        return NodeReply.error(why != null ? why : "closed");
     }
 
     @Override

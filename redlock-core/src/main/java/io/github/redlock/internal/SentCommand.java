@@ -1,6 +1,7 @@
 package io.github.redlock.internal;
 
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
@@ -29,6 +30,8 @@ final class SentCommand<T> extends AsyncCommand<String, String, T> {
     private volatile long writtenAtNanos;
     private volatile boolean written;
     private volatile @Nullable Executor ioThread;
+    /** The connection it is queued for; set before it is queued, read by the writer that takes it. */
+    private @Nullable StatefulRedisConnection<String, String> connection;
 
     private SentCommand(Ticker ticker, CommandType type, CommandOutput<String, String, T> output,
             CommandArgs<String, String> args) {
@@ -44,6 +47,21 @@ final class SentCommand<T> extends AsyncCommand<String, String, T> {
             written = true;
         }
         super.encode(buf);
+    }
+
+    /** Queues it for {@code open}: the writer that takes it writes it there, on no other connection. */
+    SentCommand<T> queuedFor(StatefulRedisConnection<String, String> open) {
+        this.connection = open;
+        return this;
+    }
+
+    /** The connection it was queued for. */
+    StatefulRedisConnection<String, String> connection() {
+        StatefulRedisConnection<String, String> open = connection;
+        if (open == null) {
+            throw new IllegalStateException("not queued for a connection");
+        }
+        return open;
     }
 
     boolean isWritten() {

@@ -68,7 +68,11 @@ class LettuceNodeIntegrationTests {
     }
 
     private LettuceNode node(RedisClient client, String uri, Executor flusher) {
-        LettuceNode node = new LettuceNode(client, new ServerAddress(io.lettuce.core.RedisURI.create(uri), uri, null), TIMEOUT, RECONNECT_INTERVAL, Ticker.SYSTEM,
+        return node(client, uri, flusher, TIMEOUT);
+    }
+
+    private LettuceNode node(RedisClient client, String uri, Executor flusher, Duration timeout) {
+        LettuceNode node = new LettuceNode(client, new ServerAddress(io.lettuce.core.RedisURI.create(uri), uri, null), timeout, RECONNECT_INTERVAL, Ticker.SYSTEM,
                 timer, flusher);
         nodes.add(node);
         return node;
@@ -78,6 +82,19 @@ class LettuceNodeIntegrationTests {
         LettuceNode node = node(client, uri, resources.eventExecutorGroup());
         assertThat(node.connect().join().isOk()).as("connected to " + uri).isTrue();
         return node;
+    }
+
+    private LettuceNode connected(RedisClient client, String uri, Duration timeout) {
+        LettuceNode node = node(client, uri, resources.eventExecutorGroup(), timeout);
+        assertThat(node.connect().join().isOk()).as("connected to " + uri).isTrue();
+        return node;
+    }
+
+    /** Closes the node's connection through its proxy and waits until the node has seen it closed. */
+    private static void closeConnectionOf(LettuceNode node) {
+        redis.proxy(0).resetConnections();
+        await("the node sees its connection closed").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+                .until(() -> !node.isConnected());
     }
 
     private static Object field(Object target, Class<?> owner, String name) {
@@ -211,5 +228,111 @@ class LettuceNodeIntegrationTests {
 
         assertThat(details).as("details of the calls while the node was down")
                 .noneMatch(detail -> detail.contains("not connected yet"));
+    }
+
+    /**
+     * Issue 25 item 3: a release that found the node reconnecting failed at once ("not connected")
+     * and left the key until its TTL. It now waits for the reconnection (here 300 ms: the proxy holds
+     * the handshake's replies) and is sent on the new connection.
+     */
+    @Test
+    void aReleaseThatFindsTheNodeReconnectingIsSentOnTheNewConnection() throws Exception {
+        LettuceNode node = connected(client(1_000), redis.proxiedUris().get(0), Duration.ofSeconds(1));
+        redis.node(0).command("SET", "reconnecting", "ours");
+        redis.proxy(0).delay(Duration.ofMillis(300));
+        closeConnectionOf(node);
+
+        NodeReply reply = node.release("reconnecting", "ours").get(5, TimeUnit.SECONDS);
+
+        assertThat(reply.status()).as("release while the node reconnected: " + reply).isEqualTo(NodeReply.Status.OK);
+        assertThat(redis.node(0).command("GET", "reconnecting")).as("the key after the release").isNull();
+    }
+
+    /**
+     * Issue 25 item 3: a release that waits for a connection that does not come up in time (the
+     * proxy accepts but never answers the handshake) ends with its timeout, naming the cause. The
+     * timeout is longer than the reconnect interval, so the next attempt is due within it.
+     */
+    @Test
+    void aReleaseWaitingForAConnectionThatDoesNotComeTimesOut() throws Exception {
+        LettuceNode node = connected(client(1_000), redis.proxiedUris().get(0), Duration.ofMillis(300));
+        redis.proxy(0).blackhole();
+        closeConnectionOf(node);
+
+        NodeReply reply = node.release("never-connected", "ours").get(5, TimeUnit.SECONDS);
+
+        assertThat(reply.status()).as("release waiting for a connection that did not come: " + reply)
+                .isEqualTo(NodeReply.Status.TIMEOUT);
+        assertThat(reply.detail()).as("its detail").startsWith("not connected: ");
+    }
+
+    /**
+     * Issue 25 item 3: closing the node ends the releases waiting for its connection ("closed");
+     * other commands do not wait, they fail at once while the node reconnects.
+     */
+    @Test
+    void closingTheNodeEndsTheReleasesWaitingForItsConnection() throws Exception {
+        LettuceNode node = connected(client(1_000), redis.proxiedUris().get(0), Duration.ofSeconds(10));
+        redis.proxy(0).blackhole();
+        closeConnectionOf(node);
+
+        CompletableFuture<NodeReply> waiting = node.release("closing", "ours");
+        CompletableFuture<NodeReply> acquire = node.acquire("closing", "ours", 10_000);
+        boolean waitedBeforeClose = !waiting.isDone();
+        boolean acquireFailedAtOnce = acquire.isDone();
+        node.close();
+        NodeReply reply = waiting.get(5, TimeUnit.SECONDS);
+
+        assertThat(waitedBeforeClose).as("the release was waiting for the connection: " + waiting).isTrue();
+        assertThat(reply).as("the waiting release after close").isEqualTo(NodeReply.error("closed"));
+        assertThat(acquireFailedAtOnce).as("an acquire while reconnecting failed at once: " + acquire).isTrue();
+        assertThat(acquire.get(5, TimeUnit.SECONDS).detail()).as("its detail").startsWith("not connected: ");
+    }
+
+    /** Issue 25 item 3: releases waiting for a connection are bounded by the request queue's size; the rest fail at once. */
+    @Test
+    void releasesWaitingForAConnectionAreBoundedByTheRequestQueueSize() throws Exception {
+        LettuceNode node = connected(client(8), redis.proxiedUris().get(0), Duration.ofSeconds(10));
+        redis.proxy(0).blackhole();
+        closeConnectionOf(node);
+
+        List<CompletableFuture<NodeReply>> releases = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            releases.add(node.release("bounded-" + i, "ours"));
+        }
+        List<NodeReply> failedAtOnce = releases.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join)
+                .toList();
+        node.close();
+
+        assertThat(failedAtOnce).as("releases of 10 that failed at once, with 8 allowed to wait").hasSize(2)
+                .allSatisfy(reply -> assertThat(reply.detail()).contains("already wait for a connection"));
+    }
+
+    /**
+     * A command queued for one connection and not yet written when that connection closed was
+     * written by the next writer on whatever connection it wrote for: a SET NX given up on the old
+     * connection could land late on the new one. Each command now goes to its own connection.
+     */
+    @Test
+    void aCommandQueuedForAClosedConnectionIsNotWrittenOnTheNextOne() throws Exception {
+        LettuceNode node = connected(client(1_000), redis.proxiedUris().get(0));
+        Object first = field(node, LettuceNode.class, "connection");
+        AtomicBoolean writing = writing(node);
+        assertThat(writing.compareAndSet(false, true)).as("held the writer's flag").isTrue();
+        CompletableFuture<NodeReply> acquire;
+        try {
+            acquire = node.acquire("queued-for-the-old", "ours", 60_000);
+            redis.proxy(0).resetConnections();
+            await("a new connection").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> field(node, LettuceNode.class, "connection") != first && node.isConnected());
+        } finally {
+            writing.set(false);
+        }
+        NodeReply ping = node.ping().get(5, TimeUnit.SECONDS);
+
+        assertThat(ping.isOk()).as("a ping on the new connection: " + ping).isTrue();
+        assertThat(redis.node(0).command("GET", "queued-for-the-old")).as("the key of the SET queued for the old connection")
+                .isNull();
+        assertThat(acquire.get(5, TimeUnit.SECONDS).isOk()).as("the acquire queued for the old connection").isFalse();
     }
 }
