@@ -163,22 +163,18 @@ public final class Lease implements AutoCloseable {
 
     /**
      * Ends a lease whose renewal failed while its work may still run (the work is no longer
-     * watched, or cannot be stopped): while it is still valid (the renewal failed only because too
-     * few nodes answered in time) it is {@link #letExpire() left to expire}, since releasing it
-     * would let another holder in while that work runs; once it is no longer valid (its validity
-     * ran out, or a quorum refused the renewal) it is {@link #release() released} on the nodes
-     * where it still holds this lease's value. The ShedLock provider and the Spring Integration
-     * registry end their locks so when an extension or a re-entrant renewal fails.
+     * watched, or cannot be stopped): it is {@link #letExpire() left to expire} on every node,
+     * valid or not. Releasing it would let another holder in while that work runs: at once where
+     * the renewal failed only because too few nodes answered in time, and before the keys' own TTL
+     * where its validity ran out or a majority lost its key. The ShedLock provider and the Spring
+     * Integration registry end their locks so when an extension or a re-entrant renewal fails.
      *
-     * @return true when it was left to expire, false when it was released (or had already ended)
+     * @return true when it was still valid, false when it was no longer (or had already ended)
      */
     public boolean relinquish() {
-        if (held.isHeld()) {
-            held.letExpire();
-            return true;
-        }
-        release();
-        return false;
+        boolean valid = held.isHeld();
+        held.letExpire();
+        return valid;
     }
 
     /** As {@link #release()}. */

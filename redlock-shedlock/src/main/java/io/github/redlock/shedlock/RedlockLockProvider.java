@@ -59,8 +59,8 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  * <p><b>{@link SimpleLock#extend(Duration, Duration)}</b> renews the lock on a quorum for the new
  * {@code lockAtMostFor} ({@link Redlock#extend}) and returns the new lock, or empty when the lock has
  * expired, was taken over, or too few nodes answered; the old lock then ends as
- * {@link Lease#relinquish()} says: left to expire while still valid (the task holding it may still
- * run), released where it still stands once no longer valid. A lock's minimum hold is the later of
+ * {@link Lease#relinquish()} says: left to expire, valid or not (the task holding it may still
+ * run). A lock's minimum hold is the later of
  * its grant's and its extension's {@code lockAtLeastUntil}.
  *
  * <p><b>Meters.</b> Each lock call is named ({@link LockRequest#withName(String)}) by its lock name,

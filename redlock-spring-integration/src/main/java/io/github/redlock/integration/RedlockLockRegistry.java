@@ -52,9 +52,8 @@ import org.springframework.scheduling.TaskScheduler;
  *       each heartbeat while it leads, so a leader that lost its quorum, or was paused past its TTL
  *       and replaced, learns it at its next heartbeat and is revoked. When the renewal fails, this
  *       thread's whole hold ends (the hold count drops to zero, and the lease ends as
- *       {@link Lease#relinquish()} says: a lock still valid, whose renewal failed only because too
- *       few nodes answered in time, is left to expire, since the outer work may still run; otherwise
- *       it is released where it still stands): a re-entrant {@code tryLock}
+ *       {@link Lease#relinquish()} says: left to expire, valid or not, since the outer work may
+ *       still run): a re-entrant {@code tryLock}
  *       returns false, a re-entrant {@code lock()} or
  *       {@code lockInterruptibly()} throws {@link IllegalStateException}, and the outer
  *       {@code unlock()} calls of that thread then throw {@link IllegalStateException} as for any
