@@ -179,7 +179,9 @@ public final class LettuceNode implements Node {
         this.connectUri = RedisURI.builder(uri)
                 .withTimeout(uri.getTimeout().compareTo(attemptBound) < 0 ? uri.getTimeout() : attemptBound).build();
         this.writeChunk = Math.min(MAX_WRITE_CHUNK, Math.max(1, client.getOptions().getRequestQueueSize() / 4));
-        this.maxAwaiting = Math.max(1, client.getOptions().getRequestQueueSize());
+        // Half the request queue: the parked cleanups go out together on a new connection that also
+        // carries SCRIPT LOAD, INFO and the calls right after it, and Lettuce refuses a batch whole.
+        this.maxAwaiting = Math.max(1, client.getOptions().getRequestQueueSize() / 2);
         client.addListener(disconnects);
     }
 
@@ -220,7 +222,9 @@ public final class LettuceNode implements Node {
                 }
                 // Loaded now, so the first renewals after a (re)connect need no NOSCRIPT round trip.
                 connected.async().scriptLoad(Scripts.EXTEND.text());
-                install(connected);
+                if (!install(connected)) {
+                    return CompletableFuture.completedFuture(NodeReply.error("closed"));
+                }
                 return identify(connected);
             } finally {
                 connecting.set(false);
@@ -413,12 +417,19 @@ public final class LettuceNode implements Node {
         close();
     }
 
-    /** Makes {@code connected} the node's connection and closes the one it replaces, if any. */
-    private void install(StatefulRedisConnection<String, String> connected) {
+    /**
+     * Makes {@code connected} the node's connection and closes the one it replaces, if any; or, when
+     * the node was closed (or excluded) meanwhile, closes {@code connected} and returns false.
+     */
+    private boolean install(StatefulRedisConnection<String, String> connected) {
         StatefulRedisConnection<String, String> previous;
         StatefulRedisConnection<String, String> wasRetired;
         List<Runnable> relays = new ArrayList<>();
         synchronized (this) {
+            if (closed) { // close() sets the flag before it takes this lock: it saw no connection to close
+                connected.closeAsync();
+                return false;
+            }
             previous = connection;
             wasRetired = retired;
             retired = null; // cleanups take the new connection from now on
@@ -446,6 +457,7 @@ public final class LettuceNode implements Node {
         if (!connected.isOpen()) { // closed before it was installed: its disconnect was ignored
             lost(connected, "connection lost", false);
         }
+        return true;
     }
 
     /**
