@@ -3,6 +3,7 @@ package io.github.redlock;
 import io.github.redlock.internal.LettuceNode;
 import io.github.redlock.internal.Quorum;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ final class ServerAliases {
     private final Set<String> reported = new HashSet<>();
     // Guarded by this: entries whose server was identified at startup or since.
     private final Set<Integer> identified = new HashSet<>();
+    // Guarded by this: entries taken out as aliases of another entry.
+    private final Set<Integer> taken = new HashSet<>();
     private volatile boolean started;
 
     ServerAliases(List<LettuceNode> nodes, List<RedisServer> servers) {
@@ -50,38 +53,44 @@ final class ServerAliases {
      * @throws InvalidRedlockSettingException naming both entries, when {@code refuse} and an alias was found
      */
     Map<Integer, String> checkAtStartup(boolean refuse) {
-        started = true;
+        Map<Integer, String> excluded = new TreeMap<>();
+        // One decision under the lock, over one reading of the run_ids: an entry identified meanwhile
+        // waits for it (identifiedAgain), so the two paths never each take out one entry of a pair.
         synchronized (this) {
+            started = true;
+            List<@Nullable String> ids = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
-                if (nodes.get(i).runId() != null) {
+                String id = nodes.get(i).runId();
+                ids.add(id);
+                if (id != null) {
                     identified.add(i);
                 }
             }
-        }
-        Map<Integer, String> excluded = new TreeMap<>();
-        for (int later = 1; later < nodes.size(); later++) {
-            String id = nodes.get(later).runId();
-            for (int first = 0; first < later && id != null; first++) {
-                if (excluded.containsKey(first) || !id.equals(nodes.get(first).runId())) {
-                    continue;
-                }
-                String same = same(first, later, id);
-                if (refuse) {
-                    throw new InvalidRedlockSettingException("servers", later,
-                            same + ": list each server once; a quorum needs independent servers");
-                }
-                synchronized (this) {
+            for (int later = 1; later < nodes.size(); later++) {
+                String id = ids.get(later);
+                for (int first = 0; first < later && id != null; first++) {
+                    if (excluded.containsKey(first) || !id.equals(ids.get(first))) {
+                        continue;
+                    }
+                    String same = same(first, later, id);
+                    if (refuse) {
+                        throw new InvalidRedlockSettingException("servers", later,
+                                same + ": list each server once; a quorum needs independent servers");
+                    }
                     reported.add(first + "," + later);
+                    taken.add(later);
+                    excluded.put(later, "not counted: " + same);
+                    break;
                 }
-                excluded.put(later, "not counted: " + same);
-                nodes.get(later).exclude("not counted: " + same);
-                LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + later + "] is not counted: every lock"
-                        + " command on it fails, so that one server cannot cast two votes; the quorum stays "
-                        + Quorum.of(nodes.size()) + " of " + nodes.size() + " entries. List each server once;"
-                        + " a quorum needs independent servers");
-                break;
             }
         }
+        excluded.forEach((later, why) -> {
+            nodes.get(later).exclude(why);
+            LOG.log(Level.WARNING, "Redlock: " + why.substring("not counted: ".length()) + ". servers[" + later
+                    + "] is not counted: every lock command on it fails, so that one server cannot cast two votes;"
+                    + " the quorum stays " + Quorum.of(nodes.size()) + " of " + nodes.size() + " entries. List each"
+                    + " server once; a quorum needs independent servers");
+        });
         return excluded;
     }
 
@@ -101,11 +110,18 @@ final class ServerAliases {
         boolean firstTime;
         boolean report = false;
         synchronized (this) {
+            if (taken.contains(index)) {
+                return;
+            }
             firstTime = identified.add(index);
             for (int other = 0; other < nodes.size(); other++) {
-                if (other != index && identified.contains(other) && id.equals(nodes.get(other).runId())) {
+                if (other != index && identified.contains(other) && !taken.contains(other)
+                        && id.equals(nodes.get(other).runId())) {
                     alias = other;
                     report = reported.add(Math.min(index, other) + "," + Math.max(index, other));
+                    if (firstTime) {
+                        taken.add(index);
+                    }
                     break;
                 }
             }
