@@ -45,7 +45,10 @@ class FillInCheckCostIntegrationTests {
             long checks = evals(0) - before;
             System.out.println("[cost] " + LEASES + " leases held for their TTL of " + TTL.toMillis() + " ms: " + checks
                     + " check scripts on one node (" + (double) checks / LEASES + " per lease)");
-            assertThat(checks).as("check scripts on node 0: at 1/3 and 2/3 of each lease's TTL").isEqualTo(2L * LEASES);
+            // Plus at most one: the node checks' read-only ACL script after connecting (NodeChecks) may land
+            // after `before` was read.
+            assertThat(checks).as("check scripts on node 0: at 1/3 and 2/3 of each lease's TTL")
+                    .isBetween(2L * LEASES, 2L * LEASES + 1);
             assertThat(redlock.fillInCounts()).as("nothing re-created or reported").isEqualTo(new FillInCounts(0, 0, 0));
         }
     }
