@@ -83,61 +83,45 @@ class WaitingIntegrationTests {
 
     @Test
     void aFailedSubscriptionIsTriedAgainWhileTheLineWaits() throws Exception {
-        String channel = Waiting.channel("retried");
-        List<String> uris = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            // The first node refuses the channel at first.
-            redis.node(i).command("ACL", "SETUSER", "listener", "on", ">secret", "~*", "+@all",
-                    i == 0 ? "resetchannels" : "allchannels");
-            uris.add("redis://listener:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
-        }
-        try (Redlock holder = engine(NO_POLLING);
-                Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
-                        .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).reconnectInterval(Duration.ofMillis(200))
-                        .build()) {
-            Lease held = holder.lock("retried", TTL).orElseThrow();
-            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("retried", TTL)
-                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
-            await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 2);
-
-            redis.node(0).command("ACL", "SETUSER", "listener", "allchannels");
-
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(subscribers(channel))
-                    .as("nodes subscribed once the first allows the channel").isEqualTo(3));
-            held.release();
-            LockResult result = waiting.get(30, TimeUnit.SECONDS);
-            assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
-            result.lease().orElseThrow().release();
-        } finally {
-            for (int i = 0; i < 3; i++) {
-                redis.node(i).command("ACL", "DELUSER", "listener");
-            }
-        }
+        // The first node refuses the channel at first.
+        wokenOnceTheFirstNodeLetsTheListenerIn("retried", "resetchannels", "allchannels",
+                "nodes subscribed once the first allows the channel");
     }
 
     @Test
     void aFailedSubscriptionConnectionIsTriedAgainWhileTheLineWaits() throws Exception {
-        String channel = Waiting.channel("reconnected");
+        // The first node refuses the user at first: no connection to it, commands or pub/sub.
+        wokenOnceTheFirstNodeLetsTheListenerIn("reconnected", "off", "on",
+                "nodes subscribed once the first lets the user in");
+    }
+
+    /**
+     * A waiter whose ACL user the first of 3 nodes refuses ({@code refused}: a channel rule or the
+     * user's state) subscribes there once that node allows it ({@code allowed}), and is woken by the
+     * release notice, never by polling.
+     */
+    private void wokenOnceTheFirstNodeLetsTheListenerIn(String resource, String refused, String allowed,
+            String subscribedOnceAllowed) throws Exception {
+        String channel = Waiting.channel(resource);
         List<String> uris = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            // The first node refuses the user at first: no connection to it, commands or pub/sub.
-            redis.node(i).command("ACL", "SETUSER", "listener", i == 0 ? "off" : "on", ">secret", "~*", "+@all",
-                    "allchannels");
+            redis.node(i).command("ACL", "SETUSER", "listener", "on", ">secret", "~*", "+@all", "allchannels",
+                    i == 0 ? refused : allowed);
             uris.add("redis://listener:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
         }
         try (Redlock holder = engine(NO_POLLING);
                 Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).retryCount(0)
                         .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).reconnectInterval(Duration.ofMillis(200))
                         .build()) {
-            Lease held = holder.lock("reconnected", TTL).orElseThrow();
-            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("reconnected", TTL)
+            Lease held = holder.lock(resource, TTL).orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of(resource, TTL)
                     .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
             await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 2);
 
-            redis.node(0).command("ACL", "SETUSER", "listener", "on");
+            redis.node(0).command("ACL", "SETUSER", "listener", allowed);
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(subscribers(channel))
-                    .as("nodes subscribed once the first lets the user in").isEqualTo(3));
+                    .as(subscribedOnceAllowed).isEqualTo(3));
             held.release();
             LockResult result = waiting.get(30, TimeUnit.SECONDS);
             assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
