@@ -53,7 +53,7 @@ final class ServerAliases {
      * @throws InvalidRedlockSettingException naming both entries, when {@code refuse} and an alias was found
      */
     Map<Integer, String> checkAtStartup(boolean refuse) {
-        Map<Integer, String> excluded = new TreeMap<>();
+        Map<Integer, String> aliases = new TreeMap<>(); // later entry -> why it is the same server as an earlier one
         // One decision under the lock, over one reading of the run_ids: an entry identified meanwhile
         // waits for it (identifiedAgain), so the two paths never each take out one entry of a pair.
         synchronized (this) {
@@ -69,7 +69,7 @@ final class ServerAliases {
             for (int later = 1; later < nodes.size(); later++) {
                 String id = ids.get(later);
                 for (int first = 0; first < later && id != null; first++) {
-                    if (excluded.containsKey(first) || !id.equals(ids.get(first))) {
+                    if (aliases.containsKey(first) || !id.equals(ids.get(first))) {
                         continue;
                     }
                     String same = same(first, later, id);
@@ -79,14 +79,17 @@ final class ServerAliases {
                     }
                     reported.add(first + "," + later);
                     taken.add(later);
-                    excluded.put(later, "not counted: " + same);
+                    aliases.put(later, same);
                     break;
                 }
             }
         }
-        excluded.forEach((later, why) -> {
+        Map<Integer, String> excluded = new TreeMap<>();
+        aliases.forEach((later, same) -> {
+            String why = "not counted: " + same;
+            excluded.put(later, why);
             nodes.get(later).exclude(why);
-            LOG.log(Level.WARNING, "Redlock: " + why.substring("not counted: ".length()) + ". servers[" + later
+            LOG.log(Level.WARNING, "Redlock: " + same + ". servers[" + later
                     + "] is not counted: every lock command on it fails, so that one server cannot cast two votes;"
                     + " the quorum stays " + Quorum.of(nodes.size()) + " of " + nodes.size() + " entries. List each"
                     + " server once; a quorum needs independent servers");
