@@ -45,6 +45,8 @@ final class HeldLock {
     private final String value;
     private final long acquiredAtNanos;
     private final FillIn fillIn;
+    /** What the grant leaves behind once the lock ends (a waiting call's places in some nodes' queues). */
+    private final Runnable grantEnded;
     private final CompletableFuture<Lease> lost = new CompletableFuture<>();
     private final Lease lease;
     /** The fencing token handed out with the grant; 0 for an unfenced lease (tokens are positive). */
@@ -78,6 +80,7 @@ final class HeldLock {
         this.nodes = grant.ballot().okCount();
         this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
+        this.grantEnded = grant.leaseEnded();
         this.lease = new Lease(this);
     }
 
@@ -531,6 +534,7 @@ final class HeldLock {
         if (renewalCancel != null) {
             renewalCancel.run();
         }
+        grantEnded.run();
         table.remove(this);
     }
 

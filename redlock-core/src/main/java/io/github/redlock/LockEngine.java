@@ -185,8 +185,17 @@ final class LockEngine {
      * @param validUntilNanos when the validity runs out
      * @param attempts how many attempts the call made
      * @param fencingToken the token handed out with a fenced grant; 0 when unfenced
+     * @param leaseEnded to run once the lease of this grant ended: a call that waited leaves the waiter
+     *        queues of the nodes that did not grant it (see {@link Acquisition#leaseEnded()})
      */
-    record Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken) {
+    record Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken,
+            Runnable leaseEnded) {
+
+        private static final Runnable NOTHING = () -> { };
+
+        Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken) {
+            this(ballot, decidedAtNanos, validUntilNanos, attempts, fencingToken, NOTHING);
+        }
 
         Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts) {
             this(ballot, decidedAtNanos, validUntilNanos, attempts, 0);
@@ -226,6 +235,12 @@ final class LockEngine {
         private boolean noticed;
         private boolean retryArmed;
         private @Nullable Runnable timer;
+        /**
+         * After a grant: the nodes that did not grant it, whose waiter queues keep this call's entry
+         * until its lease ends (null until every node answered the grant, and once left).
+         */
+        private @Nullable List<Integer> keptPlaces;
+        private boolean leaseEnded;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
                 NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
@@ -383,6 +398,12 @@ final class LockEngine {
             }
         }
 
+        /**
+         * Leaves the nodes' waiter queues. A granted call leaves, once every node answered, only those
+         * where it set the key: the others keep its place (ahead of every waiter behind it) until its
+         * lease ends, so that a waiter woken by a release there cannot take them before the lease's
+         * fill-in does, while the nodes it was granted on may lose their keys (issue 25).
+         */
         private void leaveQueues(Object outcome) {
             boolean first;
             synchronized (this) {
@@ -391,17 +412,69 @@ final class LockEngine {
                 }
                 first = attempts == 1;
             }
-            List<CompletableFuture<NodeReply>> left = new ArrayList<>();
-            for (int i = 0; i < nodes.size(); i++) {
-                // A first attempt has no place yet: it entered no queue where it set the key. Any later
-                // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
-                if (!(first && outcome instanceof Grant grant && grant.ballot().okAt(i))) {
-                    left.add(nodes.get(i).leaveQueue(key, value));
+            if (!(outcome instanceof Grant grant)) {
+                List<Integer> every = new ArrayList<>();
+                for (int i = 0; i < nodes.size(); i++) {
+                    every.add(i);
                 }
+                leave(every);
+                return;
             }
-            CompletableFuture<List<NodeReply>> all = allOf(left);
-            leaving.add(all);
-            all.whenComplete((done, error) -> leaving.remove(all));
+            track(grant.ballot().complete().thenAccept(all -> {
+                List<Integer> granted = new ArrayList<>();
+                List<Integer> kept = new ArrayList<>();
+                for (int i = 0; i < nodes.size(); i++) {
+                    // A first attempt has no place yet: it entered no queue where it set the key. Any later
+                    // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
+                    if (!all.okAt(i)) {
+                        kept.add(i);
+                    } else if (!first) {
+                        granted.add(i);
+                    }
+                }
+                synchronized (this) {
+                    if (!leaseEnded) {
+                        keptPlaces = kept;
+                        kept = List.of();
+                    }
+                }
+                granted.addAll(kept);
+                leave(granted);
+            }));
+        }
+
+        /**
+         * The lease of this call's grant ended (released, let expire, lost or abandoned): leaves the
+         * queues of the nodes that did not grant it. Sent before the release, on the same connections,
+         * so a waiter woken by the release does not find this call's entry ahead of it.
+         */
+        void leaseEnded() {
+            List<Integer> kept;
+            synchronized (this) {
+                leaseEnded = true;
+                kept = keptPlaces;
+                keptPlaces = null;
+            }
+            if (kept != null) {
+                leave(kept);
+            }
+        }
+
+        private void leave(List<Integer> indexes) {
+            if (indexes.isEmpty()) {
+                return;
+            }
+            List<CompletableFuture<NodeReply>> left = new ArrayList<>(indexes.size());
+            for (int index : indexes) {
+                left.add(nodes.get(index).leaveQueue(key, value));
+            }
+            track(allOf(left));
+        }
+
+        /** Kept until done, so that {@link #leftQueues()} at close waits for it. */
+        private void track(CompletableFuture<?> removal) {
+            leaving.add(removal);
+            removal.whenComplete((done, error) -> leaving.remove(removal));
         }
 
         String resource() {
@@ -547,7 +620,8 @@ final class LockEngine {
         long validUntil = Validity.deadline(start, a.ttlMillis * 1_000_000L, options.driftFactor());
         if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0) {
             if (a.fencing == null) {
-                a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts()));
+                a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), 0,
+                        a.queued ? a::leaseEnded : Grant.NOTHING));
             } else {
                 fence(a, ballot, validUntil);
             }
