@@ -71,6 +71,17 @@ final class Ballot {
         return complete;
     }
 
+    /** The nodes that have not said OK (yet): refused, erred, timed out or not answered. */
+    synchronized List<Integer> notOk() {
+        List<Integer> indexes = new java.util.ArrayList<>();
+        for (int i = 0; i < replies.length; i++) {
+            if (replies[i] == null || !replies[i].isOk()) {
+                indexes.add(i);
+            }
+        }
+        return List.copyOf(indexes);
+    }
+
     /** Whether node {@code index} said OK (false while it has not answered). */
     synchronized boolean okAt(int index) {
         NodeReply reply = replies[index];

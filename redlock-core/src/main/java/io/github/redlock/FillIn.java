@@ -66,6 +66,11 @@ final class FillIn {
     private long checkPeriodNanos;
     private int fastTries;
     private int slowTries;
+    /**
+     * The nodes where a try may have reserved the lease's place in the waiter queue (another value
+     * held the key, or the try is unanswered or failed), left when the lease ends.
+     */
+    private final TreeSet<Integer> reserved = new TreeSet<>();
     /** Raised by each restart: a round of an earlier one neither reports where the key stands nor goes on. */
     private long generation;
     /** Set once the lease ended or was lost: nothing more is scheduled. */
@@ -152,6 +157,19 @@ final class FillIn {
         }
     }
 
+    /**
+     * Once stopped: the nodes where a try may have reserved the lease's place in the waiter queue
+     * (see {@link io.github.redlock.internal.Node#fillIn}), for the lease to leave as it ends; empty
+     * after the first call.
+     */
+    java.util.Set<Integer> takeReserved() {
+        synchronized (held) {
+            java.util.Set<Integer> places = new TreeSet<>(reserved);
+            reserved.clear();
+            return places;
+        }
+    }
+
     private void cancelPending() {
         Runnable cancel = pending;
         pending = null;
@@ -223,6 +241,9 @@ final class FillIn {
             }
             for (int index : targets) {
                 replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis, held.token()));
+                if (held.token() == 0 && !stopped) {
+                    reserved.add(index); // until it answers OK (the script then removed any place)
+                }
             }
         });
         if (!sent || targets.isEmpty()) {
@@ -246,6 +267,9 @@ final class FillIn {
                 String address = engine.addresses().get(index);
                 NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
                 boolean found = !reply.isOk() && held.value().equals(reply.holder());
+                if (reply.isOk()) {
+                    reserved.remove(index);
+                }
                 if (reply.isOk() || found) {
                     missing.remove(index);
                     refused.remove(index);

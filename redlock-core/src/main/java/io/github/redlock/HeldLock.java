@@ -45,8 +45,8 @@ final class HeldLock {
     private final String value;
     private final long acquiredAtNanos;
     private final FillIn fillIn;
-    /** What the grant leaves behind once the lock ends (a waiting call's places in some nodes' queues). */
-    private final Runnable grantEnded;
+    /** The nodes whose waiter queues keep the waiting call's place after the grant, until the lock ends. */
+    private final List<Integer> placesKept;
     private final CompletableFuture<Lease> lost = new CompletableFuture<>();
     private final Lease lease;
     /** The fencing token handed out with the grant; 0 for an unfenced lease (tokens are positive). */
@@ -80,7 +80,12 @@ final class HeldLock {
         this.nodes = grant.ballot().okCount();
         this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
-        this.grantEnded = grant.leaseEnded();
+        if (fillIn) {
+            this.placesKept = grant.placesKept();
+        } else { // tests that show what fill-in prevents: the lease keeps no place for its fill-in either
+            this.placesKept = List.of();
+            engine.leaveQueues(key, value, grant.placesKept());
+        }
         this.lease = new Lease(this);
     }
 
@@ -531,10 +536,13 @@ final class HeldLock {
             renewalDue = null;
         }
         fillIn.stop();
+        java.util.Set<Integer> places = fillIn.takeReserved();
         if (renewalCancel != null) {
             renewalCancel.run();
         }
-        grantEnded.run();
+        // Before any release is sent, on the same connections: a waiter woken by the release finds no place kept.
+        places.addAll(placesKept);
+        engine.leaveQueues(key, value, places);
         table.remove(this);
     }
 

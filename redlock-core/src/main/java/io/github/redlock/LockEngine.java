@@ -10,6 +10,7 @@ import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Arrays;
 import java.util.Set;
@@ -185,16 +186,15 @@ final class LockEngine {
      * @param validUntilNanos when the validity runs out
      * @param attempts how many attempts the call made
      * @param fencingToken the token handed out with a fenced grant; 0 when unfenced
-     * @param leaseEnded to run once the lease of this grant ended: a call that waited leaves the waiter
-     *        queues of the nodes that did not grant it (see {@link Acquisition#leaseEnded()})
+     * @param placesKept the nodes whose waiter queues keep a waiting call's entry after its grant
+     *        (those that had not said OK when it was decided), to be left when its lease ends (see
+     *        {@link Acquisition#leaveQueues}); empty for a call that did not wait
      */
     record Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken,
-            Runnable leaseEnded) {
-
-        private static final Runnable NOTHING = () -> { };
+            List<Integer> placesKept) {
 
         Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts, long fencingToken) {
-            this(ballot, decidedAtNanos, validUntilNanos, attempts, fencingToken, NOTHING);
+            this(ballot, decidedAtNanos, validUntilNanos, attempts, fencingToken, List.of());
         }
 
         Grant(Ballot ballot, long decidedAtNanos, long validUntilNanos, int attempts) {
@@ -235,12 +235,6 @@ final class LockEngine {
         private boolean noticed;
         private boolean retryArmed;
         private @Nullable Runnable timer;
-        /**
-         * After a grant: the nodes that did not grant it, whose waiter queues keep this call's entry
-         * until its lease ends (null until every node answered the grant, and once left).
-         */
-        private @Nullable List<Integer> keptPlaces;
-        private boolean leaseEnded;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
                 NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
@@ -399,10 +393,12 @@ final class LockEngine {
         }
 
         /**
-         * Leaves the nodes' waiter queues. A granted call leaves, once every node answered, only those
-         * where it set the key: the others keep its place (ahead of every waiter behind it) until its
-         * lease ends, so that a waiter woken by a release there cannot take them before the lease's
-         * fill-in does, while the nodes it was granted on may lose their keys (issue 25).
+         * Leaves the nodes' waiter queues. A granted call leaves only those of the nodes that had said
+         * OK when it was decided, at once: the others keep its place (ahead of every waiter behind it)
+         * until its lease ends, when the lease leaves them before its release (see
+         * {@link Grant#placesKept()}), so that a waiter woken by a release there cannot take them
+         * before the lease's fill-in does while the nodes it was granted on may lose their keys
+         * (issue 25).
          */
         private void leaveQueues(Object outcome) {
             boolean first;
@@ -412,69 +408,17 @@ final class LockEngine {
                 }
                 first = attempts == 1;
             }
-            if (!(outcome instanceof Grant grant)) {
-                List<Integer> every = new ArrayList<>();
-                for (int i = 0; i < nodes.size(); i++) {
-                    every.add(i);
-                }
-                leave(every);
-                return;
-            }
-            track(grant.ballot().complete().thenAccept(all -> {
-                List<Integer> granted = new ArrayList<>();
-                List<Integer> kept = new ArrayList<>();
-                for (int i = 0; i < nodes.size(); i++) {
+            List<Integer> left = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                if (!(outcome instanceof Grant grant)) {
+                    left.add(i);
+                } else if (!first && !grant.placesKept().contains(i)) {
                     // A first attempt has no place yet: it entered no queue where it set the key. Any later
                     // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
-                    if (!all.okAt(i)) {
-                        kept.add(i);
-                    } else if (!first) {
-                        granted.add(i);
-                    }
+                    left.add(i);
                 }
-                synchronized (this) {
-                    if (!leaseEnded) {
-                        keptPlaces = kept;
-                        kept = List.of();
-                    }
-                }
-                granted.addAll(kept);
-                leave(granted);
-            }));
-        }
-
-        /**
-         * The lease of this call's grant ended (released, let expire, lost or abandoned): leaves the
-         * queues of the nodes that did not grant it. Sent before the release, on the same connections,
-         * so a waiter woken by the release does not find this call's entry ahead of it.
-         */
-        void leaseEnded() {
-            List<Integer> kept;
-            synchronized (this) {
-                leaseEnded = true;
-                kept = keptPlaces;
-                keptPlaces = null;
             }
-            if (kept != null) {
-                leave(kept);
-            }
-        }
-
-        private void leave(List<Integer> indexes) {
-            if (indexes.isEmpty()) {
-                return;
-            }
-            List<CompletableFuture<NodeReply>> left = new ArrayList<>(indexes.size());
-            for (int index : indexes) {
-                left.add(nodes.get(index).leaveQueue(key, value));
-            }
-            track(allOf(left));
-        }
-
-        /** Kept until done, so that {@link #leftQueues()} at close waits for it. */
-        private void track(CompletableFuture<?> removal) {
-            leaving.add(removal);
-            removal.whenComplete((done, error) -> leaving.remove(removal));
+            LockEngine.this.leaveQueues(key, value, left);
         }
 
         String resource() {
@@ -621,7 +565,7 @@ final class LockEngine {
         if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0) {
             if (a.fencing == null) {
                 a.decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, a.attempts(), 0,
-                        a.queued ? a::leaseEnded : Grant.NOTHING));
+                        a.queued ? ballot.notOk() : List.of()));
             } else {
                 fence(a, ballot, validUntil);
             }
@@ -820,7 +764,7 @@ final class LockEngine {
      */
     CompletableFuture<NodeReply> fillIn(int node, String key, String value, long ttlMillis, long token) {
         return token > 0 ? nodes.get(node).fillInFenced(key, value, ttlMillis, token, counter(ttlMillis))
-                : nodes.get(node).acquireOrReportHolder(key, value, ttlMillis);
+                : nodes.get(node).fillIn(key, value, ttlMillis);
     }
 
     /** Counts a round of fill-in tries. */
@@ -863,6 +807,23 @@ final class LockEngine {
         } catch (RejectedExecutionException e) {
             return null;
         }
+    }
+
+    /**
+     * Removes {@code value}'s entries from the waiter queues of {@code key} on the nodes {@code indexes};
+     * {@link #leftQueues()} waits for it.
+     */
+    void leaveQueues(String key, String value, Collection<Integer> indexes) {
+        if (indexes.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<NodeReply>> left = new ArrayList<>(indexes.size());
+        for (int index : indexes) {
+            left.add(nodes.get(index).leaveQueue(key, value));
+        }
+        CompletableFuture<List<NodeReply>> all = allOf(left);
+        leaving.add(all);
+        all.whenComplete((done, error) -> leaving.remove(all));
     }
 
     /** Completes once the waiter-queue entries of the calls that ended have been removed from the nodes (or failed to be). */

@@ -687,7 +687,7 @@ public final class Redlock implements AutoCloseable {
             return redlock;
         }
 
-        /** Not an option: lets the safety tests show what happens without fill-in. */
+        /** Not an option: lets the safety tests show what happens without fill-in (and without the places a lease keeps in waiter queues for it). */
         Builder withoutFillIn() {
             fillIn = false;
             return this;

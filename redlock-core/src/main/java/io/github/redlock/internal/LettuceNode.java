@@ -556,6 +556,13 @@ public final class LettuceNode implements Node {
                 Long.toString(ttlMillis))), LettuceNode::acquireReply);
     }
 
+    /** Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key. */
+    @Override
+    public CompletableFuture<NodeReply> fillIn(String key, String value, long ttlMillis) {
+        return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FILL_IN_RESERVING.text(), key,
+                Waiting.queueKey(key), value, Long.toString(ttlMillis))), LettuceNode::acquireReply);
+    }
+
     private static NodeReply acquireReply(@Nullable List<Object> reply) {
         if (reply == null || reply.isEmpty()) {
             return NodeReply.error("unexpected reply to the lock script");

@@ -79,6 +79,16 @@ public interface Node extends AutoCloseable {
         return acquireOrReportHolder(key, value, ttlMillis);
     }
 
+    /**
+     * A fill-in try of a held lease: as {@link #acquireOrReportHolder}, and where another value holds
+     * the key, reserves the lease's place at the head of the key's waiter queue until the next try
+     * or {@code ttlMillis} (see {@link Waiting}); {@link #leaveQueue} removes it. By default, for
+     * nodes without a queue: as {@link #acquireOrReportHolder}.
+     */
+    default CompletableFuture<NodeReply> fillIn(String key, String value, long ttlMillis) {
+        return acquireOrReportHolder(key, value, ttlMillis);
+    }
+
     /** Removes {@code value}'s entry from the key's waiter queue, if any; by default nothing. */
     default CompletableFuture<NodeReply> leaveQueue(String key, String value) {
         return CompletableFuture.completedFuture(NodeReply.OK);

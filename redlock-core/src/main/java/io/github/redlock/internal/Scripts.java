@@ -261,6 +261,50 @@ final class Scripts {
             end
             return {0, redis.call('GET', KEYS[1]), string.format('%.0f', since)}""");
 
+    /**
+     * A fill-in try of a held lease: as {@link #ACQUIRE_OR_REPORT_HOLDER} on KEYS[1] (ARGV[1], PX
+     * ARGV[2]), and answers {0, ARGV[1]} when the key already holds the lease's value. Where another
+     * value holds the key, it also reserves the lease's place at the head of the key's waiter queue
+     * KEYS[2]: an entry of score 0 (ahead of every waiter, see {@link #ACQUIRE_QUEUED}), fresh for
+     * ARGV[2] ms (the lease's validity left), replacing the lease's earlier entries; so a waiter woken
+     * when that value is released cannot take the node before the next try does. Where it creates the
+     * key it removes the lease's entries. The queue is touched by {@code pcall}: a user whose ACL does
+     * not allow it, or a server at {@code maxmemory}, still gets the plain fill-in.
+     */
+    static final Script FILL_IN_RESERVING = new Script("""
+            local held = redis.call('GET', KEYS[1])
+            if held == ARGV[1] then
+              return {0, held}
+            end
+            local function unreserve()
+              local entries = redis.pcall('ZRANGE', KEYS[2], 0, -1)
+              if type(entries) ~= 'table' or entries.err then
+                return
+              end
+              for i = 1, #entries do
+                local member = entries[i]
+                local cut = string.find(member, ':', 1, true)
+                if cut and string.sub(member, cut + 1) == ARGV[1] then
+                  redis.pcall('ZREM', KEYS[2], member)
+                end
+              end
+            end
+            if held then
+              unreserve()
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              local ttl = tonumber(ARGV[2])
+              redis.pcall('ZADD', KEYS[2], 0, string.format('%.0f', now + ttl) .. ':' .. ARGV[1])
+              local left = redis.pcall('PTTL', KEYS[2])
+              if type(left) == 'number' and left < ttl then
+                redis.pcall('PEXPIRE', KEYS[2], ttl)
+              end
+              return {0, held}
+            end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            unreserve()
+            return {1}""");
+
     /** Removes the waiter ARGV[1]'s entry from the waiter queue KEYS[1] (see {@link #ACQUIRE_QUEUED}); answers how many. */
     static final Script LEAVE_QUEUE = new Script("""
             local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
