@@ -406,27 +406,52 @@ final class HeldLock {
      * over, too few nodes answered, or it had already ended. Never completes exceptionally.
      */
     CompletableFuture<Boolean> release() {
-        return end(true);
+        return end(Ending.RELEASE);
     }
 
     /**
-     * Ends a lock whose work never started (a grant nobody took, or one whose validity ran out before
-     * its work): released at once, whatever the minimum hold, since no work ran under it.
+     * {@link Lease#abandon()}: its holder says no work ran under it. Deleted at once, whatever the
+     * minimum hold, only when no work can have started under it: no locked call's work runs under it
+     * and it is not {@link #usable()} now (work may start under a usable lease, and its holder may
+     * have started some). Otherwise it ends as {@link #release()} does: after that work, with the
+     * minimum hold kept.
      */
     CompletableFuture<Boolean> abandon() {
-        return end(false);
+        return end(Ending.ABANDON);
+    }
+
+    /**
+     * Ends a lock whose work never started, as this package knows (a grant nobody took, or one whose
+     * validity ran out before its work): deleted at once, whatever the minimum hold, unless other
+     * work (a re-entered call's) runs under it: then it ends as {@link #release()} does.
+     */
+    CompletableFuture<Boolean> discard() {
+        return end(Ending.DISCARD);
+    }
+
+    /** How a lock is asked to end. */
+    private enum Ending {
+        /** As the request asked: minimum hold kept, deferred while work runs under it. */
+        RELEASE,
+        /** Its holder says no work ran: deleted at once unless work may run under it. */
+        ABANDON,
+        /** No work started, as this package knows: deleted at once unless work runs under it. */
+        DISCARD
     }
 
     /**
      * Stops every write for the lock, waits for a renewal in flight, then ends it: as asked (minimum
-     * hold kept; deferred while other work runs under it), or by deleting it at once.
+     * hold kept; deferred while other work runs under it), or by deleting it at once. Never deleted
+     * at once while work runs, or (abandoned) may run, under it.
      */
-    private CompletableFuture<Boolean> end(boolean asAsked) {
+    private CompletableFuture<Boolean> end(Ending how) {
         CompletableFuture<?> inFlight;
+        boolean asAsked;
         synchronized (this) {
             if (state != State.HELD) {
                 return CompletableFuture.completedFuture(false);
             }
+            asAsked = how == Ending.RELEASE || working > 0 || (how == Ending.ABANDON && usable());
             if (asAsked && working > 0) {
                 // Work still runs under it (a nested call's, re-entered): it stays held, renewed as
                 // asked, and is released when that work ends.

@@ -58,10 +58,25 @@ class LeaseEndingTests {
     }
 
     @Test
-    void abandonDeletesAtOnceWhateverTheMinimumHold() {
+    void abandonDeletesAnUnusableGrantAtOnceWhateverTheMinimumHold() {
         Lease lease = held(LockRequest.of("job", TTL).withMinimumHold(Duration.ofSeconds(5)));
+        ticker.advance(lease.remaining().minus(MARGIN)); // as a grant that arrives with only the margin left
         assertThat(lease.abandon()).isTrue();
         nodes.forEach(node -> assertThat(node.get("job")).as("deleted, not kept for the hold").isNull());
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.abandon()).as("once").isFalse();
+    }
+
+    @Test
+    void abandonKeepsTheMinimumHoldOfAUsableLease() {
+        Lease lease = held(LockRequest.of("job", TTL).withMinimumHold(Duration.ofSeconds(5)));
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(lease.abandon()).isTrue();
+        nodes.forEach(node -> {
+            assertThat(node.get("job")).as("kept for the hold: work may have started under a usable lease")
+                    .isEqualTo(lease.value());
+            assertThat(node.pttlMillis("job")).as("until the hold ends").isEqualTo(4_000);
+        });
         assertThat(lease.isValid()).isFalse();
         assertThat(lease.abandon()).as("once").isFalse();
     }
