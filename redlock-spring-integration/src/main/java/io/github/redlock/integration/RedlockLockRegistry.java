@@ -263,7 +263,11 @@ public final class RedlockLockRegistry
         return fencing;
     }
 
-    /** The cached lock of {@code key}, if any (without counting as a use). */
+    /**
+     * The cached lock of {@code key}, if any. A read of the access-ordered cache, so it counts as a
+     * use for the capacity's least-recently-used order (the key moves to the most recently used
+     * end), but not for {@link #expireUnusedOlderThan} (the lock's last-used time is left as it is).
+     */
     @Nullable RedlockLock cached(String key) {
         synchronized (monitor) {
             return locks.get(key);

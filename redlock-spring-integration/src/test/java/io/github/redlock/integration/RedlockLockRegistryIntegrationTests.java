@@ -328,6 +328,46 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
         assertThat(other.tryLock("replaced", TTL).isAcquired()).as("released by the last unlock").isTrue();
     }
 
+    /**
+     * The owner re-enters through a dropped lock object while another thread of the process is
+     * passing through that same object (here held inside the registry's cache lookup): the re-entry
+     * does not depend on the dropped object's own local lock, and so never reports the lock as not
+     * held by its owner.
+     */
+    @Test
+    void theOwnerReentersThroughADroppedLockWhileAnotherThreadPassesThroughIt() throws Exception {
+        registry.setCacheCapacity(2);
+        DistributedLock dropped = registry.obtain("passed");
+        registry.obtain("two");
+        registry.obtain("three");
+        DistributedLock replacement = registry.obtain("passed");
+        replacement.lock();
+        try {
+            CompletableFuture<Boolean> passing = new CompletableFuture<>();
+            Thread passer = new Thread(() -> passing.complete(dropped.tryLock()), "passing-through");
+            passer.setDaemon(true);
+            synchronized (cacheMonitor(registry)) {
+                passer.start();
+                // The other thread is inside the dropped object's tryLock(), waiting for the cache.
+                await().atMost(Duration.ofSeconds(10)).until(() -> passer.getState() == Thread.State.BLOCKED);
+                assertThat(dropped.tryLock()).as("the owner's re-entry through the dropped object").isTrue();
+            }
+            assertThat(passing.get(20, TimeUnit.SECONDS)).as("the other thread does not get it").isFalse();
+            dropped.unlock();
+            assertThat(registry.heldLease("passed")).as("still held once").isPresent();
+        } finally {
+            replacement.unlock();
+        }
+        assertThat(other.tryLock("passed", TTL).isAcquired()).as("released by the last unlock").isTrue();
+    }
+
+    /** The registry's cache monitor, which the test holds to stop a thread inside a cache lookup. */
+    private static Object cacheMonitor(RedlockLockRegistry registry) throws ReflectiveOperationException {
+        java.lang.reflect.Field monitor = RedlockLockRegistry.class.getDeclaredField("monitor");
+        monitor.setAccessible(true);
+        return monitor.get(registry);
+    }
+
     /** The holder thread reads its lease, and with fencing on its token; re-entry keeps both. */
     @Test
     void theHolderReadsItsLeaseAndFencingToken() throws Exception {
