@@ -409,6 +409,18 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
         lock.lock();
         try {
             assertThat(registry.heldLease("fenced").orElseThrow().fencingToken()).as("unfenced").isEmpty();
+            registry.setFencing(true);
+            assertThat(lock.tryLock()).isTrue();
+            lock.unlock();
+            assertThat(registry.heldLease("fenced").orElseThrow().fencingToken())
+                    .as("turned on while held: the held lock keeps its unfenced lease through re-entry").isEmpty();
+        } finally {
+            lock.unlock();
+        }
+        lock.lock();
+        try {
+            assertThat(registry.heldLease("fenced").orElseThrow().fencingToken()).as("the next first acquisition")
+                    .isPresent();
         } finally {
             lock.unlock();
         }
