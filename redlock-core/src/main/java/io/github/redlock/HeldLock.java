@@ -53,6 +53,8 @@ final class HeldLock {
     private volatile long grantedAtNanos;
     private volatile long validUntilNanos;
     private volatile int nodes;
+    /** The TTL of the last grant or successful renewal, which {@link #marginNanos()} is a share of. */
+    private volatile long ttlNanos;
 
     // Guarded by this.
     private State state = State.HELD;
@@ -76,6 +78,7 @@ final class HeldLock {
         this.grantedAtNanos = grant.decidedAtNanos();
         this.validUntilNanos = grant.validUntilNanos();
         this.nodes = grant.ballot().okCount();
+        this.ttlNanos = request.ttl().toNanos();
         this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
         this.lease = new Lease(this);
@@ -212,11 +215,12 @@ final class HeldLock {
     }
 
     /**
-     * The validity a lock must have left for work to start under it: 1% of the requested TTL, at
-     * least 1 ms. The one place this margin is defined ({@link Lease#isUsable()}, the locked calls).
+     * The validity a lock must have left for work to start under it: 1% of the TTL of its last grant
+     * or renewal (a renewal to another TTL brings its own validity, and so its own margin), at least
+     * 1 ms. The one place this margin is defined ({@link Lease#isUsable()}, the locked calls).
      */
     long marginNanos() {
-        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), request.ttl().toNanos() / 100);
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttlNanos / 100);
     }
 
     /** Whether work may start under it: held, with more than {@link #marginNanos()} of validity left. */
@@ -302,6 +306,7 @@ final class HeldLock {
                 if (extended && sequence == renewalsSent) {
                     grantedAtNanos = decidedAt;
                     validUntilNanos = deadline;
+                    ttlNanos = ttlMillis * 1_000_000L;
                 }
             }
             if (!listeners.isEmpty()) {

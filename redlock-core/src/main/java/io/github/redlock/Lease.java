@@ -58,7 +58,7 @@ public final class Lease implements AutoCloseable {
 
     /**
      * Whether work may still start under it: held, with more validity left than a small margin (1%
-     * of the requested TTL, at least 1 ms). The check {@link Redlock#execute} makes before its work
+     * of the TTL of its last grant or renewal, at least 1 ms). The check {@link Redlock#execute} makes before its work
      * starts; a grant that arrives with less is of no use (its lock may be another's by the time the
      * work gets going) and is best {@link #abandon() abandoned}. False once released or left to expire.
      */

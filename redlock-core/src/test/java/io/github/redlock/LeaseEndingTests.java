@@ -43,6 +43,18 @@ class LeaseEndingTests {
     }
 
     @Test
+    void afterARenewalToAnotherTtlTheMarginIsOnePercentOfThatTtl() {
+        Lease lease = held(LockRequest.of("job", Duration.ofSeconds(100))); // a margin of 1 s
+        assertThat(redlock.extend(lease, TTL)).contains(lease);
+        assertThat(lease.isUsable()).as("renewed to %d ms: usable with its whole validity left", TTL.toMillis())
+                .isTrue();
+        ticker.advance(lease.remaining().minus(MARGIN).minusNanos(1));
+        assertThat(lease.isUsable()).as("just over 1% of the new TTL left").isTrue();
+        ticker.advance(Duration.ofNanos(1));
+        assertThat(lease.isUsable()).as("1% of the new TTL left").isFalse();
+    }
+
+    @Test
     void theMarginIsAtLeastOneMillisecond() {
         Lease lease = held(LockRequest.of("short", Duration.ofMillis(50)));
         ticker.advance(lease.remaining().minusMillis(1));
