@@ -291,10 +291,7 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
      */
     @Test
     void aLockDroppedFromTheCacheBeforeItWasLockedStaysReentrant() throws Exception {
-        registry.setCacheCapacity(2);
-        DistributedLock first = registry.obtain("evicted");
-        registry.obtain("two");
-        registry.obtain("three");
+        DistributedLock first = droppedFromTheCache("evicted");
         first.lock();
         try {
             DistributedLock again = registry.obtain("evicted");
@@ -311,10 +308,7 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
     /** The same when a new object was obtained for the key before the dropped one was locked. */
     @Test
     void aDroppedLockAndItsReplacementShareOneHold() throws Exception {
-        registry.setCacheCapacity(2);
-        DistributedLock dropped = registry.obtain("replaced");
-        registry.obtain("two");
-        registry.obtain("three");
+        DistributedLock dropped = droppedFromTheCache("replaced");
         DistributedLock replacement = registry.obtain("replaced");
         dropped.lock();
         try {
@@ -336,10 +330,7 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
      */
     @Test
     void theOwnerReentersThroughADroppedLockWhileAnotherThreadPassesThroughIt() throws Exception {
-        registry.setCacheCapacity(2);
-        DistributedLock dropped = registry.obtain("passed");
-        registry.obtain("two");
-        registry.obtain("three");
+        DistributedLock dropped = droppedFromTheCache("passed");
         DistributedLock replacement = registry.obtain("passed");
         replacement.lock();
         try {
@@ -359,6 +350,15 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
             replacement.unlock();
         }
         assertThat(other.tryLock("passed", TTL).isAcquired()).as("released by the last unlock").isTrue();
+    }
+
+    /** The lock of {@code key}, dropped from the cache (capacity 2) by obtaining two other keys after it. */
+    private DistributedLock droppedFromTheCache(String key) {
+        registry.setCacheCapacity(2);
+        DistributedLock dropped = registry.obtain(key);
+        registry.obtain("two");
+        registry.obtain("three");
+        return dropped;
     }
 
     /** The registry's cache monitor, which the test holds to stop a thread inside a cache lookup. */
