@@ -1,6 +1,7 @@
 package io.github.redlock.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -256,6 +257,22 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
         assertThatThrownBy(() -> registry.renewLock("renewed")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("is lost");
         assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * A renewal to a much shorter TTL keeps the lock: the lease is usable while more than 1% of the
+     * new TTL is left, not 1% of the first one (6 s of a 10 min lock, more than a 5 s renewal leaves).
+     */
+    @Test
+    void renewLockToAMuchShorterTtlKeepsTheLock() throws Exception {
+        DistributedLock lock = registry.obtain("shortened");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofMinutes(10))).isTrue();
+
+        assertThatCode(() -> registry.renewLock("shortened", Duration.ofSeconds(5))).as("a renewal from 10 min to 5 s")
+                .doesNotThrowAnyException();
+
+        assertThat(registry.heldLease("shortened").orElseThrow().isUsable()).as("usable after the renewal").isTrue();
+        lock.unlock();
     }
 
     @Test
