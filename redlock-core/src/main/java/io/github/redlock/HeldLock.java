@@ -55,6 +55,8 @@ final class HeldLock {
     private volatile long grantedAtNanos;
     private volatile long validUntilNanos;
     private volatile int nodes;
+    /** The TTL of the last grant or successful renewal, which {@link #marginNanos()} is a share of. */
+    private volatile long ttlNanos;
 
     // Guarded by this.
     private State state = State.HELD;
@@ -78,6 +80,7 @@ final class HeldLock {
         this.grantedAtNanos = grant.decidedAtNanos();
         this.validUntilNanos = grant.validUntilNanos();
         this.nodes = grant.ballot().okCount();
+        this.ttlNanos = request.ttl().toNanos();
         this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
         if (fillIn) {
@@ -220,11 +223,12 @@ final class HeldLock {
     }
 
     /**
-     * The validity a lock must have left for work to start under it: 1% of the requested TTL, at
-     * least 1 ms. The one place this margin is defined ({@link Lease#isUsable()}, the locked calls).
+     * The validity a lock must have left for work to start under it: 1% of the TTL of its last grant
+     * or renewal (a renewal to another TTL brings its own validity, and so its own margin), at least
+     * 1 ms. The one place this margin is defined ({@link Lease#isUsable()}, the locked calls).
      */
     long marginNanos() {
-        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), request.ttl().toNanos() / 100);
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(1), ttlNanos / 100);
     }
 
     /** Whether work may start under it: held, with more than {@link #marginNanos()} of validity left. */
@@ -310,6 +314,7 @@ final class HeldLock {
                 if (extended && sequence == renewalsSent) {
                     grantedAtNanos = decidedAt;
                     validUntilNanos = deadline;
+                    ttlNanos = ttlMillis * 1_000_000L;
                 }
             }
             if (!listeners.isEmpty()) {
@@ -414,27 +419,52 @@ final class HeldLock {
      * over, too few nodes answered, or it had already ended. Never completes exceptionally.
      */
     CompletableFuture<Boolean> release() {
-        return end(true);
+        return end(Ending.RELEASE);
     }
 
     /**
-     * Ends a lock whose work never started (a grant nobody took, or one whose validity ran out before
-     * its work): released at once, whatever the minimum hold, since no work ran under it.
+     * {@link Lease#abandon()}: its holder says no work ran under it. Deleted at once, whatever the
+     * minimum hold, only when no work can have started under it: no locked call's work runs under it
+     * and it is not {@link #usable()} now (work may start under a usable lease, and its holder may
+     * have started some). Otherwise it ends as {@link #release()} does: after that work, with the
+     * minimum hold kept.
      */
     CompletableFuture<Boolean> abandon() {
-        return end(false);
+        return end(Ending.ABANDON);
+    }
+
+    /**
+     * Ends a lock whose work never started, as this package knows (a grant nobody took, or one whose
+     * validity ran out before its work): deleted at once, whatever the minimum hold, unless other
+     * work (a re-entered call's) runs under it: then it ends as {@link #release()} does.
+     */
+    CompletableFuture<Boolean> discard() {
+        return end(Ending.DISCARD);
+    }
+
+    /** How a lock is asked to end. */
+    private enum Ending {
+        /** As the request asked: minimum hold kept, deferred while work runs under it. */
+        RELEASE,
+        /** Its holder says no work ran: deleted at once unless work may run under it. */
+        ABANDON,
+        /** No work started, as this package knows: deleted at once unless work runs under it. */
+        DISCARD
     }
 
     /**
      * Stops every write for the lock, waits for a renewal in flight, then ends it: as asked (minimum
-     * hold kept; deferred while other work runs under it), or by deleting it at once.
+     * hold kept; deferred while other work runs under it), or by deleting it at once. Never deleted
+     * at once while work runs, or (abandoned) may run, under it.
      */
-    private CompletableFuture<Boolean> end(boolean asAsked) {
+    private CompletableFuture<Boolean> end(Ending how) {
         CompletableFuture<?> inFlight;
+        boolean asAsked;
         synchronized (this) {
             if (state != State.HELD) {
                 return CompletableFuture.completedFuture(false);
             }
+            asAsked = how == Ending.RELEASE || working > 0 || (how == Ending.ABANDON && usable());
             if (asAsked && working > 0) {
                 // Work still runs under it (a nested call's, re-entered): it stays held, renewed as
                 // asked, and is released when that work ends.

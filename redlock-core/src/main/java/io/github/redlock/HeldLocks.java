@@ -103,7 +103,7 @@ final class HeldLocks {
             report.accept(interrupted); // a report passes on the first result only
             if (!result.complete(interrupted)) {
                 LockResult decided = result.join(); // only this class completes it, never exceptionally
-                decided.lease().ifPresent(lease -> lease.held().abandon());
+                decided.lease().ifPresent(lease -> lease.held().discard());
             }
             return interrupted;
         }
@@ -122,7 +122,7 @@ final class HeldLocks {
             if (closed || result.isDone()) {
                 finish(LockResult.failed(request.resource(), LockFailure.INTERRUPTED, grant.ballot().outcomes(),
                         grant.attempts()));
-                lock.abandon().whenComplete((released, error) -> settled.complete(null));
+                lock.discard().whenComplete((released, error) -> settled.complete(null));
                 return;
             }
             LockResult acquired = LockResult.acquired(lock.lease(), grant.ballot().outcomes(), grant.attempts());
@@ -131,7 +131,7 @@ final class HeldLocks {
             }
             lock.start(grant.ballot());
             if (!result.complete(acquired)) {
-                lock.abandon(); // the caller cancelled in between
+                lock.discard(); // the caller cancelled in between
             }
             settled.complete(null);
         }

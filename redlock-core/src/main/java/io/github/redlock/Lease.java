@@ -58,7 +58,7 @@ public final class Lease implements AutoCloseable {
 
     /**
      * Whether work may still start under it: held, with more validity left than a small margin (1%
-     * of the requested TTL, at least 1 ms). The check {@link Redlock#execute} makes before its work
+     * of the TTL of its last grant or renewal, at least 1 ms). The check {@link Redlock#execute} makes before its work
      * starts; a grant that arrives with less is of no use (its lock may be another's by the time the
      * work gets going) and is best {@link #abandon() abandoned}. False once released or left to expire.
      */
@@ -154,8 +154,16 @@ public final class Lease implements AutoCloseable {
      * request's minimum hold (nothing ran that the hold could protect), blocking for at most two
      * rounds of node commands. {@link Redlock#execute} ends such grants so.
      *
-     * @return true when a quorum of nodes still held the lock and deleted it; false otherwise (also
-     *         when it had already ended). Never throws for Redis errors.
+     * <p>Only a lease no work can have started under is deleted so: one that is not usable now and
+     * under which no locked call's work ({@link Redlock#execute}, re-entered or not) runs. A lease
+     * still usable (work may have started under it) or with such work running ends as
+     * {@link #release()} does instead: after that work, with the minimum hold kept, so that
+     * abandoning never lets another holder in while work may run under the lock or before its hold
+     * is over.
+     *
+     * @return true when a quorum of nodes still held the lock and deleted it (or, ended as
+     *         {@link #release()}, released or kept it); false otherwise (also when it had already
+     *         ended). Never throws for Redis errors.
      */
     public boolean abandon() {
         return held.awaitRounds(held.abandon(), 2, false);

@@ -125,8 +125,12 @@ final class LockEngine {
      * {@link #entryFreshMillis} for the caps of each attempt).
      */
     static long freshForMillis(RedlockOptions options) {
-        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
-        return Math.max(1_000, 3 * gap);
+        return Math.max(1_000, 3 * attemptGapMillis(options));
+    }
+
+    /** The longest gap between a waiter's attempts: the retry delay, its jitter and one node timeout. */
+    private static long attemptGapMillis(RedlockOptions options) {
+        return options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
     }
 
     /**
@@ -135,7 +139,7 @@ final class LockEngine {
      * {@link #MAX_FRESH_MILLIS}. A waiter that died blocks the others for no longer than this.
      */
     static long entryFreshMillis(long freshForMillis, long waitLeftMillis, RedlockOptions options) {
-        long gap = options.retryDelay().plus(options.retryJitter()).plus(options.timeout()).toMillis();
+        long gap = attemptGapMillis(options);
         return Math.max(1, Math.min(MAX_FRESH_MILLIS, Math.min(freshForMillis, Math.max(0, waitLeftMillis) + gap)));
     }
 

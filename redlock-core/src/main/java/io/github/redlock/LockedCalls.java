@@ -199,13 +199,13 @@ final class LockedCalls {
         Lease lease = result.leaseOrThrow();
         if (!lease.isUsable()) {
             call.report(expired(result));
-            lease.held().abandon();
+            lease.held().discard();
             return new Ready(null, expired(result), false);
         }
         call.report(result);
         // Checked again after the listeners, in one step with counting the work as running.
         if (!lease.held().startWork()) {
-            lease.held().abandon();
+            lease.held().discard();
             return new Ready(null, expired(result), false);
         }
         return new Ready(lease, result, false);
@@ -250,7 +250,7 @@ final class LockedCalls {
             return;
         }
         if (neverStarted) {
-            lease.held().abandon();
+            lease.held().discard();
         } else {
             lease.release();
         }

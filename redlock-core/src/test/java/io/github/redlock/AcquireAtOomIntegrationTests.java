@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.redlock.test.OutOfMemory;
 import io.github.redlock.test.RedisNode;
 import io.github.redlock.test.RedisNodesExtension;
 import io.github.redlock.test.RedisReplyException;
@@ -26,22 +27,13 @@ class AcquireAtOomIntegrationTests {
     @RegisterExtension
     static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3).withProxies();
 
-    private static final int FILLER_BYTES = 8 * 1024;
-    private static final long ROOM_TO_FILL = 2L * 1024 * 1024;
-    /** Once full, maxmemory is lowered this far below the memory used, so that client buffers cannot lift the node out of OOM. */
-    private static final long MARGIN_BELOW_USED = 1024 * 1024;
-
     private final List<Redlock> opened = new ArrayList<>();
-    private final List<Integer> filled = new ArrayList<>();
-    private final List<List<String>> savedConfig = new ArrayList<>();
+    /** Set the filled nodes' memory settings back. */
+    private final List<Runnable> restores = new ArrayList<>();
 
     @AfterEach
     void restoreNodesAndClose() {
-        for (int i = 0; i < filled.size(); i++) {
-            RedisNode node = redis.node(filled.get(i));
-            node.command("CONFIG", "SET", "maxmemory", savedConfig.get(i).get(0));
-            node.command("CONFIG", "SET", "maxmemory-policy", savedConfig.get(i).get(1));
-        }
+        restores.forEach(Runnable::run);
         opened.forEach(Redlock::close);
     }
 
@@ -126,45 +118,14 @@ class AcquireAtOomIntegrationTests {
     }
 
     /**
-     * Fills node {@code index} until a write is refused with OOM ({@code noeviction}), then checks
+     * Fills node {@code index} until a write is refused with OOM ({@link OutOfMemory}), then checks
      * that {@code SET key ... NX} of the existing or missing {@code lockKey} is refused with OOM.
      */
     private void fillToOom(int index, String lockKey) {
         RedisNode node = redis.node(index);
-        filled.add(index);
-        savedConfig.add(List.of(config(node, "maxmemory"), config(node, "maxmemory-policy")));
-        node.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) + ROOM_TO_FILL));
-        String filler = "x".repeat(FILLER_BYTES);
-        int written = 0;
-        boolean refused = false;
-        while (!refused && written < 10 * ROOM_TO_FILL / FILLER_BYTES) {
-            try {
-                node.command("SET", "filler-" + written, filler);
-                written++;
-            } catch (RedisReplyException e) {
-                assertThat(e.code()).as("refusal on node %d", index).isEqualTo("OOM");
-                refused = true;
-            }
-        }
-        assertThat(refused).as("node %d refused a write after %d fillers", index, written).isTrue();
-        node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) - MARGIN_BELOW_USED));
+        restores.add(OutOfMemory.fill(node));
         assertThatThrownBy(() -> node.command("SET", lockKey, "probe", "NX"))
                 .as("SET NX of the key on node %d", index).isInstanceOf(RedisReplyException.class)
                 .hasMessageContaining("OOM");
-    }
-
-    private static String config(RedisNode node, String name) {
-        return (String) ((List<?>) node.command("CONFIG", "GET", name)).get(1);
-    }
-
-    private static long usedMemory(RedisNode node) {
-        String info = (String) node.command("INFO", "memory");
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("used_memory:")) {
-                return Long.parseLong(line.substring("used_memory:".length()).strip());
-            }
-        }
-        throw new IllegalStateException("no used_memory in INFO memory of " + node);
     }
 }

@@ -43,6 +43,18 @@ class LeaseEndingTests {
     }
 
     @Test
+    void afterARenewalToAnotherTtlTheMarginIsOnePercentOfThatTtl() {
+        Lease lease = held(LockRequest.of("job", Duration.ofSeconds(100))); // a margin of 1 s
+        assertThat(redlock.extend(lease, TTL)).contains(lease);
+        assertThat(lease.isUsable()).as("renewed to %d ms: usable with its whole validity left", TTL.toMillis())
+                .isTrue();
+        ticker.advance(lease.remaining().minus(MARGIN).minusNanos(1));
+        assertThat(lease.isUsable()).as("just over 1% of the new TTL left").isTrue();
+        ticker.advance(Duration.ofNanos(1));
+        assertThat(lease.isUsable()).as("1% of the new TTL left").isFalse();
+    }
+
+    @Test
     void theMarginIsAtLeastOneMillisecond() {
         Lease lease = held(LockRequest.of("short", Duration.ofMillis(50)));
         ticker.advance(lease.remaining().minusMillis(1));
@@ -58,10 +70,25 @@ class LeaseEndingTests {
     }
 
     @Test
-    void abandonDeletesAtOnceWhateverTheMinimumHold() {
+    void abandonDeletesAnUnusableGrantAtOnceWhateverTheMinimumHold() {
         Lease lease = held(LockRequest.of("job", TTL).withMinimumHold(Duration.ofSeconds(5)));
+        ticker.advance(lease.remaining().minus(MARGIN)); // as a grant that arrives with only the margin left
         assertThat(lease.abandon()).isTrue();
         nodes.forEach(node -> assertThat(node.get("job")).as("deleted, not kept for the hold").isNull());
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.abandon()).as("once").isFalse();
+    }
+
+    @Test
+    void abandonKeepsTheMinimumHoldOfAUsableLease() {
+        Lease lease = held(LockRequest.of("job", TTL).withMinimumHold(Duration.ofSeconds(5)));
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(lease.abandon()).isTrue();
+        nodes.forEach(node -> {
+            assertThat(node.get("job")).as("kept for the hold: work may have started under a usable lease")
+                    .isEqualTo(lease.value());
+            assertThat(node.pttlMillis("job")).as("until the hold ends").isEqualTo(4_000);
+        });
         assertThat(lease.isValid()).isFalse();
         assertThat(lease.abandon()).as("once").isFalse();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.redlock.test.OutOfMemory;
 import io.github.redlock.test.RedisNode;
 import io.github.redlock.test.RedisNodesExtension;
 import io.github.redlock.test.RedisReplyException;
@@ -29,21 +30,14 @@ class RenewalAtOomIntegrationTests {
     static final RedisNodesExtension redis = RedisNodesExtension.withNodes(3);
 
     private static final int FULL_NODES = 2;
-    private static final int FILLER_BYTES = 8 * 1024;
-    private static final long ROOM_TO_FILL = 2L * 1024 * 1024;
-    /** Once full, maxmemory is lowered this far below the memory used, so that client buffers coming and going cannot lift the node out of OOM. */
-    private static final long MARGIN_BELOW_USED = 1024 * 1024;
 
     private final List<Redlock> opened = new ArrayList<>();
-    private final List<List<String>> savedConfig = new ArrayList<>();
+    /** Set the filled nodes' memory settings back. */
+    private final List<Runnable> restores = new ArrayList<>();
 
     @AfterEach
     void restoreNodesAndClose() {
-        for (int i = 0; i < savedConfig.size(); i++) {
-            List<String> saved = savedConfig.get(i);
-            redis.node(i).command("CONFIG", "SET", "maxmemory", saved.get(0));
-            redis.node(i).command("CONFIG", "SET", "maxmemory-policy", saved.get(1));
-        }
+        restores.forEach(Runnable::run);
         opened.forEach(Redlock::close);
     }
 
@@ -115,47 +109,17 @@ class RenewalAtOomIntegrationTests {
     }
 
     /**
-     * Fills nodes 0 and 1 until a write is refused with OOM ({@code noeviction}), then checks that
+     * Fills nodes 0 and 1 until a write is refused with OOM ({@link OutOfMemory}), then checks that
      * {@code SET key ... NX} on the existing lock key is refused with OOM there too.
      */
     private void fillToOom(String lockKey) {
         for (int i = 0; i < FULL_NODES; i++) {
             RedisNode node = redis.node(i);
-            savedConfig.add(List.of(config(node, "maxmemory"), config(node, "maxmemory-policy")));
-            node.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
-            node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) + ROOM_TO_FILL));
-            String filler = "x".repeat(FILLER_BYTES);
-            int written = 0;
-            boolean refused = false;
-            while (!refused && written < 10 * ROOM_TO_FILL / FILLER_BYTES) {
-                try {
-                    node.command("SET", "filler-" + written, filler);
-                    written++;
-                } catch (RedisReplyException e) {
-                    assertThat(e.code()).as("refusal on node %d", i).isEqualTo("OOM");
-                    refused = true;
-                }
-            }
-            assertThat(refused).as("node %d refused a write after %d fillers", i, written).isTrue();
-            node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) - MARGIN_BELOW_USED));
+            restores.add(OutOfMemory.fill(node));
             assertThatThrownBy(() -> node.command("SET", lockKey, "probe", "NX"))
                     .as("SET NX of the existing key on node %d", i).isInstanceOf(RedisReplyException.class)
                     .hasMessageContaining("OOM");
             assertThat((Long) node.command("PTTL", lockKey)).as("key still on node %d", i).isPositive();
         }
-    }
-
-    private static String config(RedisNode node, String name) {
-        return (String) ((List<?>) node.command("CONFIG", "GET", name)).get(1);
-    }
-
-    private static long usedMemory(RedisNode node) {
-        String info = (String) node.command("INFO", "memory");
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("used_memory:")) {
-                return Long.parseLong(line.substring("used_memory:".length()).strip());
-            }
-        }
-        throw new IllegalStateException("no used_memory in INFO memory of " + node);
     }
 }

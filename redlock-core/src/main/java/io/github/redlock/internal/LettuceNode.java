@@ -811,16 +811,20 @@ public final class LettuceNode implements Node {
                 lost(current, "connection lost", false);
             }
             connectIfDue();
-            if (!cleanup) {
-                return CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
-            }
-            StatefulRedisConnection<String, String> kept = retired;
-            if (kept == null || !kept.isOpen()) {
-                return awaitConnection(open -> send(command, onReply, open));
-            }
-            current = kept;
+            return cleanup ? cleanupWithoutConnection(open -> send(command, onReply, open))
+                    : CompletableFuture.completedFuture(NodeReply.error("not connected: " + lastConnectError));
         }
         return send(command, onReply, current);
+    }
+
+    /**
+     * A cleanup while the node has no connection: sent on the {@link #retired} connection while it
+     * is open, or else waiting for the next connection (see {@link #awaitConnection}).
+     */
+    private CompletableFuture<NodeReply> cleanupWithoutConnection(
+            Function<StatefulRedisConnection<String, String>, CompletableFuture<NodeReply>> send) {
+        StatefulRedisConnection<String, String> kept = retired;
+        return kept != null && kept.isOpen() ? send.apply(kept) : awaitConnection(send);
     }
 
     /**

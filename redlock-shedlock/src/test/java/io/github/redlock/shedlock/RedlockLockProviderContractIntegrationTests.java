@@ -98,7 +98,7 @@ class RedlockLockProviderContractIntegrationTests {
 
     /** A lock call returns once a quorum granted it: the third node's SET may still be on its way. */
     static void awaitOnAllNodes(String lockName) {
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> nodesHolding(lockName) == 3);
+        redis.nodes().awaitOnAll(PREFIX + lockName, Duration.ofSeconds(5));
     }
 
     /** The key's time to live in ms on each node that has it. */

@@ -118,6 +118,13 @@ final class RedlockLock implements DistributedLock {
             }
             return false;
         }
+        RedlockLock holder = registry.cached(key);
+        if (holder != null && holder != this && holder.isHeldByCurrentThread()) {
+            // This object was dropped from the cache, and this thread holds the key through the
+            // object that stands for it now: it re-enters there, without this object's local lock,
+            // which another thread passing through this object may hold for a moment.
+            return holder.acquire(wait, ttl, retryWhenHeld, mustAcquire);
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         if (!local.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
             return false;

@@ -78,8 +78,8 @@ import org.springframework.scheduling.TaskScheduler;
  * always on the object {@code obtain} returns, and a thread re-enters through any object of the key.
  *
  * <p><b>Lease and fencing token.</b> {@link #heldLease} gives the thread holding a lock its
- * {@link Lease}; with {@link #setFencing fencing} on, the lease carries a fencing token to send with
- * every write to the protected resource.
+ * {@link Lease}; with {@link #setFencing fencing} on when the lock was first acquired, the lease carries
+ * a fencing token to send with every write to the protected resource.
  *
  * <p><b>Renewal.</b> {@link #renewLock} renews a lock the calling thread holds on the quorum;
  * {@link #setRenewalTaskScheduler} turns on Redlock's keep-alive for locks acquired afterwards.
@@ -198,10 +198,15 @@ public final class RedlockLockRegistry
     }
 
     /**
-     * Whether locks acquired from now on carry a {@link Lease#fencingToken() fencing token}
+     * Whether first acquisitions from now on carry a {@link Lease#fencingToken() fencing token}
      * ({@link LockRequest#withFencing()}; off by default). Read it with {@link #heldLease}, and pass
      * it with every write to the protected resource (docs/fencing.md). The Redis servers must allow
      * what fencing needs (docs/fencing.md); a lock whose token could not be minted is not acquired.
+     *
+     * <p>It changes nothing for a lock held when it is called: that lock keeps the lease of its
+     * first acquisition, with a token or without one, through its re-entrant acquisitions and
+     * renewals until its holder's last {@code unlock()}. Turned on while a thread holds a lock,
+     * {@code heldLease(key)} of that thread still has no token; the next first acquisition has one.
      */
     public void setFencing(boolean fencing) {
         this.fencing = fencing;
@@ -263,7 +268,11 @@ public final class RedlockLockRegistry
         return fencing;
     }
 
-    /** The cached lock of {@code key}, if any (without counting as a use). */
+    /**
+     * The cached lock of {@code key}, if any. A read of the access-ordered cache, so it counts as a
+     * use for the capacity's least-recently-used order (the key moves to the most recently used
+     * end), but not for {@link #expireUnusedOlderThan} (the lock's last-used time is left as it is).
+     */
     @Nullable RedlockLock cached(String key) {
         synchronized (monitor) {
             return locks.get(key);

@@ -1,6 +1,7 @@
 package io.github.redlock.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -258,6 +259,22 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
         assertThatThrownBy(lock::unlock).isInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * A renewal to a much shorter TTL keeps the lock: the lease is usable while more than 1% of the
+     * new TTL is left, not 1% of the first one (6 s of a 10 min lock, more than a 5 s renewal leaves).
+     */
+    @Test
+    void renewLockToAMuchShorterTtlKeepsTheLock() throws Exception {
+        DistributedLock lock = registry.obtain("shortened");
+        assertThat(lock.tryLock(Duration.ZERO, Duration.ofMinutes(10))).isTrue();
+
+        assertThatCode(() -> registry.renewLock("shortened", Duration.ofSeconds(5))).as("a renewal from 10 min to 5 s")
+                .doesNotThrowAnyException();
+
+        assertThat(registry.heldLease("shortened").orElseThrow().isUsable()).as("usable after the renewal").isTrue();
+        lock.unlock();
+    }
+
     @Test
     void keepAliveFromARenewalSchedulerOutlivesTheTtl() throws Exception {
         registry.setRenewalTaskScheduler(new ConcurrentTaskScheduler(Executors.newSingleThreadScheduledExecutor()));
@@ -291,10 +308,7 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
      */
     @Test
     void aLockDroppedFromTheCacheBeforeItWasLockedStaysReentrant() throws Exception {
-        registry.setCacheCapacity(2);
-        DistributedLock first = registry.obtain("evicted");
-        registry.obtain("two");
-        registry.obtain("three");
+        DistributedLock first = droppedFromTheCache("evicted");
         first.lock();
         try {
             DistributedLock again = registry.obtain("evicted");
@@ -311,10 +325,7 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
     /** The same when a new object was obtained for the key before the dropped one was locked. */
     @Test
     void aDroppedLockAndItsReplacementShareOneHold() throws Exception {
-        registry.setCacheCapacity(2);
-        DistributedLock dropped = registry.obtain("replaced");
-        registry.obtain("two");
-        registry.obtain("three");
+        DistributedLock dropped = droppedFromTheCache("replaced");
         DistributedLock replacement = registry.obtain("replaced");
         dropped.lock();
         try {
@@ -326,6 +337,52 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
             dropped.unlock();
         }
         assertThat(other.tryLock("replaced", TTL).isAcquired()).as("released by the last unlock").isTrue();
+    }
+
+    /**
+     * The owner re-enters through a dropped lock object while another thread of the process is
+     * passing through that same object (here held inside the registry's cache lookup): the re-entry
+     * does not depend on the dropped object's own local lock, and so never reports the lock as not
+     * held by its owner.
+     */
+    @Test
+    void theOwnerReentersThroughADroppedLockWhileAnotherThreadPassesThroughIt() throws Exception {
+        DistributedLock dropped = droppedFromTheCache("passed");
+        DistributedLock replacement = registry.obtain("passed");
+        replacement.lock();
+        try {
+            CompletableFuture<Boolean> passing = new CompletableFuture<>();
+            Thread passer = new Thread(() -> passing.complete(dropped.tryLock()), "passing-through");
+            passer.setDaemon(true);
+            synchronized (cacheMonitor(registry)) {
+                passer.start();
+                // The other thread is inside the dropped object's tryLock(), waiting for the cache.
+                await().atMost(Duration.ofSeconds(10)).until(() -> passer.getState() == Thread.State.BLOCKED);
+                assertThat(dropped.tryLock()).as("the owner's re-entry through the dropped object").isTrue();
+            }
+            assertThat(passing.get(20, TimeUnit.SECONDS)).as("the other thread does not get it").isFalse();
+            dropped.unlock();
+            assertThat(registry.heldLease("passed")).as("still held once").isPresent();
+        } finally {
+            replacement.unlock();
+        }
+        assertThat(other.tryLock("passed", TTL).isAcquired()).as("released by the last unlock").isTrue();
+    }
+
+    /** The lock of {@code key}, dropped from the cache (capacity 2) by obtaining two other keys after it. */
+    private DistributedLock droppedFromTheCache(String key) {
+        registry.setCacheCapacity(2);
+        DistributedLock dropped = registry.obtain(key);
+        registry.obtain("two");
+        registry.obtain("three");
+        return dropped;
+    }
+
+    /** The registry's cache monitor, which the test holds to stop a thread inside a cache lookup. */
+    private static Object cacheMonitor(RedlockLockRegistry registry) throws ReflectiveOperationException {
+        java.lang.reflect.Field monitor = RedlockLockRegistry.class.getDeclaredField("monitor");
+        monitor.setAccessible(true);
+        return monitor.get(registry);
     }
 
     /** The holder thread reads its lease, and with fencing on its token; re-entry keeps both. */
@@ -369,6 +426,18 @@ class RedlockLockRegistryIntegrationTests extends TwoRegistriesOnThreeNodes {
         lock.lock();
         try {
             assertThat(registry.heldLease("fenced").orElseThrow().fencingToken()).as("unfenced").isEmpty();
+            registry.setFencing(true);
+            assertThat(lock.tryLock()).isTrue();
+            lock.unlock();
+            assertThat(registry.heldLease("fenced").orElseThrow().fencingToken())
+                    .as("turned on while held: the held lock keeps its unfenced lease through re-entry").isEmpty();
+        } finally {
+            lock.unlock();
+        }
+        lock.lock();
+        try {
+            assertThat(registry.heldLease("fenced").orElseThrow().fencingToken()).as("the next first acquisition")
+                    .isPresent();
         } finally {
             lock.unlock();
         }

@@ -1,11 +1,13 @@
 package io.github.redlock.test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fixed group of independent {@link RedisNode}s (no replication, no cluster: separate Redis
@@ -94,6 +96,32 @@ public final class RedisNodes implements AutoCloseable, Iterable<RedisNode> {
     @Override
     public Iterator<RedisNode> iterator() {
         return nodes.iterator();
+    }
+
+    /**
+     * {@code GET key} on each node, in node order: the value, or null where the key is missing.
+     *
+     * @throws RedisReplyException if a node answers with an error
+     * @throws java.io.UncheckedIOException if a node does not answer within 2 s
+     */
+    public List<@Nullable Object> values(String key) {
+        List<@Nullable Object> values = new ArrayList<>(nodes.size());
+        for (RedisNode node : nodes) {
+            values.add(node.command("GET", key));
+        }
+        return values;
+    }
+
+    /**
+     * Waits until every node has {@code key}, for at most {@code timeout}, and returns its values
+     * ({@link #values}). A lock call returns once a quorum granted it: the last nodes' keys may land
+     * a moment later.
+     *
+     * @throws IllegalStateException if a node still lacks the key when {@code timeout} has passed
+     */
+    public List<@Nullable Object> awaitOnAll(String key, Duration timeout) {
+        Poll.await("'" + key + "' on all " + nodes.size() + " nodes", timeout, () -> !values(key).contains(null));
+        return values(key);
     }
 
     /**
