@@ -29,29 +29,30 @@ final class LockKeyValues {
     }
 
     static KeyValues of(LockObservationContext context) {
-        String policy = context.getPolicy();
-        String outcome = context.getOutcome();
-        Resource resource = resource(context.getResource());
-        if (resource == null) {
-            return build(context.getResource(), outcome, policy);
-        }
-        Map<String, KeyValues> outcomes = resource.policies.get(policy);
+        Map<String, KeyValues> outcomes = context.defaultKeyValues;
         if (outcomes == null) {
-            outcomes = resource.policies.computeIfAbsent(policy, p -> new ConcurrentHashMap<>());
+            Resource resource = resource(context);
+            if (resource == null) {
+                return build(context.getResource(), context.getOutcome(), context.getPolicy());
+            }
+            outcomes = resource.outcomes(context.getPolicy());
+            context.defaultKeyValues = outcomes;
         }
+        String outcome = context.getOutcome();
         KeyValues keyValues = outcomes.get(outcome);
-        return keyValues != null ? keyValues : outcomes.computeIfAbsent(outcome, o -> build(resource.name, o, policy));
+        return keyValues != null ? keyValues
+                : outcomes.computeIfAbsent(outcome, o -> build(context.getResource(), o, context.getPolicy()));
     }
 
     /** {@code acquire <resource>}. */
     static String acquireName(LockObservationContext context) {
-        Resource resource = resource(context.getResource());
+        Resource resource = resource(context);
         return resource != null ? resource.acquireName : Resource.ACQUIRE + context.getResource();
     }
 
     /** {@code hold <resource>}. */
     static String holdName(LockObservationContext context) {
-        Resource resource = resource(context.getResource());
+        Resource resource = resource(context);
         return resource != null ? resource.holdName : Resource.HOLD + context.getResource();
     }
 
@@ -70,10 +71,15 @@ final class LockKeyValues {
         return keyValues;
     }
 
-    private static @Nullable Resource resource(String name) {
-        Resource resource = CACHE.get(name);
-        if (resource == null && CACHE.size() < MAX_RESOURCES) {
-            resource = CACHE.computeIfAbsent(name, Resource::new);
+    /** The context's resource entry, found once per context; null once the cache is full. */
+    private static @Nullable Resource resource(LockObservationContext context) {
+        Resource resource = context.defaultResource;
+        if (resource == null) {
+            resource = CACHE.get(context.getResource());
+            if (resource == null && CACHE.size() < MAX_RESOURCES) {
+                resource = CACHE.computeIfAbsent(context.getResource(), Resource::new);
+            }
+            context.defaultResource = resource;
         }
         return resource;
     }
@@ -89,20 +95,23 @@ final class LockKeyValues {
     }
 
     /** One resource's names and key values (policy, then outcome). */
-    private static final class Resource {
+    static final class Resource {
 
         static final String ACQUIRE = "acquire ";
         static final String HOLD = "hold ";
 
-        final String name;
         final String acquireName;
         final String holdName;
         final Map<String, Map<String, KeyValues>> policies = new ConcurrentHashMap<>();
 
         Resource(String name) {
-            this.name = name;
             this.acquireName = ACQUIRE + name;
             this.holdName = HOLD + name;
+        }
+
+        Map<String, KeyValues> outcomes(String policy) {
+            Map<String, KeyValues> outcomes = policies.get(policy);
+            return outcomes != null ? outcomes : policies.computeIfAbsent(policy, p -> new ConcurrentHashMap<>());
         }
     }
 }

@@ -7,6 +7,7 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +28,9 @@ public class LockObservationContext extends Observation.Context {
     // Typed Object so that this class needs no micrometer-core.
     volatile long meterStartNanos;
     volatile boolean meterStarted;
+    // LockKeyValues' entries for this context's resource and policy, found once per context.
+    volatile LockKeyValues.@Nullable Resource defaultResource;
+    volatile @Nullable Map<String, KeyValues> defaultKeyValues;
     volatile @Nullable Object meterLongTaskSample;
     // The key values as added, while every addition named every key added before (as the conventions'
     // key values do): so the default conventions' cached key values come back as they are, without
