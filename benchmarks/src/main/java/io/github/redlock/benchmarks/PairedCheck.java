@@ -3,6 +3,7 @@ package io.github.redlock.benchmarks;
 import io.github.redlock.test.RedisNodes;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The performance targets of docs/benchmarks.md ("Targets"), measured so that a busy, shared machine skews them much less: the clients
@@ -24,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * RedLock ran 617 cycles/s, alone 417 (16 threads, 5 nodes): separate JMH forks are the fair
  * comparison for it.
  *
- * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended|--observed|--fenced] [NODES [ROUNDS]]</pre>
+ * <pre>java -cp benchmarks.jar io.github.redlock.benchmarks.PairedCheck [--contended|--observed [--baseline JAR]|--fenced] [NODES [ROUNDS]]</pre>
  * Defaults: 5 nodes, 6 measured rounds, after warm-up rounds that last until the JIT compiler is
  * nearly idle (at most 10). Prints one {@code paired} line per comparison and one {@code target}
  * line per target with its verdict; a target with cycles that were refused or threw is not met:
@@ -34,11 +36,12 @@ import java.util.concurrent.locks.LockSupport;
  * <li>1 thread, 3 nodes: p50 of a {@code @DistributedLock} call and of a direct call of the same
  *     context's engine bean; the difference is what the advice adds;
  * </ol>
- * and, reported without a target, the p50 of a {@code @DistributedLock} call in a context with the
- * meters and lock observations (as with Actuator: Boot's observation registry, whose meter handlers
- * make timers of the observations), with the meters only, and without, in one context whose telemetry
- * is turned on and off between calls, and the median of the per-turn differences; with
- * {@code --observed}, only that.
+ * and, reported without a target, what the meters and lock observations of an application with
+ * Actuator add to a {@code @DistributedLock} call, 3 nodes ({@link ObservedCost}: calls with and
+ * without them in alternating turns, the median of the per-turn differences with a bootstrap
+ * interval); with {@code --observed}, only that (3 nodes by default), and with
+ * {@code --baseline JAR} beside the same measure of another build's jar in the same run (see
+ * benchmarks/baseline/build.sh).
  * Also reported without a target: fenced and unfenced lock+release cycles of the engine beside the
  * limit, 1 thread (p50) and 16 threads (throughput); with {@code --fenced}, only that.
  * With {@code --contended}: 8 threads on one resource, engine and limit in alternating phases, as
@@ -58,22 +61,32 @@ public final class PairedCheck {
     private PairedCheck() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
+        @Nullable Path baseline = null;
+        if (args.length > 2 && args[0].equals("--observed") && args[1].equals("--baseline")) {
+            baseline = Path.of(args[2]);
+            String[] rest = new String[args.length - 2];
+            rest[0] = args[0];
+            System.arraycopy(args, 3, rest, 1, args.length - 3);
+            args = rest;
+        }
         boolean contended = args.length > 0 && args[0].equals("--contended");
         boolean observedOnly = args.length > 0 && args[0].equals("--observed");
         boolean fencedOnly = args.length > 0 && args[0].equals("--fenced");
         int first = contended || observedOnly || fencedOnly ? 1 : 0;
-        int nodes = args.length > first ? Integer.parseInt(args[first]) : 5;
+        int nodes = args.length > first ? Integer.parseInt(args[first]) : observedOnly ? 3 : 5;
         int rounds = args.length > first + 1 ? Integer.parseInt(args[first + 1]) : 6;
         if (nodes < 1 || rounds < 1) {
-            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended|--observed|--fenced] [NODES [ROUNDS]]");
+            throw new IllegalArgumentException("NODES and ROUNDS must be at least 1; usage: PairedCheck [--contended|--observed [--baseline JAR]|--fenced] [NODES [ROUNDS]]");
         }
         if (contended) {
             contended(nodes, rounds);
             return;
         }
         if (observedOnly) {
-            pairObservedAndAdvice(3, rounds);
+            try (RedisNodes cluster = RedisNodes.start(nodes)) {
+                ObservedCost.run(cluster.uris(), nodes, rounds, baseline);
+            }
             return;
         }
         if (fencedOnly) {
@@ -104,7 +117,9 @@ public final class PairedCheck {
                     nodes, THROUGHPUT_RATIO_TARGET), throughput >= THROUGHPUT_RATIO_TARGET, "%.2f ×", throughput, e16, l16));
         }
         targets.add(pairAdviceAndDirect(3, rounds));
-        pairObservedAndAdvice(3, rounds);
+        try (RedisNodes cluster = RedisNodes.start(3)) {
+            ObservedCost.run(cluster.uris(), 3, rounds, null);
+        }
         pairFencedAndUnfenced(nodes, rounds);
         targets.forEach(System.out::println);
     }
@@ -140,29 +155,6 @@ public final class PairedCheck {
     private static String failures(Phase... phases) {
         long failed = Arrays.stream(phases).mapToLong(Phase::failures).sum();
         return failed > 0 ? " (" + failed + " cycles refused or threw)" : "";
-    }
-
-    /**
-     * The advice with meters and observations (as with Actuator), with the meters only, and with
-     * neither: one context, one engine, its telemetry turned on and off between calls
-     * ({@link GatedTelemetry}), 1 thread, called in turn cycle by cycle. Besides the difference of the
-     * p50s, the median of the differences between the cycles of one turn, which cancels the load of the
-     * moment and so is steadier.
-     */
-    private static void pairObservedAndAdvice(int nodes, int rounds) throws InterruptedException {
-        try (RedisNodes cluster = RedisNodes.start(nodes);
-                SpringAdviceTarget context = new SpringAdviceTarget(cluster.uris(), true, SpringAdviceTarget.Telemetry.GATED)) {
-            Phase o = new Phase("observed", context.gated(GatedTelemetry.Level.ALL), 1, false);
-            Phase m = new Phase("meters", context.gated(GatedTelemetry.Level.METERS), 1, false);
-            Phase a = new Phase("advice", context.gated(GatedTelemetry.Level.NONE), 1, false);
-            alternate(List.of(o, m, a), rounds);
-            System.out.printf(Locale.ROOT, "paired observed, %d nodes, 1 thread: observed p50 %.0f µs, mean %.0f µs | "
-                    + "meters p50 %.0f µs | advice p50 %.0f µs, mean %.0f µs | meters and observations add p50 %+.1f µs, "
-                    + "mean %+.1f µs, per turn (median of %d pairs) %+.1f µs | meters alone add per turn %+.1f µs%s%n",
-                    nodes, o.p50(), o.mean(), m.p50(), a.p50(), a.mean(), o.p50() - a.p50(), o.mean() - a.mean(),
-                    Math.min(o.recorded(), a.recorded()), Phase.medianDifference(o, a), Phase.medianDifference(m, a),
-                    failures(o, m, a));
-        }
     }
 
     /** The {@code @DistributedLock} advice and a direct call of the same context's engine bean, 1 thread. */

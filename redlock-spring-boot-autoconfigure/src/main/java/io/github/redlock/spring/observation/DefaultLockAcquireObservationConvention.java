@@ -1,6 +1,5 @@
 package io.github.redlock.spring.observation;
 
-import io.github.redlock.spring.observation.LockObservationDocumentation.AcquireHighCardinalityKeys;
 import io.micrometer.common.KeyValues;
 
 /**
@@ -18,7 +17,7 @@ public class DefaultLockAcquireObservationConvention implements LockAcquireObser
 
     @Override
     public String getContextualName(LockObservationContext context) {
-        return "acquire " + context.getResource();
+        return LockKeyValues.acquireName(context);
     }
 
     @Override
@@ -31,7 +30,6 @@ public class DefaultLockAcquireObservationConvention implements LockAcquireObser
         if (context.getAttempts() < 0) {
             return KeyValues.empty();
         }
-        return KeyValues.of(AcquireHighCardinalityKeys.ATTEMPTS.withValue(Integer.toString(context.getAttempts())),
-                AcquireHighCardinalityKeys.NODES_GRANTED.withValue(Integer.toString(context.getNodesGranted())));
+        return LockKeyValues.counts(context.getAttempts(), context.getNodesGranted());
     }
 }

@@ -17,7 +17,7 @@ public class DefaultLockHoldObservationConvention implements LockHoldObservation
 
     @Override
     public String getContextualName(LockObservationContext context) {
-        return "hold " + context.getResource();
+        return LockKeyValues.holdName(context);
     }
 
     @Override

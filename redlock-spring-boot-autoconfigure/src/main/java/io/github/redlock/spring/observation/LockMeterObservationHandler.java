@@ -2,6 +2,7 @@ package io.github.redlock.spring.observation;
 
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -13,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Handles only {@link LockObservationContext}s, so that the application's meter handler keeps
  * every other observation. Like {@code RedlockMetrics}, it keeps the meters it found: a lock meter
  * removed from the registry afterwards is not registered again by this handler. At most
- * {@value #MAX_CACHED} key sets are kept; the ones after that (a convention that puts unbounded
+ * {@value #MAX_CACHED} key sets per meter name are kept; the ones after that (a convention that puts unbounded
  * values into the low-cardinality key values) are registered on every call, as Micrometer's handler does.
  */
 public final class LockMeterObservationHandler implements MeterObservationHandler<LockObservationContext> {
@@ -39,9 +40,14 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
     private static final String NO_ERROR = "none";
 
     private final MeterRegistry registry;
+    private final Clock clock;
     private final boolean longTaskTimers;
-    private final Map<MeterKey, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<MeterKey, LongTaskTimer> active = new ConcurrentHashMap<>();
+    // Per name, the meters by key values: the default conventions hand back one KeyValues instance per
+    // resource, policy and outcome, so a lookup is two hash reads and no allocation.
+    private final Map<String, Map<KeyValues, Timer>> timers = new ConcurrentHashMap<>();
+    private final Map<String, Map<KeyValues, LongTaskTimer>> active = new ConcurrentHashMap<>();
+    // Calls that ended with an error: rare, looked up by name, key values and error.
+    private final Map<MeterKey, Timer> errorTimers = new ConcurrentHashMap<>();
 
     /**
      * @param longTaskTimers whether to make the {@code <name>.active} long-task timers (Boot's
@@ -49,6 +55,7 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
      */
     public LockMeterObservationHandler(MeterRegistry registry, boolean longTaskTimers) {
         this.registry = registry;
+        this.clock = registry.config().clock();
         this.longTaskTimers = longTaskTimers;
     }
 
@@ -60,24 +67,49 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
     @Override
     public void onStart(LockObservationContext context) {
         if (longTaskTimers) {
-            String name = name(context) + ACTIVE;
-            context.meterLongTaskSample = meter(active, new MeterKey(name, context.getLowCardinalityKeyValues(), null),
-                    key -> LongTaskTimer.builder(key.name()).tags(key.tags()).register(registry)).start();
+            String name = name(context);
+            KeyValues keyValues = context.getLowCardinalityKeyValues();
+            LongTaskTimer timer = meter(active, name, keyValues);
+            if (timer == null) {
+                timer = register(active, name, keyValues,
+                        LongTaskTimer.builder(name + ACTIVE).tags(tags(keyValues, null)).register(registry));
+            }
+            context.meterLongTaskSample = timer.start();
         }
-        context.meterSample = Timer.start(registry);
+        context.meterStartNanos = clock.monotonicTime();
+        context.meterStarted = true;
     }
 
     @Override
     public void onStop(LockObservationContext context) {
-        if (context.meterSample instanceof Timer.Sample sample) {
-            Throwable error = context.getError();
-            MeterKey key = new MeterKey(name(context), context.getLowCardinalityKeyValues(),
-                    error != null ? error.getClass().getSimpleName() : NO_ERROR);
-            sample.stop(meter(timers, key, k -> Timer.builder(k.name()).tags(k.tags()).register(registry)));
+        if (context.meterStarted) {
+            recordTimer(context, clock.monotonicTime() - context.meterStartNanos);
         }
         if (context.meterLongTaskSample instanceof LongTaskTimer.Sample longTaskSample) {
             longTaskSample.stop();
         }
+    }
+
+    private void recordTimer(LockObservationContext context, long nanos) {
+        String name = name(context);
+        KeyValues keyValues = context.getLowCardinalityKeyValues();
+        Throwable error = context.getError();
+        Timer timer;
+        if (error == null) {
+            timer = meter(timers, name, keyValues);
+            if (timer == null) {
+                timer = register(timers, name, keyValues,
+                        Timer.builder(name).tags(tags(keyValues, NO_ERROR)).register(registry));
+            }
+        } else {
+            MeterKey key = new MeterKey(name, keyValues, error.getClass().getSimpleName());
+            timer = errorTimers.get(key);
+            if (timer == null) {
+                Timer registered = Timer.builder(name).tags(key.tags()).register(registry);
+                timer = errorTimers.size() < MAX_CACHED ? errorTimers.computeIfAbsent(key, k -> registered) : registered;
+            }
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -86,21 +118,32 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
                 new MeterKey(name(context), context.getLowCardinalityKeyValues(), null).tags()).increment();
     }
 
-    /** The observation's name: set by its convention before it starts. */
     private static String name(Observation.Context context) {
         String name = context.getName();
         return name != null ? name : DefaultLockAcquireObservationConvention.NAME;
     }
 
-    private static <M> M meter(Map<MeterKey, M> cache, MeterKey key, Function<MeterKey, M> register) {
-        M meter = cache.get(key);
-        if (meter != null) {
-            return meter;
-        }
-        return cache.size() < MAX_CACHED ? cache.computeIfAbsent(key, register) : register.apply(key);
+    private static <M> @Nullable M meter(Map<String, Map<KeyValues, M>> cache, String name, KeyValues keyValues) {
+        Map<KeyValues, M> byKeyValues = cache.get(name);
+        return byKeyValues != null ? byKeyValues.get(keyValues) : null;
     }
 
-    /** A meter's name, the observation's low-cardinality key values, and the error tag's value for timers. */
+    /** Keeps {@code meter} (just registered, so the registry's own if it had one) unless the cache is full. */
+    private static <M> M register(Map<String, Map<KeyValues, M>> cache, String name, KeyValues keyValues, M meter) {
+        Map<KeyValues, M> byKeyValues = cache.get(name);
+        if (byKeyValues == null) {
+            if (cache.size() >= MAX_CACHED) {
+                return meter;
+            }
+            byKeyValues = cache.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        }
+        return byKeyValues.size() < MAX_CACHED ? byKeyValues.computeIfAbsent(keyValues, k -> meter) : meter;
+    }
+
+    private static Tags tags(KeyValues keyValues, @Nullable String error) {
+        return new MeterKey("", keyValues, error).tags();
+    }
+
     private record MeterKey(String name, KeyValues keyValues, @Nullable String error) {
 
         Tags tags() {

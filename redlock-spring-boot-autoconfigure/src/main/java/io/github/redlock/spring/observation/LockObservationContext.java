@@ -7,6 +7,7 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Locale;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,12 +26,18 @@ public class LockObservationContext extends Observation.Context {
     private int nodesGranted = -1;
     // LockMeterObservationHandler's samples: here rather than in the context's map, which costs more.
     // Typed Object so that this class needs no micrometer-core.
-    volatile @Nullable Object meterSample;
+    volatile long meterStartNanos;
+    volatile boolean meterStarted;
+    // LockKeyValues' entries for this context's resource and policy, found once per context.
+    volatile LockKeyValues.@Nullable Resource defaultResource;
+    volatile @Nullable Map<String, KeyValues> defaultKeyValues;
     volatile @Nullable Object meterLongTaskSample;
-    // The low-cardinality key values when known without reading the map: the last ones added, when they
-    // name every key added before. So the default convention's cached key values come back as they are,
-    // and the meter handler finds their meters without building, sorting and comparing new ones.
+    // The key values as added, while every addition named every key added before (as the conventions'
+    // key values do): so the default conventions' cached key values come back as they are, without
+    // filling, sorting and comparing the context's maps on every call; null once another addition or
+    // a removal moved them into the context's maps.
     private volatile @Nullable KeyValues lowCardinality = KeyValues.empty();
+    private volatile @Nullable KeyValues highCardinality = KeyValues.empty();
 
     /**
      * @param resource the resource template or request name, low-cardinality
@@ -43,37 +50,100 @@ public class LockObservationContext extends Observation.Context {
 
     @Override
     public Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
-        KeyValues before = lowCardinality;
-        super.addLowCardinalityKeyValues(keyValues);
-        lowCardinality = before != null && namesAll(keyValues, before) ? keyValues : null;
-        return this;
+        KeyValues own = lowCardinality;
+        if (own != null && namesAll(keyValues, own)) {
+            lowCardinality = keyValues;
+            return this;
+        }
+        return super.addLowCardinalityKeyValues(keyValues);
     }
 
     @Override
     public Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
-        super.addLowCardinalityKeyValue(keyValue);
-        lowCardinality = null;
-        return this;
+        spillLowCardinality();
+        return super.addLowCardinalityKeyValue(keyValue);
     }
 
     @Override
     public Observation.Context removeLowCardinalityKeyValue(String keyName) {
-        super.removeLowCardinalityKeyValue(keyName);
-        lowCardinality = null;
-        return this;
-    }
-
-    @Override
-    public Observation.Context removeLowCardinalityKeyValues(String... keyNames) {
-        super.removeLowCardinalityKeyValues(keyNames);
-        lowCardinality = null;
-        return this;
+        spillLowCardinality();
+        return super.removeLowCardinalityKeyValue(keyName);
     }
 
     @Override
     public KeyValues getLowCardinalityKeyValues() {
-        KeyValues known = lowCardinality;
-        return known != null ? known : super.getLowCardinalityKeyValues();
+        KeyValues own = lowCardinality;
+        return own != null ? own : super.getLowCardinalityKeyValues();
+    }
+
+    @Override
+    public @Nullable KeyValue getLowCardinalityKeyValue(String key) {
+        KeyValues own = lowCardinality;
+        return own != null ? find(own, key) : super.getLowCardinalityKeyValue(key);
+    }
+
+    @Override
+    public Observation.Context addHighCardinalityKeyValues(KeyValues keyValues) {
+        KeyValues own = highCardinality;
+        if (own != null && namesAll(keyValues, own)) {
+            highCardinality = keyValues;
+            return this;
+        }
+        return super.addHighCardinalityKeyValues(keyValues);
+    }
+
+    @Override
+    public Observation.Context addHighCardinalityKeyValue(KeyValue keyValue) {
+        spillHighCardinality();
+        return super.addHighCardinalityKeyValue(keyValue);
+    }
+
+    @Override
+    public Observation.Context removeHighCardinalityKeyValue(String keyName) {
+        spillHighCardinality();
+        return super.removeHighCardinalityKeyValue(keyName);
+    }
+
+    @Override
+    public KeyValues getHighCardinalityKeyValues() {
+        KeyValues own = highCardinality;
+        return own != null ? own : super.getHighCardinalityKeyValues();
+    }
+
+    @Override
+    public @Nullable KeyValue getHighCardinalityKeyValue(String key) {
+        KeyValues own = highCardinality;
+        return own != null ? find(own, key) : super.getHighCardinalityKeyValue(key);
+    }
+
+    /** From now on the key values live in the context's map, starting with the ones kept here. */
+    private void spillLowCardinality() {
+        KeyValues own = lowCardinality;
+        if (own != null) {
+            lowCardinality = null;
+            for (KeyValue keyValue : own) {
+                super.addLowCardinalityKeyValue(keyValue);
+            }
+        }
+    }
+
+    private void spillHighCardinality() {
+        KeyValues own = highCardinality;
+        if (own != null) {
+            highCardinality = null;
+            for (KeyValue keyValue : own) {
+                super.addHighCardinalityKeyValue(keyValue);
+            }
+        }
+    }
+
+    private static @Nullable KeyValue find(KeyValues keyValues, String key) {
+        for (KeyValue keyValue : keyValues) {
+            if (keyValue.getKey().equals(key)) {
+                return keyValue;
+            }
+        }
+        return null;
     }
 
     private static boolean namesAll(KeyValues added, KeyValues before) {

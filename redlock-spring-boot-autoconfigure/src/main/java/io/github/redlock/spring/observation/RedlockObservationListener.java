@@ -50,7 +50,7 @@ public final class RedlockObservationListener implements RedlockListener {
             return IGNORED;
         }
         LockObservationContext context = context(request);
-        Observation observation = SafeObservations.start(() -> observations.acquire(context));
+        Observation observation = SafeObservations.start(observations, context, false);
         if (observation.isNoop()) {
             return IGNORED;
         }
@@ -66,7 +66,7 @@ public final class RedlockObservationListener implements RedlockListener {
             return Running.IGNORED;
         }
         LockObservationContext context = context(request);
-        Observation observation = SafeObservations.start(() -> observations.hold(context));
+        Observation observation = SafeObservations.start(observations, context, true);
         if (observation.isNoop()) {
             return Running.IGNORED;
         }

@@ -35,6 +35,22 @@ public final class SafeObservations {
             failed(e);
             return Observation.NOOP;
         }
+        return started(observation);
+    }
+
+    /** As {@link #start(Supplier)}, for a lock observation, without a supplier per call: {@code hold} or acquire. */
+    static Observation start(LockObservations observations, LockObservationContext context, boolean hold) {
+        Observation observation;
+        try {
+            observation = hold ? observations.hold(context) : observations.acquire(context);
+        } catch (RuntimeException e) {
+            failed(e);
+            return Observation.NOOP;
+        }
+        return started(observation);
+    }
+
+    private static Observation started(Observation observation) {
         try {
             observation.start();
         } catch (RuntimeException e) {

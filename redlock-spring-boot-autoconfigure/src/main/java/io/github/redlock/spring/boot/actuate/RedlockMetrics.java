@@ -78,16 +78,7 @@ public class RedlockMetrics implements RedlockListener {
 
     @Override
     public Consumer<LockResult> acquiring(LockRequest request) {
-        Meters m = meters(request.name().orElse(UNNAMED));
-        return result -> {
-            if (result.reentered()) {
-                m.reentries.increment();
-            } else if (result.isAcquired()) {
-                m.acquisitions.increment();
-            } else {
-                m.failures[reason(result.failure()).ordinal()].increment();
-            }
-        };
+        return meters(request.name().orElse(UNNAMED)).report;
     }
 
     @Override
@@ -95,15 +86,7 @@ public class RedlockMetrics implements RedlockListener {
         if (request.reentry().isPresent()) {
             return Running.IGNORED; // the call chain's own lock: its outer call counts an expiry
         }
-        Counter expired = meters(request.name().orElse(UNNAMED)).expired;
-        return new Running() {
-            @Override
-            public void finished(boolean outlived, @Nullable Throwable error) {
-                if (outlived) {
-                    expired.increment();
-                }
-            }
-        };
+        return meters(request.name().orElse(UNNAMED)).running;
     }
 
     @Override
@@ -150,6 +133,16 @@ public class RedlockMetrics implements RedlockListener {
         final Counter[] failures = new Counter[Reason.values().length];
         final Counter reentries;
         final Counter expired;
+        // Built once per resource, not per call.
+        final Consumer<LockResult> report = this::count;
+        final Running running = new Running() {
+            @Override
+            public void finished(boolean outlived, @Nullable Throwable error) {
+                if (outlived) {
+                    expired.increment();
+                }
+            }
+        };
 
         Meters(MeterRegistry registry, String resource) {
             acquisitions = Counter.builder("redlock.acquisitions").description("Locks acquired")
@@ -165,6 +158,16 @@ public class RedlockMetrics implements RedlockListener {
             expired = Counter.builder("redlock.expired")
                     .description("Locked calls whose work outlived their lock's validity (TTL too short)")
                     .tag(RESOURCE, resource).register(registry);
+        }
+
+        private void count(LockResult result) {
+            if (result.reentered()) {
+                reentries.increment();
+            } else if (result.isAcquired()) {
+                acquisitions.increment();
+            } else {
+                failures[reason(result.failure()).ordinal()].increment();
+            }
         }
     }
 }
