@@ -87,7 +87,7 @@ final class HeldLock {
             this.placesKept = grant.placesKept();
         } else { // tests that show what fill-in prevents: the lease keeps no place for its fill-in either
             this.placesKept = List.of();
-            engine.leaveQueues(key, value, grant.placesKept());
+            engine.leaveQueues(key, value, grant.placesKept(), false);
         }
         this.lease = new Lease(this);
     }
@@ -572,7 +572,7 @@ final class HeldLock {
         }
         // Before any release is sent, on the same connections: a waiter woken by the release finds no place kept.
         places.addAll(placesKept);
-        engine.leaveQueues(key, value, places);
+        engine.leaveQueues(key, value, places, false);
         table.remove(this);
     }
 

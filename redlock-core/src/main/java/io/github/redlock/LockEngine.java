@@ -9,6 +9,7 @@ import io.github.redlock.internal.ReleaseNotices;
 import io.github.redlock.internal.Scheduler;
 import io.github.redlock.internal.Ticker;
 import io.github.redlock.internal.Validity;
+import io.github.redlock.internal.Waiting;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -118,6 +119,13 @@ final class LockEngine {
 
     /** The longest a waiter's entry in a node's queue stays fresh, whatever the settings. */
     static final long MAX_FRESH_MILLIS = 30_000;
+
+    /** Release notices a waiter keeps while its attempt is in flight; past that, it retries at once after it. */
+    private static final int MAX_HEARD = 16;
+
+    /** A release notice: from {@code node} (-1 unknown), of the value whose digest is {@code released} (null unknown). */
+    private record Heard(int node, @Nullable String released) {
+    }
 
     /**
      * How long a waiter's entry in a node's queue stays fresh without being refreshed by an attempt:
@@ -236,7 +244,11 @@ final class LockEngine {
         /** This waiter's score in the nodes' queues once they placed it, else -1. */
         private long sinceMillis = -1;
         private final long[] places;
-        private boolean noticed;
+        /** What the latest attempt's reply was on each node (null: none yet), and who was right ahead in that node's queue. */
+        private final @Nullable NodeReply[] replies;
+        private final @Nullable String[] seenAhead;
+        /** Release notices heard while an attempt was in flight or about to arm its retry: judged once its replies are in. */
+        private final List<Heard> heard = new ArrayList<>();
         private boolean retryArmed;
         private @Nullable Runnable timer;
 
@@ -255,6 +267,8 @@ final class LockEngine {
             this.queued = retryWhenHeld && waitNanos > 0 && fencing == null; // a fenced call mints: no queue
             this.places = new long[nodes.size()];
             Arrays.fill(places, -1);
+            this.replies = new NodeReply[nodes.size()];
+            this.seenAhead = new String[nodes.size()];
         }
 
         @Override
@@ -273,11 +287,19 @@ final class LockEngine {
         }
 
         @Override
-        public void notice() {
+        public void notice(int node, @Nullable String released) {
             Runnable cancel;
             synchronized (this) {
                 if (inFlight || !retryArmed) {
-                    noticed = true; // an attempt in flight, or about to arm its retry: retry at once after it
+                    // An attempt in flight, or about to arm its retry: judged once its replies are in.
+                    if (heard.size() < MAX_HEARD) {
+                        heard.add(new Heard(node, released));
+                    } else {
+                        heard.set(MAX_HEARD - 1, new Heard(-1, null)); // too many to keep: retry at once after it
+                    }
+                    return;
+                }
+                if (!wakes(node, released)) {
                     return;
                 }
                 retryArmed = false;
@@ -295,10 +317,12 @@ final class LockEngine {
          * with {@code giveUp}, the delay reaches the deadline, and it runs instead of a retry.
          */
         private void retryAfter(long delayNanos, @Nullable Runnable giveUp) {
-            boolean now;
+            boolean now = false;
             synchronized (this) {
-                now = noticed;
-                noticed = false;
+                for (Heard one : heard) {
+                    now |= wakes(one.node(), one.released());
+                }
+                heard.clear();
                 retryArmed = !now;
             }
             if (now) {
@@ -357,8 +381,46 @@ final class LockEngine {
             fail(LockFailure.CONTENDED, List.of());
         }
 
-        private synchronized void place(int node, long since) {
+        /**
+         * Whether a release notice from {@code node} may give this waiter the lock, judged by what its
+         * latest attempt (whose replies are all in) saw there. A node that refused it for a waiter
+         * right ahead in its queue has its next chance when that waiter releases (or gives up); one
+         * that refused it for the holder alone, when that holder releases. Any other notice there is
+         * a copy of a release the attempt reached the node after (it saw what followed), or of
+         * releases that go to the waiters ahead. A notice without a message, from an unknown node,
+         * or from a node that did not refuse (no reply, an error, set by this waiter) always wakes.
+         * Polling goes on whatever is skipped here.
+         */
+        private synchronized boolean wakes(int node, @Nullable String released) {
+            if (released == null || node < 0 || node >= replies.length) {
+                return true;
+            }
+            NodeReply reply = replies[node];
+            if (reply == null || reply.status() != NodeReply.Status.REFUSED) {
+                return true;
+            }
+            String ahead = seenAhead[node];
+            String next = ahead != null ? ahead : reply.holder();
+            return next == null || released.equals(Waiting.released(next));
+        }
+
+        /** An attempt starts: what earlier ones saw no longer counts. */
+        private synchronized void forget() {
+            Arrays.fill(replies, null);
+            Arrays.fill(seenAhead, null);
+        }
+
+        private synchronized void saw(int attempt, int node, NodeReply reply) {
+            if (attempt == attempts) {
+                replies[node] = reply;
+            }
+        }
+
+        private synchronized void place(int attempt, int node, long since, @Nullable String ahead) {
             places[node] = since;
+            if (attempt == attempts) {
+                seenAhead[node] = ahead;
+            }
         }
 
         /** After the first refused attempt: one score for every node, the median of theirs. */
@@ -389,7 +451,10 @@ final class LockEngine {
                 }
             } finally {
                 try {
-                    waiters.leave(this);
+                    // A grant's caller goes first: the next in line's attempt (refused while this call
+                    // holds the lock) is not sent on its way. Its queue entries are: a release that
+                    // follows on the same connections then finds them gone.
+                    waiters.leave(this, outcome instanceof Grant);
                 } finally {
                     leaveQueues(outcome);
                 }
@@ -422,7 +487,7 @@ final class LockEngine {
                     left.add(i);
                 }
             }
-            LockEngine.this.leaveQueues(key, value, left);
+            LockEngine.this.leaveQueues(key, value, left, !(outcome instanceof Grant));
         }
 
         String resource() {
@@ -523,13 +588,18 @@ final class LockEngine {
     }
 
     private void attempt(Acquisition a) {
+        int number;
         synchronized (a) {
             if (a.stopped) {
                 a.inFlight = false;
             } else {
                 a.attempts++;
                 a.inFlight = true;
+                if (a.queued) {
+                    a.forget();
+                }
             }
+            number = a.attempts;
         }
         if (!a.inFlightNow()) {
             a.fail(LockFailure.INTERRUPTED, List.of());
@@ -555,10 +625,17 @@ final class LockEngine {
         long freshMillis = a.queued ? entryFreshMillis(freshForMillis, (a.waitUntilNanos - start) / 1_000_000L, options) : 0;
         for (int i = 0; i < nodes.size(); i++) {
             int index = i;
-            CompletableFuture<NodeReply> reply = a.queued
-                    ? nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshMillis,
-                            place -> a.place(index, place))
-                    : command.send(nodes.get(i), a.key, a.value, a.ttlMillis);
+            CompletableFuture<NodeReply> reply;
+            if (a.queued) {
+                reply = nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshMillis,
+                        (place, ahead) -> a.place(number, index, place, ahead));
+                reply = reply.thenApply(done -> {
+                    a.saw(number, index, done); // before the ballot hears of it: a failed attempt's replies are all in
+                    return done;
+                });
+            } else {
+                reply = command.send(nodes.get(i), a.key, a.value, a.ttlMillis);
+            }
             reply.thenAccept(done -> ballot.record(index, done));
         }
         ballot.decided().thenAccept(decided -> onDecided(a, decided, start));
@@ -814,16 +891,17 @@ final class LockEngine {
     }
 
     /**
-     * Removes {@code value}'s entries from the waiter queues of {@code key} on the nodes {@code indexes};
+     * Removes {@code value}'s entries from the waiter queues of {@code key} on the nodes {@code indexes},
+     * telling the waiters behind when the call {@code gaveUp} (see {@link Node#leaveQueue});
      * {@link #leftQueues()} waits for it.
      */
-    void leaveQueues(String key, String value, Collection<Integer> indexes) {
+    void leaveQueues(String key, String value, Collection<Integer> indexes, boolean gaveUp) {
         if (indexes.isEmpty()) {
             return;
         }
         List<CompletableFuture<NodeReply>> left = new ArrayList<>(indexes.size());
         for (int index : indexes) {
-            left.add(nodes.get(index).leaveQueue(key, value));
+            left.add(nodes.get(index).leaveQueue(key, value, gaveUp));
         }
         CompletableFuture<List<NodeReply>> all = allOf(left);
         leaving.add(all);

@@ -6,6 +6,7 @@ import io.github.redlock.internal.Waiting;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -25,8 +26,12 @@ final class Waiters {
         /** It heads its key's line now: make an attempt at once. */
         void lead();
 
-        /** A release notice for its key arrived while it heads the line. */
-        void notice();
+        /**
+         * A release notice for its key arrived while it heads the line: from {@code node} (-1 when it
+         * may concern every node), telling that the value whose {@code Waiting.released} digest is
+         * {@code released} was released there (null when anything may have happened).
+         */
+        void notice(int node, @Nullable String released);
     }
 
     private final ReleaseNotices notices;
@@ -87,7 +92,7 @@ final class Waiters {
                 }
                 line.listening = true;
             }
-            Runnable unlisten = notices.listen(Waiting.channel(key), () -> noticeHead(key));
+            Runnable unlisten = notices.listen(Waiting.channel(key), (node, released) -> noticeHead(key, node, released));
             synchronized (this) {
                 if (lines.get(key) == line) {
                     line.unlisten = unlisten;
@@ -100,6 +105,15 @@ final class Waiters {
 
     /** Removes {@code waiter} from its line; the next one leads; the last one unsubscribes. Idempotent. */
     void leave(Waiter waiter) {
+        leave(waiter, false);
+    }
+
+    /**
+     * As {@link #leave(Waiter)}; with {@code leadLater}, the next one's first attempt is made on the
+     * scheduler's thread (at once, or on this thread if the scheduler refuses), so that the caller of
+     * a granted waiter hears of its grant without waiting for that attempt to be sent.
+     */
+    void leave(Waiter waiter, boolean leadLater) {
         @Nullable Waiter next = null;
         @Nullable Runnable unlisten = null;
         synchronized (this) {
@@ -125,18 +139,27 @@ final class Waiters {
             }
         }
         if (next != null) {
-            next.lead();
+            Waiter leader = next;
+            if (leadLater) {
+                try {
+                    scheduler.schedule(leader::lead, 0);
+                    return;
+                } catch (RejectedExecutionException e) { // closing: its attempt ends it at once
+                    // lead on this thread
+                }
+            }
+            leader.lead();
         }
     }
 
-    private void noticeHead(String key) {
+    private void noticeHead(String key, int node, @Nullable String released) {
         Waiter head;
         synchronized (this) {
             Line line = lines.get(key);
             head = line == null ? null : line.waiters.peek();
         }
         if (head != null) {
-            head.notice();
+            head.notice(node, released);
         }
     }
 

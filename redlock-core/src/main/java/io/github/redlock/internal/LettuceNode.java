@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -696,7 +695,7 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, LongConsumer place) {
+            long waitedMillis, long freshForMillis, Placed place) {
         Long refusedAt = queueRefusedAtNanos;
         if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
             return acquireOrReportHolder(key, value, ttlMillis);
@@ -721,13 +720,13 @@ public final class LettuceNode implements Node {
     }
 
     private CompletableFuture<NodeReply> queued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, LongConsumer place) {
+            long waitedMillis, long freshForMillis, Placed place) {
         return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.ACQUIRE_QUEUED.text(), key,
                 Waiting.queueKey(key), value, Long.toString(ttlMillis), sinceMillis < 0 ? "" : Long.toString(sinceMillis),
                 Long.toString(Math.max(0, waitedMillis)), Long.toString(freshForMillis))), reply -> {
                     if (reply != null && reply.size() > 2 && reply.get(2) instanceof String since) {
                         try {
-                            place.accept(Long.parseLong(since));
+                            place.placed(Long.parseLong(since), reply.size() > 3 && reply.get(3) instanceof String ahead ? ahead : null);
                         } catch (NumberFormatException e) {
                             // not a place: the reply is still an answer
                         }
@@ -738,9 +737,10 @@ public final class LettuceNode implements Node {
 
     /** Sent as EVAL, like {@link #release}: a cleanup must work in a single message. */
     @Override
-    public CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+    public CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp) {
         // Also after an ACL refusal: the script may have added the entry before the command it was refused.
-        return cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
+        return gaveUp ? cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value, Waiting.channel(key))
+                : cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.redlock.internal;
 
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One independent Redis master, asked asynchronously. Every returned future completes, normally,
@@ -58,7 +59,7 @@ public interface Node extends AutoCloseable {
 
     /**
      * As {@link #release}, and when it deleted the key, publishes {@code value} on the key's release
-     * channel (see {@link Waiting}) so that waiters retry at once. For a lease's release only: a failed
+     * channel (see {@link Waiting}; the message is {@link Waiting#released}) so that waiters retry at once. For a lease's release only: a failed
      * attempt's cleanup uses {@link #release}, or waiters would wake each other for nothing. By
      * default, for nodes without pub/sub: as {@link #release}.
      */
@@ -66,16 +67,26 @@ public interface Node extends AutoCloseable {
         return release(key, value);
     }
 
+    /** Where a refused waiting acquire left the waiter in the node's queue. */
+    @FunctionalInterface
+    interface Placed {
+        /**
+         * @param sinceMillis the waiter's score in the queue
+         * @param ahead the value of the fresh entry right ahead of it, or null when none is
+         */
+        void placed(long sinceMillis, @Nullable String ahead);
+    }
+
     /**
      * A waiting acquire that honours the key's waiter queue (see {@link Waiting}): OK when set;
      * REFUSED, with the holder's value if any, when the key is held or another fresh waiter is ahead,
-     * and then {@code place} hears this waiter's score in the queue. {@code sinceMillis} is that
-     * score from an earlier refusal, or negative on the first attempt (the node then places the
-     * waiter at its time less {@code waitedMillis}). By default, for nodes without a queue: as
-     * {@link #acquireOrReportHolder}.
+     * and then {@code place} hears this waiter's score in the queue and who is right ahead of it.
+     * {@code sinceMillis} is that score from an earlier refusal, or negative on the first attempt
+     * (the node then places the waiter at its time less {@code waitedMillis}). By default, for
+     * nodes without a queue: as {@link #acquireOrReportHolder}.
      */
     default CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, java.util.function.LongConsumer place) {
+            long waitedMillis, long freshForMillis, Placed place) {
         return acquireOrReportHolder(key, value, ttlMillis);
     }
 
@@ -89,8 +100,13 @@ public interface Node extends AutoCloseable {
         return acquireOrReportHolder(key, value, ttlMillis);
     }
 
-    /** Removes {@code value}'s entry from the key's waiter queue, if any; by default nothing. */
-    default CompletableFuture<NodeReply> leaveQueue(String key, String value) {
+    /**
+     * Removes {@code value}'s entry from the key's waiter queue, if any; with {@code gaveUp} (the
+     * call ends without the lock), publishes on the key's release channel as a release of
+     * {@code value} would, when it removed an entry: the waiter right behind waits for that. By
+     * default nothing.
+     */
+    default CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp) {
         return CompletableFuture.completedFuture(NodeReply.OK);
     }
 

@@ -31,8 +31,9 @@ import org.jspecify.annotations.Nullable;
  * each connection carries them in the order the listeners came and went. A connection that could
  * not be opened, and a SUBSCRIBE the node refused or failed, are tried again every
  * {@code reconnectInterval} while anything listens; meanwhile that node's notices are missed and
- * waiters poll. Every node publishes a release, so a listener hears of it once per node; a waiter
- * makes at most one attempt on the copies that arrive while its previous attempt is in flight.
+ * waiters poll. Every node publishes a release, so a listener hears of it once per node, and is told
+ * which node and which release (the SHA-1 of the released value): a waiter tells a copy of a
+ * release its last attempt saw done from one it did not.
  */
 public final class PubSubNotices implements ReleaseNotices {
 
@@ -44,7 +45,7 @@ public final class PubSubNotices implements ReleaseNotices {
     private final long reconnectIntervalNanos;
     private final Ticker ticker;
     // Guarded by this.
-    private final Map<String, Runnable> listeners = new HashMap<>();
+    private final Map<String, Listener> listeners = new HashMap<>();
     private final List<@Nullable StatefulRedisPubSubConnection<String, String>> connections;
     private final boolean[] connecting;
     /** A SUBSCRIBE failed on the node: every channel is subscribed there again at the next retry. */
@@ -81,7 +82,7 @@ public final class PubSubNotices implements ReleaseNotices {
             synchronized (PubSubNotices.this) {
                 channels = new ArrayList<>(listeners.keySet());
             }
-            channels.forEach(PubSubNotices.this::notice);
+            channels.forEach(channel -> notice(channel, -1, null));
         }
     };
 
@@ -99,8 +100,8 @@ public final class PubSubNotices implements ReleaseNotices {
     }
 
     @Override
-    public Runnable listen(String channel, Runnable onNotice) {
-        Runnable listener = onNotice::run; // its own identity: listening twice gives two handles
+    public Runnable listen(String channel, Listener onNotice) {
+        Listener listener = onNotice::notice; // its own identity: listening twice gives two handles
         List<Sent> sent = new ArrayList<>();
         List<Integer> connect = new ArrayList<>();
         synchronized (this) {
@@ -128,7 +129,7 @@ public final class PubSubNotices implements ReleaseNotices {
         return () -> unlisten(channel, listener);
     }
 
-    private void unlisten(String channel, Runnable listener) {
+    private void unlisten(String channel, Listener listener) {
         synchronized (this) {
             if (!listeners.remove(channel, listener)) {
                 return;
@@ -171,20 +172,20 @@ public final class PubSubNotices implements ReleaseNotices {
                     return;
                 }
                 for (String channel : one.channels()) {
-                    notice(channel); // a release may have happened before the subscription took
+                    notice(channel, one.node(), null); // a release may have happened before the subscription took
                 }
             });
         }
     }
 
-    private void notice(String channel) {
-        Runnable listener;
+    private void notice(String channel, int node, @Nullable String released) {
+        Listener listener;
         synchronized (this) {
             listener = listeners.get(channel);
         }
         if (listener != null) {
             try {
-                listener.run();
+                listener.notice(node, released);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "a release notice failed", e);
             }
@@ -280,7 +281,7 @@ public final class PubSubNotices implements ReleaseNotices {
         connection.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
-                notice(channel);
+                notice(channel, node, isRelease(message) ? message : null);
             }
         });
         List<Sent> sent = new ArrayList<>();
@@ -298,6 +299,20 @@ public final class PubSubNotices implements ReleaseNotices {
             armRetryIfNeeded();
         }
         subscribed(sent);
+    }
+
+    /** A release's message ({@link Waiting#released}): 40 lower-case hex digits. */
+    static boolean isRelease(String message) {
+        if (message.length() != 40) {
+            return false;
+        }
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -199,13 +199,15 @@ final class Scripts {
     /**
      * As {@link #RELEASE}, and when it deleted the key, publishes on ARGV[2] (the key's release
      * channel, see {@code Waiters}) in the same script, so that waiters hear of the release at once.
-     * A {@code PUBLISH} to a channel nobody subscribes to costs one lookup. Sent by {@code pcall}: a
+     * The message is the SHA-1 (hex) of the released value, never the value (a known value may be
+     * locked again): a waiter tells by it which release it hears of ({@link Waiting#released}). A
+     * {@code PUBLISH} to a channel nobody subscribes to costs one lookup. Sent by {@code pcall}: a
      * user whose ACL does not allow the channel still releases (waiters then poll).
      */
     static final Script RELEASE_AND_NOTIFY = new Script("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               redis.call('DEL', KEYS[1])
-              redis.pcall('PUBLISH', ARGV[2], '')
+              redis.pcall('PUBLISH', ARGV[2], redis.sha1hex(ARGV[1]))
               return 1
             end
             return 0""");
@@ -222,7 +224,9 @@ final class Scripts {
      * fresh for ARGV[5] ms, also where it set the key: an attempt that set too few nodes keeps its
      * place on the others (the caller leaves every queue when it ends). On the first attempt
      * (ARGV[3] empty) it enters only where refused, with this server's time less ARGV[4] ms (how
-     * long the caller has waited already) as its score.
+     * long the caller has waited already) as its score. A refusal answers
+     * {0, the holder's value or false, the score, the value of the fresh entry right ahead of this
+     * one or false}: the waiter's next chance comes with the release of one of those two.
      */
     static final Script ACQUIRE_QUEUED = new Script("""
             local t = redis.call('TIME')
@@ -232,7 +236,7 @@ final class Scripts {
             if not placed then
               since = now - tonumber(ARGV[4])
             end
-            local ahead = false
+            local ahead, aheadScore = false, nil
             local entries = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
             for i = 1, #entries, 2 do
               local member = entries[i]
@@ -242,8 +246,10 @@ final class Scripts {
                 redis.call('ZREM', KEYS[2], member)
               else
                 local score = tonumber(entries[i + 1])
-                if score < since or (score == since and string.sub(member, cut + 1) < ARGV[1]) then
-                  ahead = true
+                local other = string.sub(member, cut + 1)
+                if (score < since or (score == since and other < ARGV[1]))
+                    and (not ahead or score > aheadScore or (score == aheadScore and other > ahead)) then
+                  ahead, aheadScore = other, score
                 end
               end
             end
@@ -259,7 +265,7 @@ final class Scripts {
             if set then
               return {1}
             end
-            return {0, redis.call('GET', KEYS[1]), string.format('%.0f', since)}""");
+            return {0, redis.call('GET', KEYS[1]), string.format('%.0f', since), ahead}""");
 
     /**
      * A fill-in try of a held lease: as {@link #ACQUIRE_OR_REPORT_HOLDER} on KEYS[1] (ARGV[1], PX
@@ -305,7 +311,13 @@ final class Scripts {
             unreserve()
             return {1}""");
 
-    /** Removes the waiter ARGV[1]'s entry from the waiter queue KEYS[1] (see {@link #ACQUIRE_QUEUED}); answers how many. */
+    /**
+     * Removes the waiter ARGV[1]'s entry from the waiter queue KEYS[1] (see {@link #ACQUIRE_QUEUED});
+     * answers how many. With ARGV[2], the key's release channel, and an entry removed, publishes
+     * there as a release of ARGV[1] would ({@link #RELEASE_AND_NOTIFY}): a waiter that gives up
+     * tells the one right behind it, which waits for that waiter's release, that its turn may have
+     * come.
+     */
     static final Script LEAVE_QUEUE = new Script("""
             local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
             local removed = 0
@@ -315,6 +327,9 @@ final class Scripts {
               if cut and string.sub(member, cut + 1) == ARGV[1] then
                 removed = removed + redis.call('ZREM', KEYS[1], member)
               end
+            end
+            if removed > 0 and ARGV[2] then
+              redis.pcall('PUBLISH', ARGV[2], redis.sha1hex(ARGV[1]))
             end
             return removed""");
 

@@ -63,7 +63,7 @@ class PubSubNoticesIntegrationTests {
     @Test
     void listenersComingAndGoingFromTwoThreadsLeaveNoSubscriptionBehind() throws Exception {
         String channel = Waiting.channel("hot");
-        notices.listen(channel, () -> { }).run(); // opens the connection
+        notices.listen(channel, (node, released) -> { }).run(); // opens the connection
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers(channel) == 0);
         CyclicBarrier barrier = new CyclicBarrier(2);
         AtomicInteger rounds = new AtomicInteger();
@@ -74,7 +74,7 @@ class PubSubNoticesIntegrationTests {
                 for (int i = 0; i < 1_000; i++) {
                     barrier.await(5, TimeUnit.SECONDS);
                     for (int j = 0; j < 20; j++) {
-                        notices.listen(channel, () -> { }).run(); // a line that starts and ends at once
+                        notices.listen(channel, (node, released) -> { }).run(); // a line that starts and ends at once
                     }
                     barrier.await(5, TimeUnit.SECONDS);
                     if (checks) {
@@ -104,7 +104,7 @@ class PubSubNoticesIntegrationTests {
         assertThat(notices.channels()).isZero();
 
         // One that listens now is subscribed, and no longer once it stops.
-        Runnable unlisten = notices.listen(channel, () -> { });
+        Runnable unlisten = notices.listen(channel, (node, released) -> { });
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers(channel) == 1);
         unlisten.run();
         await().atMost(Duration.ofSeconds(5)).until(() -> subscribers(channel) == 0);
