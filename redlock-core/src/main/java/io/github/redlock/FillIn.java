@@ -67,8 +67,9 @@ final class FillIn {
     private int fastTries;
     private int slowTries;
     /**
-     * The nodes where a try may have reserved the lease's place in the waiter queue (another value
-     * held the key, or the try is unanswered or failed), left when the lease ends.
+     * The nodes where a fill-in try (not a check) may have reserved the lease's place in the waiter
+     * queue (another value held the key, or the try is unanswered or failed), left when the lease
+     * ends or is lost.
      */
     private final TreeSet<Integer> reserved = new TreeSet<>();
     /** Raised by each restart: a round of an earlier one neither reports where the key stands nor goes on. */
@@ -239,10 +240,11 @@ final class FillIn {
                 case FILL -> targets.addAll(missing);
                 case FAST -> targets.addAll(refused);
             }
+            boolean reserving = kind != Kind.CHECK && held.token() == 0;
             for (int index : targets) {
-                replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis, held.token()));
-                if (held.token() == 0 && !stopped) {
-                    reserved.add(index); // until it answers OK (the script then removed any place)
+                replies.add(engine.fillIn(index, held.key(), held.value(), leftMillis, held.token(), reserving));
+                if (reserving) {
+                    reserved.add(index); // until it answers that the key holds the value (the script then removed any place)
                 }
             }
         });
@@ -267,7 +269,7 @@ final class FillIn {
                 String address = engine.addresses().get(index);
                 NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
                 boolean found = !reply.isOk() && held.value().equals(reply.holder());
-                if (reply.isOk()) {
+                if (reply.isOk() || found) {
                     reserved.remove(index);
                 }
                 if (reply.isOk() || found) {

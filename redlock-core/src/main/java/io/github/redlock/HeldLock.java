@@ -45,8 +45,17 @@ final class HeldLock {
     private final String value;
     private final long acquiredAtNanos;
     private final FillIn fillIn;
-    /** The nodes whose waiter queues keep the waiting call's place after the grant, until the lock ends. */
-    private final List<Integer> placesKept;
+    /**
+     * The nodes whose waiter queues keep the waiting call's place after the grant, until the lock
+     * ends or is lost (guarded by this); a first attempt's, once every node answered, only where it
+     * did not set the key (it entered no queue where it did).
+     */
+    private final java.util.Set<Integer> placesKept = new java.util.TreeSet<>();
+    private final boolean grantedAtFirstAttempt;
+    /** Set once work under it was cancelled but may still run: from then on it is only ever left to expire. */
+    private boolean keptForCancelledWork;
+    /** Set when a newer grant of the same value replaced it: the places in the queues are that grant's now. */
+    private boolean replaced;
     private final CompletableFuture<Lease> lost = new CompletableFuture<>();
     private final Lease lease;
     /** The fencing token handed out with the grant; 0 for an unfenced lease (tokens are positive). */
@@ -83,10 +92,10 @@ final class HeldLock {
         this.ttlNanos = request.ttl().toNanos();
         this.fencingToken = grant.fencingToken();
         this.fillIn = new FillIn(this, engine, fillIn, !request.keepAlive());
+        this.grantedAtFirstAttempt = grant.attempts() == 1;
         if (fillIn) {
-            this.placesKept = grant.placesKept();
+            this.placesKept.addAll(grant.placesKept());
         } else { // tests that show what fill-in prevents: the lease keeps no place for its fill-in either
-            this.placesKept = List.of();
             engine.leaveQueues(key, value, grant.placesKept(), false);
         }
         this.lease = new Lease(this);
@@ -98,6 +107,11 @@ final class HeldLock {
      */
     void start(Ballot grant) {
         grant.complete().thenAccept(all -> {
+            if (grantedAtFirstAttempt) {
+                synchronized (this) {
+                    placesKept.removeIf(all::okAt);
+                }
+            }
             standsOn(all.okCount());
             fillIn.restart(all, request.ttl().toNanos());
         });
@@ -255,6 +269,25 @@ final class HeldLock {
      * lock whose release was asked for meanwhile (a nested call's work outliving its caller's), the
      * lock is released now.
      */
+    /**
+     * A locked call's work was cancelled but may still run: the lock is never deleted or shortened
+     * from now on, only left to expire (a release asked for meanwhile, or later, lets it expire).
+     */
+    void workCancelled() {
+        boolean endNow;
+        synchronized (this) {
+            working--;
+            keptForCancelledWork = true;
+            endNow = working == 0 && releaseWhenIdle;
+            if (endNow) {
+                releaseWhenIdle = false;
+            }
+        }
+        if (endNow) {
+            letExpire();
+        }
+    }
+
     void workDone() {
         boolean releaseNow;
         synchronized (this) {
@@ -405,6 +438,8 @@ final class HeldLock {
             }
         }
         fillIn.stop();
+        // The places it kept in waiter queues stand for nothing now: left, telling the waiters behind.
+        leavePlaces(true);
         lost.complete(lease);
     }
 
@@ -460,6 +495,7 @@ final class HeldLock {
     private CompletableFuture<Boolean> end(Ending how) {
         CompletableFuture<?> inFlight;
         boolean asAsked;
+        boolean keep;
         synchronized (this) {
             if (state != State.HELD) {
                 return CompletableFuture.completedFuture(false);
@@ -471,8 +507,13 @@ final class HeldLock {
                 releaseWhenIdle = true;
                 return CompletableFuture.completedFuture(true);
             }
+            keep = keptForCancelledWork;
             state = State.ENDING;
             inFlight = renewal;
+        }
+        if (keep) { // cancelled work may still run under it: left to expire, never deleted
+            ended();
+            return CompletableFuture.completedFuture(true);
         }
         return inFlight.handle((done, error) -> true).thenCompose(ignored -> asAsked ? endNow() : delete());
     }
@@ -546,6 +587,14 @@ final class HeldLock {
         ended();
     }
 
+    /** As {@link #letExpire()}, for a lock a newer grant of the same value replaced: its places in the waiter queues are that grant's. */
+    void replaced() {
+        synchronized (this) {
+            replaced = true;
+        }
+        letExpire();
+    }
+
     /**
      * At {@link Redlock#close()}: reported lost (its holder did not release it), then left to expire
      * with its TTL, never deleted: whoever holds it (a locked call's work, a ShedLock task, a registry
@@ -566,14 +615,25 @@ final class HeldLock {
             renewalDue = null;
         }
         fillIn.stop();
-        java.util.Set<Integer> places = fillIn.takeReserved();
         if (renewalCancel != null) {
             renewalCancel.run();
         }
         // Before any release is sent, on the same connections: a waiter woken by the release finds no place kept.
-        places.addAll(placesKept);
-        engine.leaveQueues(key, value, places, false);
+        leavePlaces(false);
         table.remove(this);
+    }
+
+    /** Leaves the places the lock kept in the nodes' waiter queues (see {@link FillIn}), once; with {@code tell}, publishing as a waiter that gave up. */
+    private void leavePlaces(boolean tell) {
+        java.util.Set<Integer> places = fillIn.takeReserved();
+        synchronized (this) {
+            places.addAll(placesKept);
+            placesKept.clear();
+            if (replaced) {
+                return;
+            }
+        }
+        engine.leaveQueues(key, value, places, tell);
     }
 
     /** Waits for {@code future} up to {@code rounds} rounds of node commands, each bounded by the node timeout. */

@@ -842,10 +842,14 @@ final class LockEngine {
     /**
      * Sets the key where it is absent (fill-in); each reply says OK, or REFUSED with the holder. For a
      * fenced lease ({@code token} positive), also raises the node's fencing counter to the token.
+     * With {@code reserving} (an unfenced fill-in try, not a check), where another value holds the
+     * key, also reserves the lease's place in the key's waiter queue (see {@link Node#fillIn}).
      */
-    CompletableFuture<NodeReply> fillIn(int node, String key, String value, long ttlMillis, long token) {
-        return token > 0 ? nodes.get(node).fillInFenced(key, value, ttlMillis, token, counter(ttlMillis))
-                : nodes.get(node).fillIn(key, value, ttlMillis);
+    CompletableFuture<NodeReply> fillIn(int node, String key, String value, long ttlMillis, long token, boolean reserving) {
+        if (token > 0) {
+            return nodes.get(node).fillInFenced(key, value, ttlMillis, token, counter(ttlMillis));
+        }
+        return reserving ? nodes.get(node).fillIn(key, value, ttlMillis) : nodes.get(node).acquireOrReportHolder(key, value, ttlMillis);
     }
 
     /** Counts a round of fill-in tries. */

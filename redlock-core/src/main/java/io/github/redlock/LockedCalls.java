@@ -269,10 +269,10 @@ final class LockedCalls {
     private static CompletionStage<Boolean> keep(Ready ready) {
         Lease lease = ready.lease();
         if (lease != null) {
-            lease.held().workDone();
             if (!ready.reentered()) {
                 lease.letExpire();
             }
+            lease.held().workCancelled(); // a re-entered one: whoever ends the lock later lets it expire
         }
         return CompletableFuture.completedFuture(true);
     }

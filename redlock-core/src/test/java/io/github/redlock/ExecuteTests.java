@@ -375,6 +375,33 @@ class ExecuteTests {
     }
 
     @Test
+    void aCancelledWorkWhoseLeaseWasAbandonedMeanwhileKeepsItsLock() {
+        CompletableFuture<String> work = new CompletableFuture<>();
+        String[] value = new String[1];
+        redlock.executeAsync(LockRequest.of("abandoned", TTL), lease -> {
+            value[0] = lease.value();
+            lease.abandon(); // work runs under it: deferred until that work ends
+            return work;
+        }, Runnable::run);
+
+        work.cancel(false);
+
+        assertThat(nodesHolding("abandoned", value[0])).as("the cancelled work may still run").isEqualTo(3);
+    }
+
+    @Test
+    void aCancelledReenteredWorkKeepsTheLockWhoseReleaseWasAskedMeanwhile() {
+        Lease lease = redlock.lock("nested", TTL).orElseThrow();
+        CompletableFuture<String> work = new CompletableFuture<>();
+        redlock.executeAsync(LockRequest.of("nested", TTL).reentering(lease), held -> work, Runnable::run);
+        redlock.release(lease); // the nested work still runs: deferred until it ends
+
+        work.cancel(false);
+
+        assertThat(nodesHolding("nested", lease.value())).as("the cancelled nested work may still run").isEqualTo(3);
+    }
+
+    @Test
     void cancellingANonBlockingCallWhileItWaitsStopsItAndTakesNoLock() {
         nodes.forEach(node -> node.put("job", "someone-else", Duration.ofSeconds(1)));
         AtomicBoolean ran = new AtomicBoolean();

@@ -555,11 +555,26 @@ public final class LettuceNode implements Node {
                 Long.toString(ttlMillis))), LettuceNode::acquireReply);
     }
 
-    /** Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key. */
+    /**
+     * Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key. Where the ACL refuses
+     * the queue key (as for {@link #acquireQueued}), a plain fill-in try instead, without queue for a while.
+     */
     @Override
     public CompletableFuture<NodeReply> fillIn(String key, String value, long ttlMillis) {
+        Long refusedAt = queueRefusedAtNanos;
+        if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
+            return acquireOrReportHolder(key, value, ttlMillis);
+        }
         return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FILL_IN_RESERVING.text(), key,
-                Waiting.queueKey(key), value, Long.toString(ttlMillis))), LettuceNode::acquireReply);
+                Waiting.queueKey(key), value, Long.toString(ttlMillis))), LettuceNode::acquireReply)
+                .thenCompose(reply -> {
+                    String detail = reply.detail();
+                    if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
+                        queueRefusedAtNanos = ticker.nanoTime();
+                        return acquireOrReportHolder(key, value, ttlMillis);
+                    }
+                    return CompletableFuture.completedFuture(reply);
+                });
     }
 
     private static NodeReply acquireReply(@Nullable List<Object> reply) {

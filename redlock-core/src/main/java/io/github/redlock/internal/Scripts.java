@@ -274,14 +274,11 @@ final class Scripts {
      * KEYS[2]: an entry of score 0 (ahead of every waiter, see {@link #ACQUIRE_QUEUED}), fresh for
      * ARGV[2] ms (the lease's validity left), replacing the lease's earlier entries; so a waiter woken
      * when that value is released cannot take the node before the next try does. Where it creates the
-     * key it removes the lease's entries. The queue is touched by {@code pcall}: a user whose ACL does
-     * not allow it, or a server at {@code maxmemory}, still gets the plain fill-in.
+     * key, or finds it holding the lease's value, it removes the lease's entries. The queue and
+     * {@code TIME} are reached by {@code pcall}: a user whose ACL does not allow them, or a server at
+     * {@code maxmemory}, still gets the plain fill-in.
      */
     static final Script FILL_IN_RESERVING = new Script("""
-            local held = redis.call('GET', KEYS[1])
-            if held == ARGV[1] then
-              return {0, held}
-            end
             local function unreserve()
               local entries = redis.pcall('ZRANGE', KEYS[2], 0, -1)
               if type(entries) ~= 'table' or entries.err then
@@ -295,15 +292,22 @@ final class Scripts {
                 end
               end
             end
-            if held then
+            local held = redis.call('GET', KEYS[1])
+            if held == ARGV[1] then
               unreserve()
-              local t = redis.call('TIME')
-              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-              local ttl = tonumber(ARGV[2])
-              redis.pcall('ZADD', KEYS[2], 0, string.format('%.0f', now + ttl) .. ':' .. ARGV[1])
-              local left = redis.pcall('PTTL', KEYS[2])
-              if type(left) == 'number' and left < ttl then
-                redis.pcall('PEXPIRE', KEYS[2], ttl)
+              return {0, held}
+            end
+            if held then
+              local t = redis.pcall('TIME')
+              if type(t) == 'table' and not t.err then
+                unreserve()
+                local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+                local ttl = tonumber(ARGV[2])
+                redis.pcall('ZADD', KEYS[2], 0, string.format('%.0f', now + ttl) .. ':' .. ARGV[1])
+                local left = redis.pcall('PTTL', KEYS[2])
+                if type(left) == 'number' and left < ttl then
+                  redis.pcall('PEXPIRE', KEYS[2], ttl)
+                end
               end
               return {0, held}
             end
