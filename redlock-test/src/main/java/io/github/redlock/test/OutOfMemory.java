@@ -36,12 +36,12 @@ public final class OutOfMemory {
             node.command("CONFIG", "SET", "maxmemory", maxmemory);
             node.command("CONFIG", "SET", "maxmemory-policy", policy);
         };
-        node.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) + ROOM_TO_FILL));
         String filler = "x".repeat(FILLER_BYTES);
         int written = 0;
         boolean refused = false;
         try {
+            node.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            node.command("CONFIG", "SET", "maxmemory", Long.toString(usedMemory(node) + ROOM_TO_FILL));
             while (!refused && written < 10 * ROOM_TO_FILL / FILLER_BYTES) {
                 try {
                     node.command("SET", "filler-" + written, filler);

@@ -120,8 +120,12 @@ public final class RedisNodes implements AutoCloseable, Iterable<RedisNode> {
      * @throws IllegalStateException if a node still lacks the key when {@code timeout} has passed
      */
     public List<@Nullable Object> awaitOnAll(String key, Duration timeout) {
-        Poll.await("'" + key + "' on all " + nodes.size() + " nodes", timeout, () -> !values(key).contains(null));
-        return values(key);
+        List<List<@Nullable Object>> seen = new ArrayList<>(List.of(List.of()));
+        Poll.await("'" + key + "' on all " + nodes.size() + " nodes", timeout, () -> {
+            seen.set(0, values(key));
+            return !seen.get(0).contains(null);
+        });
+        return seen.get(0); // what the last poll saw: a second read could miss a key that expired meanwhile
     }
 
     /**
