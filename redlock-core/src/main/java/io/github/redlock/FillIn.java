@@ -269,8 +269,8 @@ final class FillIn {
                 String address = engine.addresses().get(index);
                 NodeReply reply = replies.get(i).getNow(NodeReply.error("no reply"));
                 boolean found = !reply.isOk() && held.value().equals(reply.holder());
-                if (reply.isOk() || found) {
-                    reserved.remove(index);
+                if (!check && (reply.isOk() || found)) {
+                    reserved.remove(index); // the reserving script removed the place there; a check's plain one does not
                 }
                 if (reply.isOk() || found) {
                     missing.remove(index);

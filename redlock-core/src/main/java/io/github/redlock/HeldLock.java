@@ -212,7 +212,7 @@ final class HeldLock {
      */
     void lostKey() {
         cutTo(ticker.nanoTime());
-        lose();
+        lose(true);
     }
 
     /**
@@ -265,11 +265,6 @@ final class HeldLock {
     }
 
     /**
-     * A locked call's work ended (call before ending the lock). When it was the last work under a
-     * lock whose release was asked for meanwhile (a nested call's work outliving its caller's), the
-     * lock is released now.
-     */
-    /**
      * A locked call's work was cancelled but may still run: the lock is never deleted or shortened
      * from now on, only left to expire (a release asked for meanwhile, or later, lets it expire).
      */
@@ -288,6 +283,11 @@ final class HeldLock {
         }
     }
 
+    /**
+     * A locked call's work ended (call before ending the lock). When it was the last work under a
+     * lock whose release was asked for meanwhile (a nested call's work outliving its caller's), the
+     * lock is released now.
+     */
     void workDone() {
         boolean releaseNow;
         synchronized (this) {
@@ -363,7 +363,7 @@ final class HeldLock {
             } else if (keyLost || decided.quorumRefused()) {
                 renewedOn(decided.okCount() - created(decided));
                 cutTo(decidedAt);
-                lose();
+                lose(true);
             }
             renewed.complete(extended);
         });
@@ -398,7 +398,7 @@ final class HeldLock {
             scheduled = renewalDue != null;
         }
         if (!scheduled) {
-            lose();
+            lose(true);
         }
     }
 
@@ -410,7 +410,7 @@ final class HeldLock {
      */
     private void keepAlive() {
         if (!isHeld()) {
-            lose();
+            lose(true);
             return;
         }
         renew(request.ttl().toMillis()).thenAccept(renewed -> {
@@ -422,7 +422,7 @@ final class HeldLock {
             if (renewed || isHeld()) {
                 scheduleRenewal();
             } else {
-                lose();
+                lose(true);
             }
         });
     }
@@ -431,15 +431,15 @@ final class HeldLock {
      * The lock is lost while held: stops the fill-in and the checks (a later release still cleans
      * up) and says so once.
      */
-    private void lose() {
+    private void lose(boolean tell) {
         synchronized (this) {
             if (state != State.HELD) {
                 return;
             }
         }
         fillIn.stop();
-        // The places it kept in waiter queues stand for nothing now: left, telling the waiters behind.
-        leavePlaces(true);
+        // The places it kept in waiter queues stand for nothing now: left (telling the waiters behind).
+        leavePlaces(tell);
         lost.complete(lease);
     }
 
@@ -587,10 +587,21 @@ final class HeldLock {
         ended();
     }
 
-    /** As {@link #letExpire()}, for a lock a newer grant of the same value replaced: its places in the waiter queues are that grant's. */
-    void replaced() {
+    /**
+     * As {@link #letExpire()}, for a lock a newer grant of the same value replaced: hands the places
+     * it kept in the waiter queues to {@code newer} (they are matched by value, so they are that
+     * grant's to leave).
+     */
+    void replacedBy(HeldLock newer) {
+        java.util.Set<Integer> places;
         synchronized (this) {
             replaced = true;
+            places = fillIn.takeReserved();
+            places.addAll(placesKept);
+            placesKept.clear();
+        }
+        synchronized (newer) {
+            newer.placesKept.addAll(places);
         }
         letExpire();
     }
@@ -602,7 +613,7 @@ final class HeldLock {
      * another process in while it does.
      */
     CompletableFuture<Boolean> close() {
-        lose(); // whoever holds it did not release it
+        lose(false); // whoever holds it did not release it; its key still stands, so nobody is told
         letExpire();
         return CompletableFuture.completedFuture(true);
     }

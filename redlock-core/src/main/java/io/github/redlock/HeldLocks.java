@@ -190,7 +190,7 @@ final class HeldLocks {
         }
         HeldLock previous = held.put(new HeldKey(lock.key(), lock.value()), lock);
         if (previous != null) {
-            previous.replaced(); // the same value granted again (extend or create): the newer grant owns the keys
+            previous.replacedBy(lock); // the same value granted again (extend or create): the newer grant owns the keys
         }
     }
 

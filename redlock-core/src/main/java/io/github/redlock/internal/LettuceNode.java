@@ -567,13 +567,10 @@ public final class LettuceNode implements Node {
         }
         return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FILL_IN_RESERVING.text(), key,
                 Waiting.queueKey(key), value, Long.toString(ttlMillis))), LettuceNode::acquireReply)
-                .thenCompose(reply -> {
-                    String detail = reply.detail();
-                    if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
-                        queueRefusedAtNanos = ticker.nanoTime();
-                        return acquireOrReportHolder(key, value, ttlMillis);
-                    }
-                    return CompletableFuture.completedFuture(reply);
+                .thenApply(reply -> {
+                    // Not resent here, outside the lease's monitor (it may have ended meanwhile): the next try is plain.
+                    refusedQueue(reply);
+                    return reply;
                 });
     }
 
@@ -716,17 +713,22 @@ public final class LettuceNode implements Node {
             return acquireOrReportHolder(key, value, ttlMillis);
         }
         return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
-            String detail = reply.detail();
-            if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
-                queueRefusedAtNanos = ticker.nanoTime();
-                LOG.log(queueRefusalLogged ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-                        "{0} refuses the waiter queue ({1}): waiting calls poll this node without a queue; allow the"
-                        + " sorted-set commands, PTTL, PEXPIRE and TIME on the lock keys (see docs/waiting.md)",
-                        address, detail);
-                queueRefusalLogged = true;
-            }
+            refusedQueue(reply);
             return reply;
         });
+    }
+
+    /** After an ACL refusal of a script that uses the waiter queue: the node is used without its queue for a while. */
+    private void refusedQueue(NodeReply reply) {
+        String detail = reply.detail();
+        if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
+            queueRefusedAtNanos = ticker.nanoTime();
+            LOG.log(queueRefusalLogged ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                    "{0} refuses the waiter queue ({1}): waiting calls poll this node without a queue; allow the"
+                    + " sorted-set commands, PTTL, PEXPIRE and TIME on the lock keys (see docs/waiting.md)",
+                    address, detail);
+            queueRefusalLogged = true;
+        }
     }
 
     /** An ACL refusal: NOPERM (Redis 7.2 on), or 7.0's words for a command or key a script may not use. */
