@@ -8,13 +8,19 @@ import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the lock observations know: the kind of lock (never the resolved key, never the lock's
  * value), the policy, and the outcome, set when the attempt or the held section ends.
+ *
+ * <p>Its key values may be added, removed and read from several threads at once (a task started
+ * inside the hold scope may tag the current observation while it stops), as with a plain
+ * {@link Observation.Context}. It is its own {@link Supplier}, so that {@link LockObservations} creates
+ * the observations without a supplier object per call.
  */
-public class LockObservationContext extends Observation.Context {
+public class LockObservationContext extends Observation.Context implements Supplier<LockObservationContext> {
 
     /** The resource value of requests that have no name. */
     public static final String UNNAMED = "unnamed";
@@ -167,6 +173,12 @@ public class LockObservationContext extends Observation.Context {
             }
         }
         return true;
+    }
+
+    /** This context. */
+    @Override
+    public LockObservationContext get() {
+        return this;
     }
 
     public String getResource() {
