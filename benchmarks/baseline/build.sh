@@ -10,8 +10,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(git -C "$here" rev-parse --show-toplevel)
 mkdir -p "$dir"
 git -C "$repo" archive "$base" | tar -x -C "$dir"
-# The benchmark module's Boot dependencies for Boot's meter and observation registries (added after 2cb96ca).
-git -C "$repo" diff "$base" HEAD -- benchmarks/pom.xml | (cd "$dir" && patch -p1)
+# The benchmark module's Boot dependencies for Boot's meter and observation registries (added after
+# 2cb96ca): the pom as of the commit that added this script (fcf8d0c), so that the baseline stays the
+# same whatever the benchmarks' pom becomes later.
+pom=fcf8d0c477e877823c75aed1c3bc03730dab5230
+git -C "$repo" diff "$base" "$pom" -- benchmarks/pom.xml | (cd "$dir" && patch -p1)
 cp "$here/ObservedSide.java" "$dir/benchmarks/src/main/java/io/github/redlock/benchmarks/"
 (cd "$dir" && ./mvnw -B -q -o -pl benchmarks -am package -DskipTests -Pbenchmarks)
 ls -l "$dir/benchmarks/target/benchmarks.jar"

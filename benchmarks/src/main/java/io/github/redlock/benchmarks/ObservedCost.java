@@ -129,22 +129,29 @@ final class ObservedCost {
         long[] latency = new long[calls.size()];
         boolean[] ok = new boolean[calls.size()];
         long end = System.nanoTime() + sides.size() * 2_000_000_000L;
-        for (int turn = 0; System.nanoTime() - end < 0; turn++) {
-            for (int call : PairedCheck.order(calls, turn)) {
-                int side = call / 2;
-                boolean telemetry = call % 2 == 1;
-                Thread.currentThread().setContextClassLoader(loaders.get(side));
-                long t0 = System.nanoTime();
-                try {
-                    ok[call] = sides.get(side).test("observed:" + sequence++, telemetry);
-                } catch (RuntimeException e) {
-                    ok[call] = false;
+        // Each call runs with its side's class loader as the thread's context class loader; the thread's
+        // own is put back after the round.
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        try {
+            for (int turn = 0; System.nanoTime() - end < 0; turn++) {
+                for (int call : PairedCheck.order(calls, turn)) {
+                    int side = call / 2;
+                    boolean telemetry = call % 2 == 1;
+                    Thread.currentThread().setContextClassLoader(loaders.get(side));
+                    long t0 = System.nanoTime();
+                    try {
+                        ok[call] = sides.get(side).test("observed:" + sequence++, telemetry);
+                    } catch (RuntimeException e) {
+                        ok[call] = false;
+                    }
+                    latency[call] = System.nanoTime() - t0;
                 }
-                latency[call] = System.nanoTime() - t0;
+                if (measure) {
+                    record(latency, ok);
+                }
             }
-            if (measure) {
-                record(latency, ok);
-            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
         }
     }
 

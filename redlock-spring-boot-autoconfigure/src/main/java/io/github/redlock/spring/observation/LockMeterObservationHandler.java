@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,9 +28,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Handles only {@link LockObservationContext}s, so that the application's meter handler keeps
  * every other observation. Like {@code RedlockMetrics}, it keeps the meters it found: a lock meter
- * removed from the registry afterwards is not registered again by this handler. At most
- * {@value #MAX_CACHED} key sets per meter name are kept; the ones after that (a convention that puts unbounded
- * values into the low-cardinality key values) are registered on every call, as Micrometer's handler does.
+ * removed from the registry afterwards is not registered again by this handler. It keeps at most
+ * {@value #MAX_CACHED} meters of each kind (timers, long-task timers, and timers of calls that ended with
+ * an error), whatever their names and key values; the ones after that (a convention that puts unbounded
+ * values into the names or the low-cardinality key values) are registered on every call, as Micrometer's
+ * handler does.
  */
 public final class LockMeterObservationHandler implements MeterObservationHandler<LockObservationContext> {
 
@@ -42,10 +45,8 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
     private final MeterRegistry registry;
     private final Clock clock;
     private final boolean longTaskTimers;
-    // Per name, the meters by key values: the default conventions hand back one KeyValues instance per
-    // resource, policy and outcome, so a lookup is two hash reads and no allocation.
-    private final Map<String, Map<KeyValues, Timer>> timers = new ConcurrentHashMap<>();
-    private final Map<String, Map<KeyValues, LongTaskTimer>> active = new ConcurrentHashMap<>();
+    private final MeterCache<Timer> timers = new MeterCache<>();
+    private final MeterCache<LongTaskTimer> active = new MeterCache<>();
     // Calls that ended with an error: rare, looked up by name, key values and error.
     private final Map<MeterKey, Timer> errorTimers = new ConcurrentHashMap<>();
 
@@ -69,9 +70,9 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
         if (longTaskTimers) {
             String name = name(context);
             KeyValues keyValues = context.getLowCardinalityKeyValues();
-            LongTaskTimer timer = meter(active, name, keyValues);
+            LongTaskTimer timer = active.get(name, keyValues);
             if (timer == null) {
-                timer = register(active, name, keyValues,
+                timer = active.keep(name, keyValues,
                         LongTaskTimer.builder(name + ACTIVE).tags(tags(keyValues, null)).register(registry));
             }
             context.meterLongTaskSample = timer.start();
@@ -96,9 +97,9 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
         Throwable error = context.getError();
         Timer timer;
         if (error == null) {
-            timer = meter(timers, name, keyValues);
+            timer = timers.get(name, keyValues);
             if (timer == null) {
-                timer = register(timers, name, keyValues,
+                timer = timers.keep(name, keyValues,
                         Timer.builder(name).tags(tags(keyValues, NO_ERROR)).register(registry));
             }
         } else {
@@ -123,21 +124,38 @@ public final class LockMeterObservationHandler implements MeterObservationHandle
         return name != null ? name : DefaultLockAcquireObservationConvention.NAME;
     }
 
-    private static <M> @Nullable M meter(Map<String, Map<KeyValues, M>> cache, String name, KeyValues keyValues) {
-        Map<KeyValues, M> byKeyValues = cache.get(name);
-        return byKeyValues != null ? byKeyValues.get(keyValues) : null;
-    }
+    /**
+     * Meters of one kind per name, then by key values: the default conventions hand back one
+     * {@link KeyValues} instance per resource, policy and outcome, so a lookup is two hash reads and no
+     * allocation. At most {@value #MAX_CACHED} meters in all, across names.
+     */
+    private static final class MeterCache<M> {
 
-    /** Keeps {@code meter} (just registered, so the registry's own if it had one) unless the cache is full. */
-    private static <M> M register(Map<String, Map<KeyValues, M>> cache, String name, KeyValues keyValues, M meter) {
-        Map<KeyValues, M> byKeyValues = cache.get(name);
-        if (byKeyValues == null) {
-            if (cache.size() >= MAX_CACHED) {
+        private final Map<String, Map<KeyValues, M>> byName = new ConcurrentHashMap<>();
+        // The meters kept, plus the ones being added right now: a place is taken before a meter is put.
+        private final AtomicInteger size = new AtomicInteger();
+
+        @Nullable M get(String name, KeyValues keyValues) {
+            Map<KeyValues, M> byKeyValues = byName.get(name);
+            return byKeyValues != null ? byKeyValues.get(keyValues) : null;
+        }
+
+        /**
+         * Keeps {@code meter} (just registered, so the registry's own if it had one) unless the cache is
+         * full; returns the one kept for these name and key values, or {@code meter}.
+         */
+        M keep(String name, KeyValues keyValues, M meter) {
+            if (size.incrementAndGet() > MAX_CACHED) {
+                size.decrementAndGet();
                 return meter;
             }
-            byKeyValues = cache.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+            M kept = byName.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).putIfAbsent(keyValues, meter);
+            if (kept != null) {
+                size.decrementAndGet();
+                return kept;
+            }
+            return meter;
         }
-        return byKeyValues.size() < MAX_CACHED ? byKeyValues.computeIfAbsent(keyValues, k -> meter) : meter;
     }
 
     private static Tags tags(KeyValues keyValues, @Nullable String error) {

@@ -8,13 +8,19 @@ import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the lock observations know: the kind of lock (never the resolved key, never the lock's
  * value), the policy, and the outcome, set when the attempt or the held section ends.
+ *
+ * <p>Its key values may be added, removed and read from several threads at once (a task started
+ * inside the hold scope may tag the current observation while it stops), as with a plain
+ * {@link Observation.Context}. It is its own {@link Supplier}, so that {@link LockObservations} creates
+ * the observations without a supplier object per call.
  */
-public class LockObservationContext extends Observation.Context {
+public class LockObservationContext extends Observation.Context implements Supplier<LockObservationContext> {
 
     /** The resource value of requests that have no name. */
     public static final String UNNAMED = "unnamed";
@@ -35,9 +41,13 @@ public class LockObservationContext extends Observation.Context {
     // The key values as added, while every addition named every key added before (as the conventions'
     // key values do): so the default conventions' cached key values come back as they are, without
     // filling, sorting and comparing the context's maps on every call; null once another addition or
-    // a removal moved them into the context's maps.
-    private volatile @Nullable KeyValues lowCardinality = KeyValues.empty();
-    private volatile @Nullable KeyValues highCardinality = KeyValues.empty();
+    // a removal moved them into the context's maps. Guarded by this context's monitor, as are the
+    // maps' changes made here: a thread that moves the kept values into the maps must neither lose an
+    // addition another thread makes meanwhile (the maps are concurrent, so a plain Context keeps both)
+    // nor let a reader see the maps half filled. Each key value method holds it briefly, uncontended
+    // but for a task that tags the current observation while it stops.
+    private @Nullable KeyValues lowCardinality = KeyValues.empty();
+    private @Nullable KeyValues highCardinality = KeyValues.empty();
 
     /**
      * @param resource the resource template or request name, low-cardinality
@@ -49,7 +59,7 @@ public class LockObservationContext extends Observation.Context {
     }
 
     @Override
-    public Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
+    public synchronized Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
         KeyValues own = lowCardinality;
         if (own != null && namesAll(keyValues, own)) {
             lowCardinality = keyValues;
@@ -59,31 +69,31 @@ public class LockObservationContext extends Observation.Context {
     }
 
     @Override
-    public Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
+    public synchronized Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
         spillLowCardinality();
         return super.addLowCardinalityKeyValue(keyValue);
     }
 
     @Override
-    public Observation.Context removeLowCardinalityKeyValue(String keyName) {
+    public synchronized Observation.Context removeLowCardinalityKeyValue(String keyName) {
         spillLowCardinality();
         return super.removeLowCardinalityKeyValue(keyName);
     }
 
     @Override
-    public KeyValues getLowCardinalityKeyValues() {
+    public synchronized KeyValues getLowCardinalityKeyValues() {
         KeyValues own = lowCardinality;
         return own != null ? own : super.getLowCardinalityKeyValues();
     }
 
     @Override
-    public @Nullable KeyValue getLowCardinalityKeyValue(String key) {
+    public synchronized @Nullable KeyValue getLowCardinalityKeyValue(String key) {
         KeyValues own = lowCardinality;
         return own != null ? find(own, key) : super.getLowCardinalityKeyValue(key);
     }
 
     @Override
-    public Observation.Context addHighCardinalityKeyValues(KeyValues keyValues) {
+    public synchronized Observation.Context addHighCardinalityKeyValues(KeyValues keyValues) {
         KeyValues own = highCardinality;
         if (own != null && namesAll(keyValues, own)) {
             highCardinality = keyValues;
@@ -93,30 +103,33 @@ public class LockObservationContext extends Observation.Context {
     }
 
     @Override
-    public Observation.Context addHighCardinalityKeyValue(KeyValue keyValue) {
+    public synchronized Observation.Context addHighCardinalityKeyValue(KeyValue keyValue) {
         spillHighCardinality();
         return super.addHighCardinalityKeyValue(keyValue);
     }
 
     @Override
-    public Observation.Context removeHighCardinalityKeyValue(String keyName) {
+    public synchronized Observation.Context removeHighCardinalityKeyValue(String keyName) {
         spillHighCardinality();
         return super.removeHighCardinalityKeyValue(keyName);
     }
 
     @Override
-    public KeyValues getHighCardinalityKeyValues() {
+    public synchronized KeyValues getHighCardinalityKeyValues() {
         KeyValues own = highCardinality;
         return own != null ? own : super.getHighCardinalityKeyValues();
     }
 
     @Override
-    public @Nullable KeyValue getHighCardinalityKeyValue(String key) {
+    public synchronized @Nullable KeyValue getHighCardinalityKeyValue(String key) {
         KeyValues own = highCardinality;
         return own != null ? find(own, key) : super.getHighCardinalityKeyValue(key);
     }
 
-    /** From now on the key values live in the context's map, starting with the ones kept here. */
+    /**
+     * From now on the key values live in the context's map, starting with the ones kept here. Called
+     * holding this context's monitor.
+     */
     private void spillLowCardinality() {
         KeyValues own = lowCardinality;
         if (own != null) {
@@ -160,6 +173,12 @@ public class LockObservationContext extends Observation.Context {
             }
         }
         return true;
+    }
+
+    /** This context. */
+    @Override
+    public LockObservationContext get() {
+        return this;
     }
 
     public String getResource() {

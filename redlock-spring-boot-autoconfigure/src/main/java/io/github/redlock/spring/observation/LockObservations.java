@@ -39,13 +39,16 @@ public final class LockObservations {
         return registry;
     }
 
-    /** A {@code redlock.lock.acquire} observation of {@code context}, not started. */
+    /**
+     * A {@code redlock.lock.acquire} observation of {@code context}, not started; {@code context} is its
+     * own supplier, so none is allocated per call.
+     */
     public Observation acquire(LockObservationContext context) {
-        return Observation.createNotStarted(acquireConvention, DEFAULT_ACQUIRE, () -> context, registry);
+        return Observation.createNotStarted(acquireConvention, DEFAULT_ACQUIRE, context, registry);
     }
 
     /** A {@code redlock.lock.hold} observation of {@code context}, not started. */
     public Observation hold(LockObservationContext context) {
-        return Observation.createNotStarted(holdConvention, DEFAULT_HOLD, () -> context, registry);
+        return Observation.createNotStarted(holdConvention, DEFAULT_HOLD, context, registry);
     }
 }

@@ -96,6 +96,29 @@ class LockMeterObservationHandlerTests {
     }
 
     @Test
+    void atMostMaxCachedKeySetsAreKeptAcrossAllNames() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        LockMeterObservationHandler handler = new LockMeterObservationHandler(meters, true);
+        for (int id = 0; id < LockMeterObservationHandler.MAX_CACHED; id++) {
+            record(handler, "lock.first", id);
+        }
+
+        // Another name's first key set, once the cache is full: registered on every call, not kept.
+        record(handler, "lock.second", 0);
+        meters.remove(meters.get("lock.second").timer());
+        meters.remove(meters.get("lock.second.active").longTaskTimer());
+        record(handler, "lock.second", 0);
+
+        assertThat(meters.find("lock.second").timers()).as("timer registered again").hasSize(1);
+        assertThat(meters.find("lock.second.active").longTaskTimers()).as("long-task timer registered again").hasSize(1);
+        Timer kept = meters.get("lock.first").tag("id", "0").timer();
+        meters.remove(kept);
+        record(handler, "lock.first", 0);
+        assertThat(kept.count()).as("a key set kept before the cache was full is found again").isEqualTo(2);
+        assertThat(meters.find("lock.first").tag("id", "0").timers()).as("not registered again").isEmpty();
+    }
+
+    @Test
     void withoutLongTaskTimersOnlyTheTimersAreMade() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ObservationRegistry registry = ObservationRegistry.create();
@@ -123,6 +146,15 @@ class LockMeterObservationHandlerTests {
             observation.error(error);
         }
         observation.stop();
+    }
+
+    /** One observation of {@code name} tagged {@code id}, started and stopped by {@code handler} alone. */
+    private static void record(LockMeterObservationHandler handler, String name, int id) {
+        LockObservationContext context = new LockObservationContext("report", null);
+        context.setName(name);
+        context.addLowCardinalityKeyValues(KeyValues.of("id", Integer.toString(id)));
+        handler.onStart(context);
+        handler.onStop(context);
     }
 
     private static List<String> describe(SimpleMeterRegistry meters) {
