@@ -198,6 +198,19 @@ public final class RedlockLockRegistry
     }
 
     /**
+     * Whether a thread holds the lock of {@code lockKey} through this registry now, from any
+     * thread: true until its last {@code unlock()} returned, which is once the nodes answered its
+     * release (or the wait for them ended). For example to wait, at shutdown, until a lock is released
+     * before its {@code Redlock} closes.
+     *
+     * @return false also for a key that is not a {@code String} or has no lock object
+     */
+    public boolean isHeld(Object lockKey) {
+        RedlockLock lock = lockKey instanceof String key ? cached(key) : null;
+        return lock != null && lock.isHeld();
+    }
+
+    /**
      * Whether first acquisitions from now on carry a {@link Lease#fencingToken() fencing token}
      * ({@link LockRequest#withFencing()}; off by default). Read it with {@link #heldLease}, and pass
      * it with every write to the protected resource (docs/fencing.md). The Redis servers must allow

@@ -35,6 +35,7 @@ public final class RedlockLeaderInitiators
 
     private final Map<String, LockRegistryLeaderInitiator> initiators = new LinkedHashMap<>();
     private final Duration ttl;
+    private final RedlockLockRegistry registry;
     private volatile boolean running;
     private volatile @Nullable ApplicationContext applicationContext;
 
@@ -68,6 +69,7 @@ public final class RedlockLeaderInitiators
                     + " a heartbeat after the last one may take two timeouts to answer, and the lock must still stand then");
         }
         this.ttl = ttl;
+        this.registry = registry;
         String id = UUID.randomUUID().toString();
         for (String role : roles) {
             if (role == null || role.isBlank() || initiators.containsKey(role)) {
@@ -140,8 +142,10 @@ public final class RedlockLeaderInitiators
             entry.getValue().stop();
         }
         long deadline = System.nanoTime() + ttl.toNanos();
-        for (LockRegistryLeaderInitiator initiator : initiators.values()) {
-            while (initiator.getContext().isLeader() && System.nanoTime() - deadline < 0) {
+        for (Map.Entry<String, LockRegistryLeaderInitiator> entry : initiators.entrySet()) {
+            // Not leading any more is said before the unlock's release has been answered: wait for both.
+            while ((entry.getValue().getContext().isLeader() || registry.isHeld(entry.getKey()))
+                    && System.nanoTime() - deadline < 0) {
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
