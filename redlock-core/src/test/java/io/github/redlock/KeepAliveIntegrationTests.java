@@ -37,11 +37,7 @@ class KeepAliveIntegrationTests {
     }
 
     private static int nodesHolding(String key, String value) {
-        int holding = 0;
-        for (int i = 0; i < 3; i++) {
-            holding += value.equals(redis.node(i).command("GET", key)) ? 1 : 0;
-        }
-        return holding;
+        return (int) redis.nodes().values(key).stream().filter(value::equals).count();
     }
 
     @Test

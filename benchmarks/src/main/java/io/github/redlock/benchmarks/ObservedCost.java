@@ -1,7 +1,5 @@
 package io.github.redlock.benchmarks;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -30,8 +28,6 @@ final class ObservedCost {
 
     static final int BLOCK = 100;
     private static final int RESAMPLES = 1_000;
-    private static final int MIN_WARMUP_ROUNDS = 3;
-    private static final int MAX_WARMUP_ROUNDS = 10;
 
     private final List<String> names;
     private final List<BiPredicate<String, Boolean>> sides;
@@ -100,20 +96,10 @@ final class ObservedCost {
         }
     }
 
-    private void measure(int nodes, int rounds) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        int warmups = 0;
-        boolean jitIdle = false;
-        while (warmups < MAX_WARMUP_ROUNDS && !jitIdle) {
-            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-            round(false);
-            warmups++;
-            long compiledMillis = jitTimed ? jit.getTotalCompilationTime() - compiledBefore : 0;
-            jitIdle = warmups >= MIN_WARMUP_ROUNDS && compiledMillis < 40L * sides.size();
-        }
-        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s, with and without telemetry%s%n", warmups, names,
-                jitIdle ? "" : " (the cap: the JIT was still compiling)");
+    private void measure(int nodes, int rounds) throws InterruptedException {
+        JitWarmUp.Result warmUp = JitWarmUp.run(index -> round(false), 40L * sides.size());
+        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s, with and without telemetry%s%n", warmUp.rounds(), names,
+                warmUp.capNote());
         for (int r = 0; r < rounds; r++) {
             round(true);
         }

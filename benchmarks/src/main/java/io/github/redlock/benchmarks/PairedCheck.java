@@ -1,8 +1,6 @@
 package io.github.redlock.benchmarks;
 
 import io.github.redlock.test.RedisNodes;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,8 +52,6 @@ public final class PairedCheck {
     static final double THROUGHPUT_RATIO_TARGET = 0.9;
     static final double ADVICE_MICROS_TARGET = 10;
 
-    private static final int MIN_WARMUP_ROUNDS = 3;
-    private static final int MAX_WARMUP_ROUNDS = 10;
     private static final Runnable NOTHING = () -> { };
 
     private PairedCheck() {
@@ -203,18 +199,8 @@ public final class PairedCheck {
      * (for two clients: AB BA BA AB ...).
      */
     static void alternate(List<Phase> phases, int rounds) throws InterruptedException {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        int warmups = 0;
-        boolean jitIdle = false;
-        while (warmups < MAX_WARMUP_ROUNDS && !jitIdle) {
-            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-            round(phases, warmups++, false);
-            long compiledMillis = jitTimed ? jit.getTotalCompilationTime() - compiledBefore : 0;
-            jitIdle = warmups >= MIN_WARMUP_ROUNDS && compiledMillis < 20L * phases.size();
-        }
-        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s%s%n", warmups, phases,
-                jitIdle ? "" : " (the cap: the JIT was still compiling)");
+        JitWarmUp.Result warmUp = JitWarmUp.run(index -> round(phases, index, false), 20L * phases.size());
+        System.out.printf(Locale.ROOT, "warm-up: %d rounds of %s%s%n", warmUp.rounds(), phases, warmUp.capNote());
         for (int r = 0; r < rounds; r++) {
             round(phases, r, true);
         }

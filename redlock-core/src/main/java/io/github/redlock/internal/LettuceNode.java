@@ -561,8 +561,7 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> fillIn(String key, String value, long ttlMillis) {
-        Long refusedAt = queueRefusedAtNanos;
-        if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
+        if (queueRefusedLately()) {
             return acquireOrReportHolder(key, value, ttlMillis);
         }
         return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.FILL_IN_RESERVING.text(), key,
@@ -708,14 +707,19 @@ public final class LettuceNode implements Node {
     @Override
     public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
             long waitedMillis, long freshForMillis, Placed place) {
-        Long refusedAt = queueRefusedAtNanos;
-        if (refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS) {
+        if (queueRefusedLately()) {
             return acquireOrReportHolder(key, value, ttlMillis);
         }
         return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
             refusedQueue(reply);
             return reply;
         });
+    }
+
+    /** Whether the ACL refused the waiter queue within the last {@code QUEUE_RETRY_NANOS}: the plain commands go instead. */
+    private boolean queueRefusedLately() {
+        Long refusedAt = queueRefusedAtNanos;
+        return refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS;
     }
 
     /** After an ACL refusal of a script that uses the waiter queue: the node is used without its queue for a while. */
