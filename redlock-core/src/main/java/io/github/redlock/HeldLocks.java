@@ -172,7 +172,7 @@ final class HeldLocks {
         LockEngine.Acquisition acquisition = request.fencing()
                 ? engine.acquireFenced(request.resource(), value, valueHeldHere, request.ttl().toMillis(), fencing,
                         request.waitTime().toNanos(), request.retryWhenHeld())
-                : engine.acquire(request.resource(), value, valueHeldHere, request.ttl().toMillis(), command,
+                : engine.acquire(request.resource(), value, !knownValue, valueHeldHere, request.ttl().toMillis(), command,
                         request.waitTime().toNanos(), request.retryWhenHeld());
         Pending call = new Pending(request, acquisition, report, deferGrantReport);
         pending.add(call);

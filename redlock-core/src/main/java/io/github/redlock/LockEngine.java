@@ -123,8 +123,8 @@ final class LockEngine {
     /** Release notices a waiter keeps while its attempt is in flight; past that, it retries at once after it. */
     private static final int MAX_HEARD = 16;
 
-    /** A release notice: from {@code node} (-1 unknown), of the value whose digest is {@code released} (null unknown). */
-    private record Heard(int node, @Nullable String released) {
+    /** A release notice: from {@code node} (-1 unknown), of what was released and handed over (null unknown). */
+    private record Heard(int node, Waiting.@Nullable Notice released) {
     }
 
     /**
@@ -231,6 +231,14 @@ final class LockEngine {
         private final @Nullable Fencing fencing;
         /** Waits in the engine's line and the nodes' waiter queues (see {@link Waiters}). */
         private final boolean queued;
+        /**
+         * Takes hand-overs: a release may set the key to its value on a node, which then counts as
+         * that node's OK (see {@link #vote}). Only a queued call whose value is random, so that a key
+         * holding it can only have been set for this call.
+         */
+        private final boolean handOver;
+        /** {@link Waiting#released} of the value, as a hand-over names it; null without hand-overs. */
+        private final @Nullable String digest;
         private final long startNanos;
         private final CompletableFuture<Object> decided = new CompletableFuture<>();
         /** What callers see of {@link #decided}: for a waiting call, complete once it left the line and queues. */
@@ -251,9 +259,14 @@ final class LockEngine {
         private final List<Heard> heard = new ArrayList<>();
         private boolean retryArmed;
         private @Nullable Runnable timer;
+        /** When the latest attempt started. */
+        private long latestStartNanos;
+        /** The nodes that handed the key over to this waiter since its latest attempt was decided (see {@link #vote}). */
+        private final boolean[] handed;
 
         private Acquisition(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
-                NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing) {
+                NodeCommand command, long waitNanos, boolean retryWhenHeld, @Nullable Fencing fencing,
+                boolean randomValue) {
             this.resource = resource;
             this.key = LockEngine.this.key(resource);
             this.value = value;
@@ -265,6 +278,9 @@ final class LockEngine {
             this.retryWhenHeld = retryWhenHeld;
             this.fencing = fencing;
             this.queued = retryWhenHeld && waitNanos > 0 && fencing == null; // a fenced call mints: no queue
+            this.handOver = queued && randomValue;
+            this.digest = handOver ? Waiting.released(value) : null;
+            this.handed = new boolean[nodes.size()];
             this.places = new long[nodes.size()];
             Arrays.fill(places, -1);
             this.replies = new NodeReply[nodes.size()];
@@ -287,8 +303,9 @@ final class LockEngine {
         }
 
         @Override
-        public void notice(int node, @Nullable String released) {
+        public void notice(int node, Waiting.@Nullable Notice released) {
             Runnable cancel;
+            boolean granted;
             synchronized (this) {
                 if (inFlight || !retryArmed) {
                     // An attempt in flight, or about to arm its retry: judged once its replies are in.
@@ -299,7 +316,8 @@ final class LockEngine {
                     }
                     return;
                 }
-                if (!wakes(node, released)) {
+                granted = vote(node, released);
+                if (!granted && !wakes(node, released)) {
                     return;
                 }
                 retryArmed = false;
@@ -309,7 +327,68 @@ final class LockEngine {
             if (cancel != null) {
                 cancel.run();
             }
-            attempt(this);
+            if (granted) {
+                grantHandedOver();
+            } else {
+                attempt(this);
+            }
+        }
+
+        /**
+         * Counts a hand-over to this waiter (by a release, see {@link Node#releaseAndNotify}): {@code released} says that
+         * {@code node} set the key to this waiter's value, taking the entry its latest attempt left
+         * there, and that attempt was refused there. Then the key was set after the node refused that
+         * attempt, so after the attempt started, with this waiter's TTL: it holds at least until the
+         * latest attempt's start plus the TTL, as a key that attempt had set would. Any other
+         * hand-over says nothing of now: one that took an entry an earlier attempt left was followed
+         * by a later attempt, which found the key (and renewed it) or whose failure released it; and
+         * where the latest attempt did not answer REFUSED, its cleanup may release what was handed
+         * over. Answers whether a quorum of nodes handed the key over to this waiter now. Called
+         * between attempts.
+         */
+        private synchronized boolean vote(int node, Waiting.@Nullable Notice released) {
+            if (!handOver || released == null || released.handedTo() == null || node < 0 || node >= handed.length
+                    || released.attempt() != attempts || !released.handedTo().equals(digest)) {
+                return false;
+            }
+            NodeReply reply = replies[node];
+            if (reply == null || reply.status() != NodeReply.Status.REFUSED || handed[node]) {
+                return false;
+            }
+            handed[node] = true;
+            int count = 0;
+            for (boolean one : handed) {
+                count += one ? 1 : 0;
+            }
+            return count >= quorum;
+        }
+
+        /**
+         * Grants on the hand-overs a quorum of nodes made ({@link #vote}), without an attempt: valid
+         * from the latest attempt's start, as if it had been granted; the other nodes count as they
+         * answered that attempt (the lease's fill-in tries those that refused). When that validity
+         * has run out, attempts instead (it finds the keys handed over and renews them).
+         */
+        private void grantHandedOver() {
+            NodeReply[] answers = new NodeReply[handed.length];
+            long start;
+            synchronized (this) {
+                start = latestStartNanos;
+                for (int i = 0; i < handed.length; i++) {
+                    NodeReply reply = replies[i];
+                    answers[i] = handed[i] ? NodeReply.OK : reply != null ? reply : NodeReply.REFUSED;
+                }
+            }
+            Ballot ballot = new Ballot(addresses, ticker);
+            for (int i = 0; i < answers.length; i++) {
+                ballot.record(i, answers[i]);
+            }
+            long validUntil = Validity.deadline(start, ttlMillis * 1_000_000L, options.driftFactor());
+            if (ballot.quorumOk() && validUntil - ballot.decidedAtNanos() > 0) {
+                decided.complete(new Grant(ballot, ballot.decidedAtNanos(), validUntil, attempts(), 0, ballot.notOk()));
+            } else {
+                attempt(this);
+            }
         }
 
         /**
@@ -318,12 +397,21 @@ final class LockEngine {
          */
         private void retryAfter(long delayNanos, @Nullable Runnable giveUp) {
             boolean now = false;
+            boolean granted = false;
             synchronized (this) {
                 for (Heard one : heard) {
-                    now |= wakes(one.node(), one.released());
+                    if (vote(one.node(), one.released())) {
+                        granted = true;
+                    } else {
+                        now |= wakes(one.node(), one.released());
+                    }
                 }
                 heard.clear();
-                retryArmed = !now;
+                retryArmed = !now && !granted;
+            }
+            if (granted) {
+                grantHandedOver();
+                return;
             }
             if (now) {
                 attempt(this);
@@ -389,12 +477,19 @@ final class LockEngine {
          * a copy of a release the attempt reached the node after (it saw what followed), or of
          * releases that go to the waiters ahead. A notice without a message, from an unknown node,
          * or from a node that did not refuse (no reply, an error, set by this waiter) always wakes.
-         * Polling goes on whatever is skipped here.
+         * A hand-over to another waiter never does (the node holds the key for it), nor one to this
+         * waiter that {@link #vote} counted. Polling goes on whatever is skipped here.
          */
-        private synchronized boolean wakes(int node, @Nullable String released) {
-            if (released == null || node < 0 || node >= replies.length) {
+        private synchronized boolean wakes(int node, Waiting.@Nullable Notice notice) {
+            if (notice == null || node < 0 || node >= replies.length) {
                 return true;
             }
+            if (notice.handedTo() != null) {
+                // Handed over to another waiter: its release comes next. To this one but not counted
+                // (see vote): an attempt finds the key its own there.
+                return handOver && notice.handedTo().equals(digest) && !handed[node];
+            }
+            String released = notice.released();
             NodeReply reply = replies[node];
             if (reply == null || reply.status() != NodeReply.Status.REFUSED) {
                 return true;
@@ -408,6 +503,7 @@ final class LockEngine {
         private synchronized void forget() {
             Arrays.fill(replies, null);
             Arrays.fill(seenAhead, null);
+            Arrays.fill(handed, false);
         }
 
         private synchronized void saw(int attempt, int node, NodeReply reply) {
@@ -487,7 +583,8 @@ final class LockEngine {
                     left.add(i);
                 }
             }
-            LockEngine.this.leaveQueues(key, value, left, !(outcome instanceof Grant));
+            boolean gaveUp = !(outcome instanceof Grant);
+            LockEngine.this.leaveQueues(key, value, left, gaveUp, gaveUp && handOver);
         }
 
         String resource() {
@@ -550,9 +647,19 @@ final class LockEngine {
      */
     Acquisition acquire(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
             NodeCommand command, long waitNanos, boolean retryWhenHeld) {
+        return acquire(resource, value, false, valueHeldHere, ttlMillis, command, waitNanos, retryWhenHeld);
+    }
+
+    /**
+     * As {@link #acquire(String, String, BooleanSupplier, long, NodeCommand, long, boolean)}; a
+     * waiting call with a {@code randomValue} (generated for this call, held by nobody else) takes
+     * hand-overs (see {@link Node#acquireQueued}).
+     */
+    Acquisition acquire(String resource, String value, boolean randomValue, BooleanSupplier valueHeldHere,
+            long ttlMillis, NodeCommand command, long waitNanos, boolean retryWhenHeld) {
         NodeCommand sent = retryWhenHeld ? command : Node::acquireOrReportHolder;
         Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, sent, waitNanos,
-                retryWhenHeld, null);
+                retryWhenHeld, null, randomValue);
         if (!acquisition.queued) {
             attempt(acquisition);
             return acquisition;
@@ -582,7 +689,7 @@ final class LockEngine {
         FencingCounter counter = counter(ttlMillis);
         NodeCommand mint = (node, key, v, ttl) -> node.acquireFenced(key, v, ttl, counter, fencing.extend());
         Acquisition acquisition = new Acquisition(resource, value, valueHeldHere, ttlMillis, mint, waitNanos,
-                retryWhenHeld, fencing);
+                retryWhenHeld, fencing, false);
         attempt(acquisition);
         return acquisition;
     }
@@ -595,6 +702,7 @@ final class LockEngine {
             } else {
                 a.attempts++;
                 a.inFlight = true;
+                a.latestStartNanos = ticker.nanoTime();
                 if (a.queued) {
                     a.forget();
                 }
@@ -605,7 +713,10 @@ final class LockEngine {
             a.fail(LockFailure.INTERRUPTED, List.of());
             return;
         }
-        long start = ticker.nanoTime();
+        long start;
+        synchronized (a) {
+            start = a.latestStartNanos;
+        }
         Ballot ballot = new Ballot(addresses, ticker);
         NodeCommand command = a.command;
         if (a.fencing != null) {
@@ -628,7 +739,7 @@ final class LockEngine {
             CompletableFuture<NodeReply> reply;
             if (a.queued) {
                 reply = nodes.get(i).acquireQueued(a.key, a.value, a.ttlMillis, since, waitedMillis, freshMillis,
-                        (place, ahead) -> a.place(number, index, place, ahead));
+                        a.handOver ? number : 0, (place, ahead) -> a.place(number, index, place, ahead));
                 reply = reply.thenApply(done -> {
                     a.saw(number, index, done); // before the ballot hears of it: a failed attempt's replies are all in
                     return done;
@@ -900,12 +1011,21 @@ final class LockEngine {
      * {@link #leftQueues()} waits for it.
      */
     void leaveQueues(String key, String value, Collection<Integer> indexes, boolean gaveUp) {
+        leaveQueues(key, value, indexes, gaveUp, false);
+    }
+
+    /**
+     * As {@link #leaveQueues(String, String, Collection, boolean)}; with {@code giveBack} (a call that
+     * took hand-overs ends without the lock), also deletes the key where a release handed it over to
+     * {@code value} meanwhile.
+     */
+    void leaveQueues(String key, String value, Collection<Integer> indexes, boolean gaveUp, boolean giveBack) {
         if (indexes.isEmpty()) {
             return;
         }
         List<CompletableFuture<NodeReply>> left = new ArrayList<>(indexes.size());
         for (int index : indexes) {
-            left.add(nodes.get(index).leaveQueue(key, value, gaveUp));
+            left.add(nodes.get(index).leaveQueue(key, value, gaveUp, giveBack));
         }
         CompletableFuture<List<NodeReply>> all = allOf(left);
         leaving.add(all);

@@ -28,10 +28,10 @@ final class Waiters {
 
         /**
          * A release notice for its key arrived while it heads the line: from {@code node} (-1 when it
-         * may concern every node), telling that the value whose {@code Waiting.released} digest is
-         * {@code released} was released there (null when anything may have happened).
+         * may concern every node), telling which value was released there and what was handed over
+         * (null when anything may have happened).
          */
-        void notice(int node, @Nullable String released);
+        void notice(int node, Waiting.@Nullable Notice released);
     }
 
     private final ReleaseNotices notices;
@@ -152,7 +152,7 @@ final class Waiters {
         }
     }
 
-    private void noticeHead(String key, int node, @Nullable String released) {
+    private void noticeHead(String key, int node, Waiting.@Nullable Notice released) {
         Waiter head;
         synchronized (this) {
             Line line = lines.get(key);

@@ -692,25 +692,31 @@ public final class LettuceNode implements Node {
         return own >= 0 ? "fencing: " + error.substring(own + "FENCING ".length()) : error;
     }
 
-    /** As {@link #release}, sent as EVAL for the same reason, and publishes the value on the key's release channel. */
+    /**
+     * As {@link #release}, sent as EVAL for the same reason; hands the key over to the waiter at the
+     * head of its queue, if it takes hand-overs, and publishes on the key's release channel.
+     */
     @Override
     public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
-        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key));
+        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key), Waiting.QUEUE_SUFFIX);
     }
 
     /**
      * Sent as EVAL, like {@link #acquireOrReportHolder}: it can create the key, so it must not run
      * late. A server whose ACL refuses the queue's commands or key (NOPERM) is asked as
-     * {@link #acquireOrReportHolder}, without a queue, for the next {@link #QUEUE_RETRY_NANOS} (then
+     * {@link #acquireOrReportHolder} (as {@link #acquireOrExtend} for a waiter that takes
+     * hand-overs), without a queue, for the next {@link #QUEUE_RETRY_NANOS} (then
      * the queue is tried again, in case the ACL changed), and says so once as a WARN.
      */
     @Override
     public CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, Placed place) {
+            long waitedMillis, long freshForMillis, long attempt, Placed place) {
         if (queueRefusedLately()) {
-            return acquireOrReportHolder(key, value, ttlMillis);
+            // A waiter that takes hand-overs may have been handed the key by an entry written before the
+            // refusal: extend-or-create renews it (its value is its own) and answers OK.
+            return attempt > 0 ? acquireOrExtend(key, value, ttlMillis) : acquireOrReportHolder(key, value, ttlMillis);
         }
-        return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, place).thenApply(reply -> {
+        return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, attempt, place).thenApply(reply -> {
             refusedQueue(reply);
             return reply;
         });
@@ -741,10 +747,11 @@ public final class LettuceNode implements Node {
     }
 
     private CompletableFuture<NodeReply> queued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, Placed place) {
+            long waitedMillis, long freshForMillis, long attempt, Placed place) {
         return call(send -> send.apply(SentCommand.evalList2(ticker, Scripts.ACQUIRE_QUEUED.text(), key,
                 Waiting.queueKey(key), value, Long.toString(ttlMillis), sinceMillis < 0 ? "" : Long.toString(sinceMillis),
-                Long.toString(Math.max(0, waitedMillis)), Long.toString(freshForMillis))), reply -> {
+                Long.toString(Math.max(0, waitedMillis)), Long.toString(freshForMillis),
+                attempt > 0 ? Long.toString(attempt) : "")), reply -> {
                     if (reply != null && reply.size() > 2 && reply.get(2) instanceof String since) {
                         try {
                             place.placed(Long.parseLong(since), reply.size() > 3 && reply.get(3) instanceof String ahead ? ahead : null);
@@ -758,10 +765,10 @@ public final class LettuceNode implements Node {
 
     /** Sent as EVAL, like {@link #release}: a cleanup must work in a single message. */
     @Override
-    public CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp) {
+    public CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp, boolean giveBack) {
         // Also after an ACL refusal: the script may have added the entry before the command it was refused.
-        return gaveUp ? cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value, Waiting.channel(key))
-                : cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value);
+        return cleanup(Scripts.LEAVE_QUEUE, Waiting.queueKey(key), value, gaveUp ? Waiting.channel(key) : "",
+                giveBack ? key : "");
     }
 
     @Override

@@ -58,8 +58,9 @@ public interface Node extends AutoCloseable {
     CompletableFuture<NodeReply> fillInFenced(String key, String value, long ttlMillis, long token, FencingCounter counter);
 
     /**
-     * As {@link #release}, and when it deleted the key, publishes {@code value} on the key's release
-     * channel (see {@link Waiting}; the message is {@link Waiting#released}) so that waiters retry at once. For a lease's release only: a failed
+     * As {@link #release}, and when it deleted the key, hands it over to the waiter at the head of
+     * its queue if that one takes hand-overs (see {@link #acquireQueued}), and publishes on the key's
+     * release channel (see {@link Waiting.Notice}) so that waiters hear of it at once. For a lease's release only: a failed
      * attempt's cleanup uses {@link #release}, or waiters would wake each other for nothing. By
      * default, for nodes without pub/sub: as {@link #release}.
      */
@@ -82,11 +83,14 @@ public interface Node extends AutoCloseable {
      * REFUSED, with the holder's value if any, when the key is held or another fresh waiter is ahead,
      * and then {@code place} hears this waiter's score in the queue and who is right ahead of it.
      * {@code sinceMillis} is that score from an earlier refusal, or negative on the first attempt
-     * (the node then places the waiter at its time less {@code waitedMillis}). By default, for
-     * nodes without a queue: as {@link #acquireOrReportHolder}.
+     * (the node then places the waiter at its time less {@code waitedMillis}). With {@code attempt}
+     * positive (the number of the caller's attempt), the waiter takes hand-overs: a release may set
+     * the key to its value ({@link #releaseAndNotify}), and a key found holding {@code value} is
+     * renewed to {@code ttlMillis} and answers OK; only for a value nobody else can hold (random).
+     * By default, for nodes without a queue: as {@link #acquireOrReportHolder}.
      */
     default CompletableFuture<NodeReply> acquireQueued(String key, String value, long ttlMillis, long sinceMillis,
-            long waitedMillis, long freshForMillis, Placed place) {
+            long waitedMillis, long freshForMillis, long attempt, Placed place) {
         return acquireOrReportHolder(key, value, ttlMillis);
     }
 
@@ -101,12 +105,13 @@ public interface Node extends AutoCloseable {
     }
 
     /**
-     * Removes {@code value}'s entry from the key's waiter queue, if any; with {@code gaveUp} (the
-     * call ends without the lock), publishes on the key's release channel as a release of
-     * {@code value} would, when it removed an entry: the waiter right behind waits for that. By
-     * default nothing.
+     * Removes {@code value}'s entry from the key's waiter queue, if any; with {@code giveBack} (a
+     * waiter that took hand-overs ends without the lock), also deletes the key where it holds
+     * {@code value}; with {@code gaveUp} (the call ends without the lock), publishes on the key's
+     * release channel as a release of {@code value} would, when it removed an entry or a key: the
+     * waiter right behind waits for that. By default nothing.
      */
-    default CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp) {
+    default CompletableFuture<NodeReply> leaveQueue(String key, String value, boolean gaveUp, boolean giveBack) {
         return CompletableFuture.completedFuture(NodeReply.OK);
     }
 

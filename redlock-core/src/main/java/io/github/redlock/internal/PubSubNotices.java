@@ -178,7 +178,7 @@ public final class PubSubNotices implements ReleaseNotices {
         }
     }
 
-    private void notice(String channel, int node, @Nullable String released) {
+    private void notice(String channel, int node, Waiting.@Nullable Notice released) {
         Listener listener;
         synchronized (this) {
             listener = listeners.get(channel);
@@ -281,7 +281,7 @@ public final class PubSubNotices implements ReleaseNotices {
         connection.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
-                notice(channel, node, isRelease(message) ? message : null);
+                notice(channel, node, Waiting.Notice.parse(message));
             }
         });
         List<Sent> sent = new ArrayList<>();
@@ -299,20 +299,6 @@ public final class PubSubNotices implements ReleaseNotices {
             armRetryIfNeeded();
         }
         subscribed(sent);
-    }
-
-    /** A release's message ({@link Waiting#released}): 40 lower-case hex digits. */
-    static boolean isRelease(String message) {
-        if (message.length() != 40) {
-            return false;
-        }
-        for (int i = 0; i < message.length(); i++) {
-            char c = message.charAt(i);
-            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -18,10 +18,10 @@ public interface ReleaseNotices extends AutoCloseable {
         /**
          * @param node the index of the node (in the engine's order) the notice came from, or -1 when
          *        it may concern every node (a connection renewed)
-         * @param released what was released ({@link Waiting#released} of the value), or null when
-         *        anything may have happened (a subscription confirmed, a message of another form)
+         * @param released what was released and what was handed over ({@link Waiting.Notice}), or
+         *        null when anything may have happened (a subscription confirmed, a message of another form)
          */
-        void notice(int node, @Nullable String released);
+        void notice(int node, Waiting.@Nullable Notice released);
     }
 
     /** For engines without pub/sub (fake nodes): nobody is ever told. */

@@ -197,38 +197,94 @@ final class Scripts {
             return {1}""");
 
     /**
-     * As {@link #RELEASE}, and when it deleted the key, publishes on ARGV[2] (the key's release
-     * channel, see {@code Waiters}) in the same script, so that waiters hear of the release at once.
-     * The message is the SHA-1 (hex) of the released value, never the value (a known value may be
-     * locked again): a waiter tells by it which release it hears of ({@link Waiting#released}). A
-     * {@code PUBLISH} to a channel nobody subscribes to costs one lookup. Sent by {@code pcall}: a
-     * user whose ACL does not allow the channel still releases (waiters then poll).
+     * Reads a waiter-queue member, {@code freshUntil:value} or, for a waiter that takes a hand-over
+     * ({@link #RELEASE_AND_NOTIFY}), {@code freshUntil;ttl;attempt:value}: answers freshUntil (nil
+     * when the member is of neither form), the value, and the TTL and attempt (nil for the first
+     * form). The value is everything after the first colon, so it may hold colons itself.
      */
-    static final Script RELEASE_AND_NOTIFY = new Script("""
-            if redis.call('GET', KEYS[1]) == ARGV[1] then
-              redis.call('DEL', KEYS[1])
-              redis.pcall('PUBLISH', ARGV[2], redis.sha1hex(ARGV[1]))
-              return 1
+    private static final String MEMBER = """
+            local function member(m)
+              local cut = string.find(m, ':', 1, true)
+              if not cut then
+                return nil
+              end
+              local head = string.sub(m, 1, cut - 1)
+              local fresh, ttl, attempt = string.match(head, '^(%d+);(%d+);(%d+)$')
+              if not fresh then
+                fresh = string.match(head, '^(%d+)$')
+              end
+              return tonumber(fresh), string.sub(m, cut + 1), tonumber(ttl), attempt
             end
-            return 0""");
+            """;
+
+    /**
+     * As {@link #RELEASE}, and when it deleted the key, hands it over and publishes on ARGV[2] (the
+     * key's release channel, see {@code Waiters}) in the same script, so that waiters hear of the
+     * release at once. The hand-over: when the fresh entry at the head of the key's waiter queue
+     * (KEYS[1] and ARGV[3]; see {@link #ACQUIRE_QUEUED}) is one that takes a hand-over
+     * ({@code freshUntil;ttl;attempt:value}, with a score above 0, so never a lease's reserved place),
+     * the script sets the key to that waiter's value with PX its TTL and removes the entry. The
+     * message is the SHA-1 (hex) of the released value, never the value (a known value may be locked
+     * again), and after a hand-over {@code :} the SHA-1 of the value it went to {@code :} the attempt
+     * that left the entry: a waiter tells by it which release it hears of and whether the node is now
+     * its own ({@link Waiting.Notice}). The queue, {@code TIME}, the hand-over's {@code SET} and the
+     * {@code PUBLISH} are reached by {@code pcall}: a user whose ACL does not allow them, or a server
+     * at {@code maxmemory}, still releases (without a hand-over, or without a notice: waiters then
+     * poll). The queue key is built here rather than passed in KEYS, so that an ACL that covers the
+     * lock key but not the queue cannot refuse the release itself.
+     */
+    static final Script RELEASE_AND_NOTIFY = new Script(MEMBER + """
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+              return 0
+            end
+            redis.call('DEL', KEYS[1])
+            local message = redis.sha1hex(ARGV[1])
+            local queue = KEYS[1] .. ARGV[3]
+            local entries = redis.pcall('ZRANGE', queue, 0, -1, 'WITHSCORES')
+            if type(entries) == 'table' and not entries.err and #entries > 0 then
+              local t = redis.pcall('TIME')
+              if type(t) == 'table' and not t.err then
+                local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+                local head, headScore, headValue, headTtl, headAttempt = nil, nil, nil, nil, nil
+                for i = 1, #entries, 2 do
+                  local fresh, value, ttl, attempt = member(entries[i])
+                  local score = tonumber(entries[i + 1])
+                  if fresh and fresh > now and (not head or score < headScore or (score == headScore and value < headValue)) then
+                    head, headScore, headValue, headTtl, headAttempt = entries[i], score, value, ttl, attempt
+                  end
+                end
+                if head and headTtl and headScore > 0 and headValue ~= ARGV[1] then
+                  local set = redis.pcall('SET', KEYS[1], headValue, 'PX', headTtl)
+                  if type(set) == 'table' and set.ok then
+                    redis.pcall('ZREM', queue, head)
+                    message = message .. ':' .. redis.sha1hex(headValue) .. ':' .. headAttempt
+                  end
+                end
+              end
+            end
+            redis.pcall('PUBLISH', ARGV[2], message)
+            return 1""");
 
     /**
      * A waiting acquire that honours the key's waiter queue KEYS[2], a sorted set of members
-     * {@code freshUntil:value} scored by when each waiter started waiting (milliseconds on the
-     * servers' clocks). Entries whose freshUntil (this server's clock) has passed, and members that
-     * are not of that form, are dropped first, so a dead waiter blocks nobody for longer than ARGV[5]
-     * ms. Creates KEYS[1] = ARGV[1] with PX ARGV[2] when the key is free and no fresh entry of
-     * another value is ahead of this one (a smaller score, or the same score and a smaller value),
-     * and answers {1}. Otherwise answers {0, the holder's value or false, the score}. Either way,
-     * once the waiter has a score ARGV[3] (from an earlier refusal) it enters or refreshes its entry,
-     * fresh for ARGV[5] ms, also where it set the key: an attempt that set too few nodes keeps its
-     * place on the others (the caller leaves every queue when it ends). On the first attempt
-     * (ARGV[3] empty) it enters only where refused, with this server's time less ARGV[4] ms (how
-     * long the caller has waited already) as its score. A refusal answers
+     * {@code freshUntil:value} (or {@code freshUntil;ttl;attempt:value}, see {@link #MEMBER}) scored by
+     * when each waiter started waiting (milliseconds on the servers' clocks). Entries whose
+     * freshUntil (this server's clock) has passed, and members of neither form, are dropped first, so
+     * a dead waiter blocks nobody for longer than ARGV[5] ms. Creates KEYS[1] = ARGV[1] with PX
+     * ARGV[2] when the key is free and no fresh entry of another value is ahead of this one (a
+     * smaller score, or the same score and a smaller value), and answers {1}. With ARGV[6], the
+     * number of this attempt, the waiter takes hand-overs ({@link #RELEASE_AND_NOTIFY}): its entry is
+     * {@code freshUntil;ARGV[2];ARGV[6]:value}, and a key found holding ARGV[1] (handed over to it)
+     * is renewed to PX ARGV[2] and answers {1} too. Otherwise answers {0, the holder's value or
+     * false, the score}. Either way, once the waiter has a score ARGV[3] (from an earlier refusal) it
+     * enters or refreshes its entry, fresh for ARGV[5] ms, also where it set the key: an attempt that
+     * set too few nodes keeps its place on the others (the caller leaves every queue when it ends).
+     * On the first attempt (ARGV[3] empty) it enters only where refused, with this server's time less
+     * ARGV[4] ms (how long the caller has waited already) as its score. A refusal answers
      * {0, the holder's value or false, the score, the value of the fresh entry right ahead of this
      * one or false}: the waiter's next chance comes with the release of one of those two.
      */
-    static final Script ACQUIRE_QUEUED = new Script("""
+    static final Script ACQUIRE_QUEUED = new Script(MEMBER + """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local since = tonumber(ARGV[3])
@@ -239,14 +295,11 @@ final class Scripts {
             local ahead, aheadScore = false, nil
             local entries = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
             for i = 1, #entries, 2 do
-              local member = entries[i]
-              local cut = string.find(member, ':', 1, true)
-              local fresh = cut and tonumber(string.sub(member, 1, cut - 1))
-              if not fresh or fresh <= now or string.sub(member, cut + 1) == ARGV[1] then
-                redis.call('ZREM', KEYS[2], member)
+              local fresh, other = member(entries[i])
+              if not fresh or fresh <= now or other == ARGV[1] then
+                redis.call('ZREM', KEYS[2], entries[i])
               else
                 local score = tonumber(entries[i + 1])
-                local other = string.sub(member, cut + 1)
                 if (score < since or (score == since and other < ARGV[1]))
                     and (not ahead or score > aheadScore or (score == aheadScore and other > ahead)) then
                   ahead, aheadScore = other, score
@@ -254,11 +307,20 @@ final class Scripts {
               end
             end
             local freshFor = tonumber(ARGV[5])
-            local set = not ahead and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+            local set = false
+            if ARGV[6] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
+              set = redis.call('PEXPIRE', KEYS[1], ARGV[2]) == 1
+            elseif not ahead then
+              set = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+            end
             if set and not placed then
               return {1}
             end
-            redis.call('ZADD', KEYS[2], since, string.format('%.0f', now + freshFor) .. ':' .. ARGV[1])
+            local head = string.format('%.0f', now + freshFor)
+            if ARGV[6] ~= '' then
+              head = head .. ';' .. ARGV[2] .. ';' .. ARGV[6]
+            end
+            redis.call('ZADD', KEYS[2], since, head .. ':' .. ARGV[1])
             if redis.call('PTTL', KEYS[2]) < freshFor then
               redis.call('PEXPIRE', KEYS[2], freshFor)
             end
@@ -317,10 +379,13 @@ final class Scripts {
 
     /**
      * Removes the waiter ARGV[1]'s entry from the waiter queue KEYS[1] (see {@link #ACQUIRE_QUEUED});
-     * answers how many. With ARGV[2], the key's release channel, and an entry removed, publishes
-     * there as a release of ARGV[1] would ({@link #RELEASE_AND_NOTIFY}): a waiter that gives up
-     * tells the one right behind it, which waits for that waiter's release, that its turn may have
-     * come.
+     * answers how many. With ARGV[3], the lock key, also deletes that key where it holds ARGV[1] (by
+     * {@code pcall}, the key not being declared): a
+     * waiter that takes hand-overs (its value is its own, random) and ends without the lock gives
+     * back what a release handed it meanwhile ({@link #RELEASE_AND_NOTIFY}). With ARGV[2], the key's
+     * release channel, and an entry removed or a key given back, publishes there as a release of
+     * ARGV[1] would: a waiter that gives up tells the one right behind it, which waits for that
+     * waiter's release, that its turn may have come.
      */
     static final Script LEAVE_QUEUE = new Script("""
             local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -332,7 +397,11 @@ final class Scripts {
                 removed = removed + redis.call('ZREM', KEYS[1], member)
               end
             end
-            if removed > 0 and ARGV[2] then
+            if ARGV[3] and ARGV[3] ~= '' and redis.pcall('GET', ARGV[3]) == ARGV[1] then
+              redis.pcall('DEL', ARGV[3])
+              removed = removed + 1
+            end
+            if removed > 0 and ARGV[2] and ARGV[2] ~= '' then
               redis.pcall('PUBLISH', ARGV[2], redis.sha1hex(ARGV[1]))
             end
             return removed""");

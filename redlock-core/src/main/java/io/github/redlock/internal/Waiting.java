@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The names waiting uses on the nodes, beside each lock key: the channel a release publishes on,
@@ -36,6 +37,46 @@ public final class Waiting {
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is required by the Java platform", e);
+        }
+    }
+
+    /**
+     * A release notice's message: {@code released}, the SHA-1 of the released value
+     * ({@link #released}); after a hand-over also {@code handedTo}, the SHA-1 of the waiter's value
+     * the node now holds, and {@code attempt}, the number of that waiter's attempt that left the
+     * entry the hand-over took (see {@code docs/waiting.md}).
+     *
+     * @param handedTo null when the release handed nothing over (then {@code attempt} is 0)
+     */
+    public record Notice(String released, @Nullable String handedTo, long attempt) {
+
+        /** What a release publishes: {@code released}, or {@code released:handedTo:attempt}; null when malformed. */
+        public static @Nullable Notice parse(String message) {
+            if (message.length() == 40) {
+                return isDigest(message) ? new Notice(message, null, 0) : null;
+            }
+            if (message.length() < 83 || message.charAt(40) != ':' || message.charAt(81) != ':') {
+                return null;
+            }
+            String released = message.substring(0, 40);
+            String handedTo = message.substring(41, 81);
+            long attempt;
+            try {
+                attempt = Long.parseLong(message.substring(82));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            return isDigest(released) && isDigest(handedTo) && attempt > 0 ? new Notice(released, handedTo, attempt) : null;
+        }
+
+        private static boolean isDigest(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
