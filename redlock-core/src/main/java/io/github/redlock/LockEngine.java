@@ -567,17 +567,20 @@ final class LockEngine {
          */
         private void leaveQueues(Object outcome) {
             boolean first;
+            boolean[] handedOver;
             synchronized (this) {
                 if (attempts == 0) {
                     return;
                 }
                 first = attempts == 1;
+                handedOver = handed.clone();
             }
             List<Integer> left = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 if (!(outcome instanceof Grant grant)) {
                     left.add(i);
-                } else if (!first && !grant.placesKept().contains(i)) {
+                } else if (!first && !grant.placesKept().contains(i) && !handedOver[i]) {
+                    // A node that handed the key over removed the entry it took in the same script.
                     // A first attempt has no place yet: it entered no queue where it set the key. Any later
                     // one may have (an earlier attempt may have entered and then erred, e.g. refused by an ACL).
                     left.add(i);

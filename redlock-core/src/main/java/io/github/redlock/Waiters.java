@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -14,8 +15,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one owner of an engine's waiting calls: one line per key, in arrival order, whose head alone
  * makes attempts (so the engine puts one attempt per key on the wire, however many of its threads
- * wait), and which listens for the key's release notices while it has waiters; and the timers the
- * waiting calls arm, counted, so that a test can see none is left behind.
+ * wait), and which listens for the key's release notices while it has waiters, and for
+ * {@link #LINGER_NANOS} after its last waiter left (a thread that loops on a lock leaves the line
+ * and enters again within that time: its line reuses the subscription instead of unsubscribing and
+ * subscribing on every node); and the timers the waiting calls arm, counted, so that a test can see
+ * none is left behind.
  */
 final class Waiters {
 
@@ -34,8 +38,13 @@ final class Waiters {
         void notice(int node, Waiting.@Nullable Notice released);
     }
 
+    /** How long a key's subscription outlives its line. */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private final ReleaseNotices notices;
     private final Scheduler scheduler;
+    /** The subscriptions of keys whose line ended, each until its linger ends or a new line takes it. Guarded by this. */
+    private final Map<String, Runnable> lingering = new HashMap<>();
     private final AtomicInteger timers = new AtomicInteger();
     // Guarded by this.
     private final Map<String, Line> lines = new HashMap<>();
@@ -91,6 +100,12 @@ final class Waiters {
                     return;
                 }
                 line.listening = true;
+                Runnable kept = lingering.remove(key);
+                if (kept != null) {
+                    // Subscribed all along: no release since the head's attempt can have been missed.
+                    line.unlisten = kept;
+                    return;
+                }
             }
             Runnable unlisten = notices.listen(Waiting.channel(key), (node, released) -> noticeHead(key, node, released));
             synchronized (this) {
@@ -134,9 +149,7 @@ final class Waiters {
             }
         }
         if (unlisten != null) {
-            synchronized (subscribing) {
-                unlisten.run();
-            }
+            linger(waiter.key(), unlisten);
         }
         if (next != null) {
             Waiter leader = next;
@@ -149,6 +162,29 @@ final class Waiters {
                 }
             }
             leader.lead();
+        }
+    }
+
+    /** Keeps the subscription of {@code key}, whose line ended, for {@link #LINGER_NANOS}, then unsubscribes unless a new line took it. */
+    private void linger(String key, Runnable unlisten) {
+        synchronized (this) {
+            lingering.put(key, unlisten);
+        }
+        Runnable end = () -> {
+            synchronized (subscribing) {
+                synchronized (this) {
+                    if (lingering.get(key) != unlisten) {
+                        return; // a new line took it
+                    }
+                    lingering.remove(key);
+                }
+                unlisten.run();
+            }
+        };
+        try {
+            scheduler.schedule(end, LINGER_NANOS);
+        } catch (RejectedExecutionException e) { // closing
+            end.run();
         }
     }
 
@@ -214,6 +250,9 @@ final class Waiters {
 
     /** Stops hearing of releases: closes the subscription connections. */
     void close() {
+        synchronized (this) {
+            lingering.clear();
+        }
         notices.close();
     }
 }
