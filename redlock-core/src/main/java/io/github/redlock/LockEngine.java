@@ -343,11 +343,11 @@ final class LockEngine {
          * hand-over says nothing of now: one that took an entry an earlier attempt left was followed
          * by a later attempt, which found the key (and renewed it) or whose failure released it; and
          * where the latest attempt did not answer REFUSED, its cleanup may release what was handed
-         * over. Answers whether a quorum of nodes handed the key over to this waiter now. Called
-         * between attempts.
+         * over. A stopped call counts none (it fails instead). Answers whether a quorum of nodes
+         * handed the key over to this waiter now. Called between attempts.
          */
         private synchronized boolean vote(int node, Waiting.@Nullable Notice released) {
-            if (!handOver || released == null || released.handedTo() == null || node < 0 || node >= handed.length
+            if (!handOver || stopped || released == null || released.handedTo() == null || node < 0 || node >= handed.length
                     || released.attempt() != attempts || !released.handedTo().equals(digest)) {
                 return false;
             }
@@ -366,7 +366,8 @@ final class LockEngine {
         /**
          * Grants on the hand-overs a quorum of nodes made ({@link #vote}), without an attempt: valid
          * from the latest attempt's start, as if it had been granted; the other nodes count as they
-         * answered that attempt (the lease's fill-in tries those that refused). When that validity
+         * answered that attempt, but for an OK there, which that failed attempt's cleanup released
+         * (the lease's fill-in tries every node that did not count). When that validity
          * has run out, attempts instead (it finds the keys handed over and renews them).
          */
         private void grantHandedOver() {
@@ -376,7 +377,11 @@ final class LockEngine {
                 start = latestStartNanos;
                 for (int i = 0; i < handed.length; i++) {
                     NodeReply reply = replies[i];
-                    answers[i] = handed[i] ? NodeReply.OK : reply != null ? reply : NodeReply.REFUSED;
+                    answers[i] = handed[i] ? NodeReply.OK
+                            : reply == null ? NodeReply.REFUSED
+                            // That attempt failed: its cleanup deleted what it set.
+                            : reply.isOk() ? NodeReply.error("released after this waiter's failed attempt; the lease's fill-in sets it")
+                            : reply;
                 }
             }
             Ballot ballot = new Ballot(addresses, ticker);

@@ -167,18 +167,19 @@ final class Waiters {
 
     /** Keeps the subscription of {@code key}, whose line ended, for {@link #LINGER_NANOS}, then unsubscribes unless a new line took it. */
     private void linger(String key, Runnable unlisten) {
+        Runnable kept = unlisten::run; // its own identity: a line that takes it and lingers again keeps its full time
         synchronized (this) {
-            lingering.put(key, unlisten);
+            lingering.put(key, kept);
         }
         Runnable end = () -> {
             synchronized (subscribing) {
                 synchronized (this) {
-                    if (lingering.get(key) != unlisten) {
+                    if (lingering.get(key) != kept) {
                         return; // a new line took it
                     }
                     lingering.remove(key);
                 }
-                unlisten.run();
+                kept.run();
             }
         };
         try {

@@ -319,6 +319,33 @@ class WaitingIntegrationTests {
     }
 
     @Test
+    void aGrantByHandOversFillsInTheNodeWhereItsFailedAttemptHadSetTheKey() throws Exception {
+        // Another value holds nodes 1 and 2 only: each waiting attempt sets node 0, fails, and releases it.
+        try (Redlock others = Redlock.builder().servers(redis.uris().subList(1, 3)).build();
+                Redlock waiter = engine(NO_POLLING)) {
+            Lease onOthers = others.lock("filled", TTL, "holder").orElseThrow();
+            CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("filled", TTL)
+                    .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
+            await().atMost(Duration.ofSeconds(10)).until(() -> entriesOnEveryNode("filled") == 1
+                    && waiter.waiters().subscriptions() == 1);
+            awaitAttemptsSettled();
+            assertThat(redis.node(0).command("GET", "filled")).as("node 0, released by the failed attempt").isNull();
+
+            assertThat(onOthers.release()).isTrue(); // hands nodes 1 and 2 over: a majority
+            LockResult result = waiting.get(10, TimeUnit.SECONDS);
+            assertThat(result.isAcquired()).as("%s", result).isTrue();
+
+            // The latest attempt's OK on node 0 was released again: the lease's fill-in sets it promptly
+            // (a fill-in try a 64th of the TTL apart), not at its first check a third of the TTL later.
+            Object value = redis.node(1).command("GET", "filled");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(redis.node(0).command("GET", "filled"))
+                    .as("node 0's key").isEqualTo(value));
+            result.lease().orElseThrow().release();
+            assertNothingLeft(waiter, "filled");
+        }
+    }
+
+    @Test
     void aWaiterThatGivesUpGivesBackTheNodeAReleaseHandedToIt() throws Exception {
         // The same known value holds node 0 through one engine and nodes 1 and 2 through another, so
         // that node 0 alone can be released: it hands the key to the waiter, which then lacks a quorum.

@@ -223,7 +223,7 @@ final class Scripts {
      * release at once. The hand-over: when the fresh entry at the head of the key's waiter queue
      * (KEYS[1] and ARGV[3]; see {@link #ACQUIRE_QUEUED}) is one that takes a hand-over
      * ({@code freshUntil;ttl;attempt:value}, with a score above 0, so never a lease's reserved place),
-     * the script sets the key to that waiter's value with PX its TTL and removes the entry. The
+     * the script removes the entry and then sets the key to that waiter's value with PX its TTL. The
      * message is the SHA-1 (hex) of the released value, never the value (a known value may be locked
      * again), and after a hand-over {@code :} the SHA-1 of the value it went to {@code :} the attempt
      * that left the entry: a waiter tells by it which release it hears of and whether the node is now
@@ -253,10 +253,10 @@ final class Scripts {
                     head, headScore, headValue, headTtl, headAttempt = entries[i], score, value, ttl, attempt
                   end
                 end
-                if head and headTtl and headScore > 0 and headValue ~= ARGV[1] then
+                if head and headTtl and headScore > 0 and headValue ~= ARGV[1]
+                    and redis.pcall('ZREM', queue, head) == 1 then
                   local set = redis.pcall('SET', KEYS[1], headValue, 'PX', headTtl)
                   if type(set) == 'table' and set.ok then
-                    redis.pcall('ZREM', queue, head)
                     message = message .. ':' .. redis.sha1hex(headValue) .. ':' .. headAttempt
                   end
                 end
@@ -380,15 +380,19 @@ final class Scripts {
     /**
      * Removes the waiter ARGV[1]'s entry from the waiter queue KEYS[1] (see {@link #ACQUIRE_QUEUED});
      * answers how many. With ARGV[3], the lock key, also deletes that key where it holds ARGV[1] (by
-     * {@code pcall}, the key not being declared): a
-     * waiter that takes hand-overs (its value is its own, random) and ends without the lock gives
-     * back what a release handed it meanwhile ({@link #RELEASE_AND_NOTIFY}). With ARGV[2], the key's
-     * release channel, and an entry removed or a key given back, publishes there as a release of
-     * ARGV[1] would: a waiter that gives up tells the one right behind it, which waits for that
-     * waiter's release, that its turn may have come.
+     * {@code pcall}, the key not being declared): a waiter that takes hand-overs (its value is its
+     * own, random) and ends without the lock gives back what a release handed it meanwhile
+     * ({@link #RELEASE_AND_NOTIFY}). With ARGV[2], the key's release channel, and an entry removed
+     * or a key given back, publishes there as a release of ARGV[1] would: a waiter that gives up
+     * tells the one right behind it, which waits for that waiter's release, that its turn may have
+     * come. The queue is read by {@code pcall}: a queue the ACL no longer allows (or of another type)
+     * does not stop the give-back.
      */
     static final Script LEAVE_QUEUE = new Script("""
-            local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+            local entries = redis.pcall('ZRANGE', KEYS[1], 0, -1)
+            if type(entries) ~= 'table' or entries.err then
+              entries = {}
+            end
             local removed = 0
             for i = 1, #entries do
               local member = entries[i]
