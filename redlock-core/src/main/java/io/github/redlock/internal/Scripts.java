@@ -220,49 +220,39 @@ final class Scripts {
     /**
      * As {@link #RELEASE}, and when it deleted the key, hands it over and publishes on ARGV[2] (the
      * key's release channel, see {@code Waiters}) in the same script, so that waiters hear of the
-     * release at once. The hand-over: when the fresh entry at the head of the key's waiter queue
-     * (KEYS[1] and ARGV[3]; see {@link #ACQUIRE_QUEUED}) is one that takes a hand-over
-     * ({@code freshUntil;ttl;attempt:value}, with a score above 0, so never a lease's reserved place),
-     * the script removes the entry and then sets the key to that waiter's value with PX its TTL. The
-     * message is the SHA-1 (hex) of the released value, never the value (a known value may be locked
-     * again), and after a hand-over {@code :} the SHA-1 of the value it went to {@code :} the attempt
-     * that left the entry: a waiter tells by it which release it hears of and whether the node is now
-     * its own ({@link Waiting.Notice}). The queue, {@code TIME}, the hand-over's {@code SET} and the
+     * release at once. The hand-over: when the first entry of the key's waiter queue (KEYS[1] and
+     * ARGV[3]; see {@link #ACQUIRE_QUEUED}) is fresh, of a waiter that takes hand-overs
+     * ({@code freshUntil;ttl;attempt:value}), with a score above 0 (never a lease's reserved place)
+     * and below the next entry's (so it is the head by every client's order), the script removes it
+     * and sets the key to that waiter's value with PX its TTL. Otherwise (a stale or plain first
+     * entry, a tie) it hands nothing over, and the waiters' attempts sort it out. The message is the
+     * SHA-1 (hex) of the released value, never the value (a known value may be locked again), and
+     * after a hand-over {@code :} the SHA-1 of the value it went to {@code :} the attempt that left
+     * the entry: a waiter tells by it which release it hears of and whether the node is now its own
+     * ({@link Waiting.Notice}). The queue, {@code TIME}, the hand-over's writes and the
      * {@code PUBLISH} are reached by {@code pcall}: a user whose ACL does not allow them, or a server
      * at {@code maxmemory}, still releases (without a hand-over, or without a notice: waiters then
      * poll). The queue key is built here rather than passed in KEYS, so that an ACL that covers the
-     * lock key but not the queue cannot refuse the release itself.
+     * lock key but not the queue cannot refuse the release itself. Kept short: a release is sent as
+     * EVAL with this text, on every release, waiters or not.
      */
-    static final Script RELEASE_AND_NOTIFY = new Script(MEMBER + """
+    static final Script RELEASE_AND_NOTIFY = new Script("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return 0
             end
             redis.call('DEL', KEYS[1])
-            local message = redis.sha1hex(ARGV[1])
-            local queue = KEYS[1] .. ARGV[3]
-            local entries = redis.pcall('ZRANGE', queue, 0, -1, 'WITHSCORES')
-            if type(entries) == 'table' and not entries.err and #entries > 0 then
-              local t = redis.pcall('TIME')
-              if type(t) == 'table' and not t.err then
-                local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-                local head, headScore, headValue, headTtl, headAttempt = nil, nil, nil, nil, nil
-                for i = 1, #entries, 2 do
-                  local fresh, value, ttl, attempt = member(entries[i])
-                  local score = tonumber(entries[i + 1])
-                  if fresh and fresh > now and (not head or score < headScore or (score == headScore and value < headValue)) then
-                    head, headScore, headValue, headTtl, headAttempt = entries[i], score, value, ttl, attempt
-                  end
-                end
-                if head and headTtl and headScore > 0 and headValue ~= ARGV[1]
-                    and redis.pcall('ZREM', queue, head) == 1 then
-                  local set = redis.pcall('SET', KEYS[1], headValue, 'PX', headTtl)
-                  if type(set) == 'table' and set.ok then
-                    message = message .. ':' .. redis.sha1hex(headValue) .. ':' .. headAttempt
-                  end
-                end
+            local m = redis.sha1hex(ARGV[1])
+            local q = KEYS[1] .. ARGV[3]
+            local e = redis.pcall('ZRANGE', q, 0, 1, 'WITHSCORES')
+            if e[1] and tonumber(e[2]) > 0 and (not e[3] or tonumber(e[4]) > tonumber(e[2])) then
+              local f, t, n, v = string.match(e[1], '^(%d+);(%d+);(%d+):(.*)$')
+              local c = f and v ~= ARGV[1] and redis.pcall('TIME')
+              if c and c[1] and tonumber(f) > tonumber(c[1]) * 1000 + math.floor(tonumber(c[2]) / 1000)
+                  and redis.pcall('ZREM', q, e[1]) == 1 and redis.pcall('SET', KEYS[1], v, 'PX', t).ok then
+                m = m .. ':' .. redis.sha1hex(v) .. ':' .. n
               end
             end
-            redis.pcall('PUBLISH', ARGV[2], message)
+            redis.pcall('PUBLISH', ARGV[2], m)
             return 1""");
 
     /**
