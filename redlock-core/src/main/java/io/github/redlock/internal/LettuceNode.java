@@ -698,7 +698,7 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
-        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key), Waiting.QUEUE_SUFFIX);
+        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key), Waiting.queueKey(key));
     }
 
     /**
