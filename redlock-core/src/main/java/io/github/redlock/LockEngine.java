@@ -379,8 +379,8 @@ final class LockEngine {
                     NodeReply reply = replies[i];
                     answers[i] = handed[i] ? NodeReply.OK
                             : reply == null ? NodeReply.REFUSED
-                            // That attempt failed: its cleanup deleted what it set.
-                            : reply.isOk() ? NodeReply.error("released after this waiter's failed attempt; the lease's fill-in sets it")
+                            // That attempt failed: its cleanup deleted what it set (not an error of the node).
+                            : reply.isOk() ? NodeReply.REFUSED
                             : reply;
                 }
             }

@@ -44,7 +44,16 @@ final class Waiters {
     private final ReleaseNotices notices;
     private final Scheduler scheduler;
     /** The subscriptions of keys whose line ended, each until its linger ends or a new line takes it. Guarded by this. */
-    private final Map<String, Runnable> lingering = new HashMap<>();
+    private final Map<String, Lingering> lingering = new HashMap<>();
+
+    /** A subscription whose line ended; its identity tells its own linger from a later one of the same subscription. */
+    private static final class Lingering {
+        final Runnable unlisten;
+
+        Lingering(Runnable unlisten) {
+            this.unlisten = unlisten;
+        }
+    }
     private final AtomicInteger timers = new AtomicInteger();
     // Guarded by this.
     private final Map<String, Line> lines = new HashMap<>();
@@ -100,10 +109,10 @@ final class Waiters {
                     return;
                 }
                 line.listening = true;
-                Runnable kept = lingering.remove(key);
+                Lingering kept = lingering.remove(key);
                 if (kept != null) {
                     // Subscribed all along: no release since the head's attempt can have been missed.
-                    line.unlisten = kept;
+                    line.unlisten = kept.unlisten;
                     return;
                 }
             }
@@ -167,7 +176,7 @@ final class Waiters {
 
     /** Keeps the subscription of {@code key}, whose line ended, for {@link #LINGER_NANOS}, then unsubscribes unless a new line took it. */
     private void linger(String key, Runnable unlisten) {
-        Runnable kept = unlisten::run; // its own identity: a line that takes it and lingers again keeps its full time
+        Lingering kept = new Lingering(unlisten); // a line that takes it and lingers again keeps its full time
         synchronized (this) {
             lingering.put(key, kept);
         }
@@ -179,7 +188,7 @@ final class Waiters {
                     }
                     lingering.remove(key);
                 }
-                kept.run();
+                unlisten.run();
             }
         };
         try {

@@ -271,11 +271,11 @@ class WaitingIntegrationTests {
 
     /**
      * Waiting attempts of placed waiters node {@code index} has answered so far: only the queue script
-     * calls PTTL here (a placed waiter's attempt always does; no fill-in runs in these tests).
+     * calls ZADD here (a placed waiter's attempt always does; no fill-in runs in these tests).
      */
     private static long queuedAttempts(int index) {
         String info = String.valueOf(redis.node(index).command("INFO", "commandstats"));
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("cmdstat_pttl:calls=(\\d+)").matcher(info);
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("cmdstat_zadd:calls=(\\d+)").matcher(info);
         return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
     }
 
@@ -612,19 +612,34 @@ class WaitingIntegrationTests {
             redis.node(i).command(command.toArray(String[]::new));
             uris.add("redis://waiter:secret@" + redis.node(i).host() + ":" + redis.node(i).port());
         }
-        try (Redlock holder = Redlock.builder().servers(redis.uris()).keyPrefix("lock:").build();
+        try (Redlock holder = Redlock.builder().servers(uris.toArray(String[]::new)).keyPrefix("lock:").build();
                 Redlock waiter = Redlock.builder().servers(uris.toArray(String[]::new)).keyPrefix("lock:").retryCount(0)
                         .retryDelay(NO_POLLING).retryJitter(Duration.ZERO).build()) {
+            for (int i = 0; i < 3; i++) {
+                redis.node(i).command("ACL", "LOG", "RESET");
+            }
             Lease held = holder.lock("acl-waiting", TTL).orElseThrow();
             CompletableFuture<LockResult> waiting = waiter.tryLockAsync(LockRequest.of("acl-waiting", TTL)
                     .withWaitTime(Duration.ofSeconds(30))).toCompletableFuture();
-            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("lock:acl-waiting") == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("lock:acl-waiting") == 3
+                    && waiter.waiters().subscriptions() == 1);
+            awaitAttemptsSettled();
+            long[] before = {queuedAttempts(0), queuedAttempts(1), queuedAttempts(2)};
             held.release();
 
             LockResult result = waiting.get(30, TimeUnit.SECONDS);
             assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
+            for (int i = 0; i < 3; i++) {
+                assertThat(queuedAttempts(i) - before[i]).as("waiting attempts on node %d after the release: it handed over", i)
+                        .isZero();
+            }
             assertThat(result.lease().orElseThrow().release()).isTrue();
             assertThat(queueSize("lock:acl-waiting")).isZero();
+            for (int i = 0; i < 3; i++) {
+                // The startup checks' CONFIG GET is refused too (this ACL has no +info): only the scripts' refusals count here.
+                assertThat(String.valueOf(redis.node(i).command("ACL", "LOG"))).as("commands node %d refused the user in scripts", i)
+                        .doesNotContain("lua");
+            }
         } finally {
             for (int i = 0; i < 3; i++) {
                 redis.node(i).command("ACL", "DELUSER", "waiter");
