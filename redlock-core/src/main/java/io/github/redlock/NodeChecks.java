@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -104,7 +105,7 @@ final class NodeChecks {
         String locks = "on the lock keys, which every lock needs: locks fail on this node (ERROR, counted against the"
                 + " quorum) until the ACL allows them";
         String notices = "waiting calls are not told of releases and poll instead";
-        String queued = "waiting calls poll without a waiter queue (no turns)";
+        String queued = "waiting calls poll without a waiter queue (no turns), and releases hand nothing over";
         String fencing = "fenced locks fail on this node";
         return List.of(
                 new Probe("EVAL", List.of("EVAL", "return 0", "1", key), true, true, locks),
@@ -193,6 +194,7 @@ final class NodeChecks {
             return;
         }
         check.refused().forEach(index -> refused.add(probes.get(index).name()));
+        node.handOvers(Stream.of("PTTL", "ZRANGE", "ZREM", "TIME").noneMatch(refused::contains));
         Set<String> finding = keyPatternMismatch(refused) ? KEY_PATTERN : Set.copyOf(refused);
         // Said holding this, so that of two checks overlapping the later finding is also the last line.
         synchronized (this) {

@@ -148,6 +148,8 @@ public final class LettuceNode implements Node {
     static final long QUEUE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** When the server's ACL refused the waiter queue last (see {@link #acquireQueued}), if it did. */
     private volatile @Nullable Long queueRefusedAtNanos;
+    /** See {@link #handOvers}. */
+    private volatile boolean handsOver = true;
     private volatile boolean queueRefusalLogged;
 
     /**
@@ -698,7 +700,18 @@ public final class LettuceNode implements Node {
      */
     @Override
     public CompletableFuture<NodeReply> releaseAndNotify(String key, String value) {
-        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key), Waiting.queueKey(key));
+        return cleanup(Scripts.RELEASE_AND_NOTIFY, key, value, Waiting.channel(key), handsOver ? Waiting.queueKey(key) : "");
+    }
+
+    /**
+     * Whether this node's releases look for a waiter to hand the key over to: true until the check
+     * after a connection finds that the ACL refuses the commands on the waiter queue the release
+     * needs ({@code PTTL}, {@code ZRANGE}, {@code ZREM}, {@code TIME}); then releases leave the
+     * queue alone (a refusal in a script is logged in the server's {@code ACL LOG} on every release).
+     * Set again by each check.
+     */
+    public void handOvers(boolean allowed) {
+        handsOver = allowed;
     }
 
     /**

@@ -236,7 +236,7 @@ final class Scripts {
      * lock key but not the queue cannot refuse the release itself. Kept cheap, since every release
      * runs it, waiters or not: without a queue it adds one {@code PTTL} of the queue (0.3 µs of
      * server time; reading the queue's first entries outright cost 1 µs), a command the documented
-     * ACL for waiting allows already.
+     * ACL for waiting allows already; with ARGV[3] empty (a node whose ACL refuses the queue), none.
      */
     static final Script RELEASE_AND_NOTIFY = new Script("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -245,7 +245,7 @@ final class Scripts {
             redis.call('DEL', KEYS[1])
             local m = redis.sha1hex(ARGV[1])
             local q = ARGV[3]
-            local p = redis.pcall('PTTL', q)
+            local p = q ~= '' and redis.pcall('PTTL', q)
             local e = type(p) == 'number' and p ~= -2 and redis.pcall('ZRANGE', q, 0, 1, 'WITHSCORES')
             if e and e[1] and tonumber(e[2]) > 0 and (not e[3] or tonumber(e[4]) > tonumber(e[2])) then
               local f, t, n, v = string.match(e[1], '^(%d+);(%d+);(%d+):(.*)$')

@@ -308,6 +308,29 @@ class StartupChecksIntegrationTests {
             "+hget", "+hmget", "+hset");
 
     @Test
+    void aUserWithoutTheWaitingLineReleasesWithoutRefusalsInTheAclLog() {
+        // safety.md: drop "+zadd +zrange +zrem +pttl +time" if no call waits. A release then must not
+        // look at the waiter queue once the check after connecting has seen that.
+        List<String> rules = new java.util.ArrayList<>(List.of("ACL", "SETUSER", USER, "reset", "on", ">" + PASSWORD));
+        rules.addAll(DOCUMENTED_ACL.stream().filter(rule -> !List.of("+zadd", "+zrange", "+zrem", "+pttl", "+time")
+                .contains(rule)).toList());
+        for (int i = 0; i < 3; i++) {
+            redis.node(i).command(rules.toArray(String[]::new));
+        }
+        List<String> servers = List.of(0, 1, 2).stream().map(StartupChecksIntegrationTests::uri).toList();
+        try (Redlock redlock = Redlock.builder().servers(servers).keyPrefix("lock:").timeout(Duration.ofMillis(500)).build()) {
+            await(() -> {
+                for (int i = 0; i < 3; i++) {
+                    redis.node(i).command("ACL", "LOG", "RESET");
+                }
+                redlock.tryLock("no-waiting", Duration.ofSeconds(5)).lease().orElseThrow().release();
+                return List.of(0, 1, 2).stream().noneMatch(i -> String.valueOf(redis.node(i).command("ACL", "LOG"))
+                        .contains("lua"));
+            }, "a lock and release that leaves no refusal in a script in the ACL LOG of any node");
+        }
+    }
+
+    @Test
     void theDocumentedMinimalAclGetsNoFindingAndLeavesNoRefusalInTheAclLog() {
         List<String> rules = new java.util.ArrayList<>(List.of("ACL", "SETUSER", USER, "reset", "on", ">" + PASSWORD));
         rules.addAll(DOCUMENTED_ACL);
