@@ -194,13 +194,14 @@ final class NodeChecks {
             return;
         }
         check.refused().forEach(index -> refused.add(probes.get(index).name()));
-        node.handOvers(Stream.of("PTTL", "ZRANGE", "ZREM", "TIME").noneMatch(refused::contains));
         Set<String> finding = keyPatternMismatch(refused) ? KEY_PATTERN : Set.copyOf(refused);
         // Said holding this, so that of two checks overlapping the later finding is also the last line.
         synchronized (this) {
             if (node.isExcluded()) {
                 return;
             }
+            // A key pattern that misses the check's key says nothing of the lock keys' queues.
+            node.handOvers(finding == KEY_PATTERN || Stream.of("PTTL", "ZRANGE", "ZREM", "TIME").noneMatch(refused::contains));
             if (finding.equals(aclFinding)) {
                 LOG.log(Level.DEBUG, "Redlock node {0} checked after connecting: ACL unchanged (refuses {1})",
                         node.address(), refused);

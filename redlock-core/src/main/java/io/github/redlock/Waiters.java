@@ -45,15 +45,6 @@ final class Waiters {
     private final Scheduler scheduler;
     /** The subscriptions of keys whose line ended, each until its linger ends or a new line takes it. Guarded by this. */
     private final Map<String, Lingering> lingering = new HashMap<>();
-
-    /** A subscription whose line ended; its identity tells its own linger from a later one of the same subscription. */
-    private static final class Lingering {
-        final Runnable unlisten;
-
-        Lingering(Runnable unlisten) {
-            this.unlisten = unlisten;
-        }
-    }
     private final AtomicInteger timers = new AtomicInteger();
     // Guarded by this.
     private final Map<String, Line> lines = new HashMap<>();
@@ -66,6 +57,15 @@ final class Waiters {
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
         boolean listening;
         @Nullable Runnable unlisten;
+    }
+
+    /** A subscription whose line ended; its identity tells its own linger from a later one of the same subscription. */
+    private static final class Lingering {
+        final Runnable unlisten;
+
+        Lingering(Runnable unlisten) {
+            this.unlisten = unlisten;
+        }
     }
 
     Waiters(ReleaseNotices notices, Scheduler scheduler) {
@@ -139,7 +139,7 @@ final class Waiters {
      */
     void leave(Waiter waiter, boolean leadLater) {
         @Nullable Waiter next = null;
-        @Nullable Runnable unlisten = null;
+        @Nullable Lingering kept = null;
         synchronized (this) {
             Line line = lines.get(waiter.key());
             if (line == null) {
@@ -152,13 +152,17 @@ final class Waiters {
             waiting--;
             if (line.waiters.isEmpty()) {
                 lines.remove(waiter.key());
-                unlisten = line.unlisten;
+                if (line.unlisten != null) {
+                    // Kept in the same monitor as the line's removal: a line that forms next takes it.
+                    kept = new Lingering(line.unlisten);
+                    lingering.put(waiter.key(), kept);
+                }
             } else if (head) {
                 next = line.waiters.peek();
             }
         }
-        if (unlisten != null) {
-            linger(waiter.key(), unlisten);
+        if (kept != null) {
+            lingerEnd(waiter.key(), kept);
         }
         if (next != null) {
             Waiter leader = next;
@@ -174,12 +178,12 @@ final class Waiters {
         }
     }
 
-    /** Keeps the subscription of {@code key}, whose line ended, for {@link #LINGER_NANOS}, then unsubscribes unless a new line took it. */
-    private void linger(String key, Runnable unlisten) {
-        Lingering kept = new Lingering(unlisten); // a line that takes it and lingers again keeps its full time
-        synchronized (this) {
-            lingering.put(key, kept);
-        }
+    /**
+     * Unsubscribes {@code kept}, the subscription of {@code key} whose line ended, after
+     * {@link #LINGER_NANOS}, unless a new line took it meanwhile (a line that takes it and lingers
+     * again keeps its full time: its holder is another object).
+     */
+    private void lingerEnd(String key, Lingering kept) {
         Runnable end = () -> {
             synchronized (subscribing) {
                 synchronized (this) {
@@ -188,7 +192,7 @@ final class Waiters {
                     }
                     lingering.remove(key);
                 }
-                unlisten.run();
+                kept.unlisten.run();
             }
         };
         try {

@@ -705,10 +705,11 @@ public final class LettuceNode implements Node {
 
     /**
      * Whether this node's releases look for a waiter to hand the key over to: true until the check
-     * after a connection finds that the ACL refuses the commands on the waiter queue the release
-     * needs ({@code PTTL}, {@code ZRANGE}, {@code ZREM}, {@code TIME}); then releases leave the
-     * queue alone (a refusal in a script is logged in the server's {@code ACL LOG} on every release).
-     * Set again by each check.
+     * after a connection (Redis 7) finds that the ACL refuses the commands on the waiter queue the
+     * release needs ({@code PTTL}, {@code ZRANGE}, {@code ZREM}, {@code TIME}), or a waiting attempt
+     * is refused the queue; then releases leave the queue alone (a refusal in a script is logged in
+     * the server's {@code ACL LOG} on every release). True again after the next check that finds
+     * them allowed, or the next waiting attempt whose queue commands ran.
      */
     public void handOvers(boolean allowed) {
         handsOver = allowed;
@@ -730,7 +731,9 @@ public final class LettuceNode implements Node {
             return attempt > 0 ? acquireOrExtend(key, value, ttlMillis) : acquireOrReportHolder(key, value, ttlMillis);
         }
         return queued(key, value, ttlMillis, sinceMillis, waitedMillis, freshForMillis, attempt, place).thenApply(reply -> {
-            refusedQueue(reply);
+            if (!refusedQueue(reply) && reply.status() != NodeReply.Status.ERROR) {
+                handsOver = true; // the queue's commands ran: the ACL allows them now
+            }
             return reply;
         });
     }
@@ -741,17 +744,23 @@ public final class LettuceNode implements Node {
         return refusedAt != null && ticker.nanoTime() - refusedAt < QUEUE_RETRY_NANOS;
     }
 
-    /** After an ACL refusal of a script that uses the waiter queue: the node is used without its queue for a while. */
-    private void refusedQueue(NodeReply reply) {
+    /**
+     * After an ACL refusal of a script that uses the waiter queue: the node is used without its queue
+     * for a while, and its releases leave the queue alone ({@link #handOvers}). Answers whether it was one.
+     */
+    private boolean refusedQueue(NodeReply reply) {
         String detail = reply.detail();
         if (reply.status() == NodeReply.Status.ERROR && detail != null && refusedByAcl(detail)) {
             queueRefusedAtNanos = ticker.nanoTime();
+            handsOver = false;
             LOG.log(queueRefusalLogged ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     "{0} refuses the waiter queue ({1}): waiting calls poll this node without a queue; allow the"
                     + " sorted-set commands, PTTL, PEXPIRE and TIME on the lock keys (see docs/waiting.md)",
                     address, detail);
             queueRefusalLogged = true;
+            return true;
         }
+        return false;
     }
 
     /** An ACL refusal: NOPERM (Redis 7.2 on), or 7.0's words for a command or key a script may not use. */
