@@ -232,7 +232,7 @@ class WaitingIntegrationTests {
             }
             // The subscriptions' confirmations wake each waiter once more: let those attempts end first.
             awaitAttemptsSettled();
-            long[] before = {queuedAttempts(0), queuedAttempts(1), queuedAttempts(2)};
+            long[] before = queuedAttempts();
 
             held.release();
             CompletableFuture.allOf(done.toArray(CompletableFuture<?>[]::new)).get(30, TimeUnit.SECONDS);
@@ -279,6 +279,18 @@ class WaitingIntegrationTests {
         return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
     }
 
+    /** {@link #queuedAttempts(int)} of the 3 nodes. */
+    private static long[] queuedAttempts() {
+        return new long[] {queuedAttempts(0), queuedAttempts(1), queuedAttempts(2)};
+    }
+
+    /** No node answered a waiting attempt since {@code before} ({@link #queuedAttempts()}). */
+    private static void assertNoWaitingAttemptSince(long[] before, String when) {
+        for (int i = 0; i < 3; i++) {
+            assertThat(queuedAttempts(i) - before[i]).as("waiting attempts node %d answered %s", i, when).isZero();
+        }
+    }
+
     /** Waits until no waiting attempt reached any node for 300 ms (the subscriptions' confirmations wake each waiter once). */
     private static void awaitAttemptsSettled() {
         long[] last = {-1};
@@ -299,17 +311,14 @@ class WaitingIntegrationTests {
             await().atMost(Duration.ofSeconds(10)).until(() -> entriesOnEveryNode("handed") == 1
                     && waiter.waiters().subscriptions() == 1);
             awaitAttemptsSettled();
-            long[] before = {queuedAttempts(0), queuedAttempts(1), queuedAttempts(2)};
+            long[] before = queuedAttempts();
 
             assertThat(held.release()).isTrue();
             LockResult result = waiting.get(30, TimeUnit.SECONDS);
 
             assertThat(result.isAcquired()).as("granted within the wait with no polling: %s", result).isTrue();
-            for (int i = 0; i < 3; i++) {
-                // The release set the key for the waiter: its notice is the grant, no attempt follows.
-                assertThat(queuedAttempts(i) - before[i]).as("waiting attempts node %d answered after the release", i)
-                        .isZero();
-            }
+            // The release set the key for the waiter: its notice is the grant, no attempt follows.
+            assertNoWaitingAttemptSince(before, "after the release");
             List<Object> keys = redis.nodes().values("handed");
             assertThat(keys).as("the key on each node, the waiter's value").doesNotContainNull().containsOnly(keys.get(0));
             assertThat(result.lease().orElseThrow().release()).as("released on a quorum").isTrue();
@@ -624,15 +633,12 @@ class WaitingIntegrationTests {
             await().atMost(Duration.ofSeconds(10)).until(() -> queueSize("lock:acl-waiting") == 3
                     && waiter.waiters().subscriptions() == 1);
             awaitAttemptsSettled();
-            long[] before = {queuedAttempts(0), queuedAttempts(1), queuedAttempts(2)};
+            long[] before = queuedAttempts();
             held.release();
 
             LockResult result = waiting.get(30, TimeUnit.SECONDS);
             assertThat(result.isAcquired()).as("woken by a notice (no polling): %s", result).isTrue();
-            for (int i = 0; i < 3; i++) {
-                assertThat(queuedAttempts(i) - before[i]).as("waiting attempts on node %d after the release: it handed over", i)
-                        .isZero();
-            }
+            assertNoWaitingAttemptSince(before, "after the release: it handed over");
             assertThat(result.lease().orElseThrow().release()).isTrue();
             assertThat(queueSize("lock:acl-waiting")).isZero();
             for (int i = 0; i < 3; i++) {
