@@ -377,11 +377,8 @@ final class LockEngine {
                 start = latestStartNanos;
                 for (int i = 0; i < handed.length; i++) {
                     NodeReply reply = replies[i];
-                    answers[i] = handed[i] ? NodeReply.OK
-                            : reply == null ? NodeReply.REFUSED
-                            // That attempt failed: its cleanup deleted what it set (not an error of the node).
-                            : reply.isOk() ? NodeReply.REFUSED
-                            : reply;
+                    // An OK there: that attempt failed, and its cleanup deleted what it set (not an error of the node).
+                    answers[i] = handed[i] ? NodeReply.OK : reply == null || reply.isOk() ? NodeReply.REFUSED : reply;
                 }
             }
             Ballot ballot = new Ballot(addresses, ticker);
@@ -651,15 +648,7 @@ final class LockEngine {
      * Starts acquiring: at least {@code retryCount + 1} attempts, more while they fit before
      * {@code waitNanos} has passed. Without {@code retryWhenHeld}, an attempt refused by one holder
      * with a majority ends it at once, and {@code command} is replaced by one that reports the
-     * holders' values (plain {@code SET NX} does not), needed to tell a holder from a split vote.
-     */
-    Acquisition acquire(String resource, String value, BooleanSupplier valueHeldHere, long ttlMillis,
-            NodeCommand command, long waitNanos, boolean retryWhenHeld) {
-        return acquire(resource, value, false, valueHeldHere, ttlMillis, command, waitNanos, retryWhenHeld);
-    }
-
-    /**
-     * As {@link #acquire(String, String, BooleanSupplier, long, NodeCommand, long, boolean)}; a
+     * holders' values (plain {@code SET NX} does not), needed to tell a holder from a split vote. A
      * waiting call with a {@code randomValue} (generated for this call, held by nobody else) takes
      * hand-overs (see {@link Node#acquireQueued}).
      */
@@ -704,6 +693,7 @@ final class LockEngine {
 
     private void attempt(Acquisition a) {
         int number;
+        long start;
         synchronized (a) {
             if (a.stopped) {
                 a.inFlight = false;
@@ -716,14 +706,11 @@ final class LockEngine {
                 }
             }
             number = a.attempts;
+            start = a.latestStartNanos;
         }
         if (!a.inFlightNow()) {
             a.fail(LockFailure.INTERRUPTED, List.of());
             return;
-        }
-        long start;
-        synchronized (a) {
-            start = a.latestStartNanos;
         }
         Ballot ballot = new Ballot(addresses, ticker);
         NodeCommand command = a.command;
